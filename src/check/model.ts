@@ -1,0 +1,59 @@
+import type { Span } from '../diagnostics/Diagnostic.js';
+
+/** A tensor shape without the batch dimension, in the language's order: `[C, H, W]` or `[F]`. */
+export type Shape = readonly number[];
+
+/** A resolved argument value: a number, a pair such as a `3x5` kernel, a word, or a boolean. */
+export type ArgValue = number | readonly number[] | string | boolean;
+
+/** Trainable and non-trainable parameter counts, as PyTorch counts them (moving statistics are non-trainable). */
+export interface ParamCount {
+  readonly trainable: number;
+  readonly nonTrainable: number;
+}
+
+/** One node of the checked graph: a layer as written, resolved. */
+export interface CheckedLayer {
+  /** Position in `CheckedModel.layers`; also the node's id. */
+  readonly index: number;
+  /** Canonical layer name (`dense` for `linear`). */
+  readonly op: string;
+  /** `BatchNorm1d` / `BatchNorm2d` for `bn`, null elsewhere. */
+  readonly variant: string | null;
+  /** Every argument of the layer kind, defaults filled in, by long name (`kernel`, `stride`, `pad`, ...). */
+  readonly args: Readonly<Record<string, ArgValue>>;
+  /** The layer as written in the source. */
+  readonly span: Span;
+  /**
+   * Ids of the nodes whose outputs feed this one; -1 is the model input. A straight stack gives `[index - 1]`;
+   * a residual join (language v2) has two.
+   */
+  readonly inputs: readonly number[];
+  readonly inputShape: Shape;
+  readonly outputShape: Shape;
+  readonly params: ParamCount;
+}
+
+/** Training defaults from the file's `train` line; absent keys are absent. */
+export interface TrainOptions {
+  readonly dataset?: string;
+  readonly epochs?: number;
+  readonly batch?: number;
+  readonly lr?: number;
+  readonly optimizer?: string;
+  readonly momentum?: number;
+  readonly seed?: number;
+}
+
+/** A model that passed the checker: everything the compiler and trainer need, with spans for late errors. */
+export interface CheckedModel {
+  readonly name: string;
+  readonly input: Shape;
+  readonly inputSpan: Span;
+  readonly train: TrainOptions;
+  /** Where each `train` key was written, for errors found at training time (a dataset that does not fit). */
+  readonly trainSpans: Readonly<Record<string, Span>>;
+  /** Nodes in a topological order; the last one is the model's output. */
+  readonly layers: readonly CheckedLayer[];
+  readonly totals: ParamCount;
+}

@@ -1,0 +1,27 @@
+/** Where a command writes: the real process streams, or buffers in tests. */
+export interface CliIO {
+  out(text: string): void;
+  err(text: string): void;
+  /** True when stdout is an interactive terminal (progress bars, colours). */
+  readonly isTTY: boolean;
+}
+
+/** The process's own stdout and stderr. */
+export const processIO: CliIO = {
+  out: (text) => void process.stdout.write(text),
+  err: (text) => void process.stderr.write(text),
+  isTTY: Boolean(process.stdout.isTTY),
+};
+
+/** A user-facing failure that ends a command with a message and an exit code, never a stack trace. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = 2,
+  ) {
+    super(message);
+  }
+}
+
+/** Exit codes shared by every command. */
+export const ExitCode = { ok: 0, failed: 1, usage: 2 } as const;

@@ -1,0 +1,74 @@
+import yargs from 'yargs';
+import { readFileSync } from 'node:fs';
+import { CliError, processIO, type CliIO } from './io.js';
+import type { Command } from './Command.js';
+import { commands } from './commands/index.js';
+
+const version: string = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+/** Runs `netc` with `argv` (without `node` and the script) and resolves to the exit code. */
+export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
+  let exitCode = 0;
+  let handled = false;
+  const parser = yargs([...argv])
+    .scriptName('netc')
+    .usage('netc <command> [options]\n\nShape-check, compile and train .net neural-network files.')
+    .version(version)
+    .help()
+    .alias('h', 'help')
+    .strict()
+    .demandCommand(1, 'Name a command: check, summary, compile, train or inspect.')
+    .recommendCommands()
+    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .exitProcess(false)
+    .fail((message: string | undefined, error: Error | undefined) => {
+      if (error && !(error instanceof CliError)) throw error;
+      if (handled) return;
+      io.err(`netc: ${message ?? error?.message}\nRun \`netc --help\` for usage.\n`);
+      exitCode = 2;
+      handled = true;
+    });
+  for (const command of commands as readonly Command<never>[]) {
+    parser.command({
+      command: command.command,
+      describe: command.describe,
+      builder: (y: never) => command.builder(y),
+      handler: async (args: never) => {
+        handled = true;
+        exitCode = await runSafely(command, args, io);
+      },
+    } as never);
+  }
+  let helpText = '';
+  try {
+    await parser.parseAsync([...argv], {}, (err, _args, output) => {
+      if (err && !handled) {
+        io.err(`netc: ${err.message}\nRun \`netc --help\` for usage.\n`);
+        exitCode = 2;
+        handled = true;
+      } else if (output && !err) helpText = output;
+    });
+  } catch (error) {
+    if (error instanceof CliError) {
+      io.err(`netc: ${error.message}\n`);
+      return error.exitCode;
+    }
+    throw error;
+  }
+  if (helpText) io.out(helpText.endsWith('\n') ? helpText : `${helpText}\n`);
+  return handled ? exitCode : 0;
+}
+
+async function runSafely(command: Command<never>, args: never, io: CliIO): Promise<number> {
+  try {
+    return await command.run(args, io);
+  } catch (error) {
+    if (error instanceof CliError) {
+      io.err(`netc: ${error.message}\n`);
+      return error.exitCode;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,67 @@
+import type * as tfjs from '@tensorflow/tfjs';
+import type { ArgValue, CheckedLayer, ParamCount, Shape } from '../check/model.js';
+import type { Span } from '../diagnostics/Diagnostic.js';
+
+/** The type of an argument value, checked before a layer's rules run. */
+export type ArgType =
+  | { readonly kind: 'int'; readonly min?: number }
+  | { readonly kind: 'number'; readonly min?: number; readonly max?: number; readonly maxExclusive?: boolean }
+  /** An integer or `HxW` pair: kernel and stride. */
+  | { readonly kind: 'pair'; readonly min?: number }
+  /** An integer, an `HxW` pair, or `same`: padding. */
+  | { readonly kind: 'pad' }
+  | { readonly kind: 'bool' }
+  | { readonly kind: 'enum'; readonly values: readonly string[] };
+
+/** One argument a layer kind accepts. */
+export interface ArgSpec {
+  /** Long name, as in `kernel=5`. */
+  readonly name: string;
+  readonly type: ArgType;
+  /** Short option letter (`k` for `k5`), if the argument has one. */
+  readonly short?: string;
+  /** True for the argument a first bare number fills (`out` of `conv 6`). */
+  readonly positional?: boolean;
+  /** Absent means required. A function computes defaults that depend on other arguments (pool stride = kernel). */
+  readonly default?: ArgValue | ((args: Readonly<Record<string, ArgValue>>) => ArgValue);
+}
+
+/** What a shape rule may report through; the checker turns these into located diagnostics. */
+export interface ShapeContext {
+  /** Reports an error (or warning) at the layer, or at one of its arguments when `arg` names it. */
+  report(code: string, message: string, options?: { arg?: string; severity?: 'error' | 'warning' }): void;
+  /** The span of an argument as written, or of the layer when it was defaulted. */
+  spanOf(arg: string): Span;
+}
+
+/** Everything a lowering needs besides the layer itself: the tfjs namespace and netc's own layer classes. */
+export interface LowerContext {
+  readonly tf: typeof tfjs;
+  /** Builds netc's from-scratch batch-norm layer (src/compile/ScratchBatchNorm.ts). */
+  readonly scratchBatchNorm: (config: { momentum: number; epsilon: number; name: string }) => tfjs.layers.Layer;
+  /** Seeded initialisers, so `--seed` makes runs repeatable. */
+  readonly kernelInitializer: () => ReturnType<typeof tfjs.initializers.glorotUniform>;
+  /** A unique, stable tfjs layer name for the node. */
+  readonly name: (suffix?: string) => string;
+}
+
+/**
+ * A layer kind of the language: its arguments, shape rule, parameter count and tfjs lowering.
+ * Adding a layer to netc means writing one of these in src/layers/ and registering it in registry.ts.
+ */
+export interface LayerKind {
+  readonly name: string;
+  readonly aliases?: readonly string[];
+  readonly args: readonly ArgSpec[];
+  /** Output shape for `input`, or null after reporting why there is none. */
+  inferShape(input: Shape, args: Readonly<Record<string, ArgValue>>, ctx: ShapeContext): Shape | null;
+  /** Parameter counts, equal to PyTorch's for the equivalent module. */
+  params(input: Shape, args: Readonly<Record<string, ArgValue>>): ParamCount;
+  /** `BatchNorm1d`/`BatchNorm2d` and the like; null for most kinds. */
+  variant?(input: Shape): string | null;
+  /**
+   * tfjs layers (applied in order) that compute this node on a channels-last tensor.
+   * Explicit padding, for example, is a zero-padding layer and then a `valid` convolution.
+   */
+  lower(layer: CheckedLayer, ctx: LowerContext): tfjs.layers.Layer[];
+}
