@@ -1,0 +1,60 @@
+import type { Severity } from './Diagnostic.js';
+
+/** One entry of the catalogue: a stable code, its severity, and a short title for docs and `--format json`. */
+export interface MessageEntry {
+  readonly code: string;
+  readonly severity: Severity;
+  readonly title: string;
+}
+
+/**
+ * Every diagnostic netc can report, by stable code. Codes never change meaning once released; new ones are added.
+ * NN1xxx syntax, NN2xxx names and values, NN3xxx shapes, NN4xxx compile and backend, NN5xxx data and training.
+ * The message text itself is built where the problem is found (it needs the numbers); this table is the index.
+ */
+export const catalogue = {
+  // NN1xxx: syntax
+  NN1001: { code: 'NN1001', severity: 'error', title: 'Syntax error: unexpected token' },
+  NN1002: { code: 'NN1002', severity: 'error', title: 'Unrecognised character' },
+  NN1003: { code: 'NN1003', severity: 'error', title: 'The file is not text' },
+  NN1004: { code: 'NN1004', severity: 'error', title: 'Malformed number' },
+
+  // NN2xxx: names and values
+  NN2001: { code: 'NN2001', severity: 'error', title: 'Unknown layer' },
+  NN2002: { code: 'NN2002', severity: 'error', title: 'Unknown argument' },
+  NN2003: { code: 'NN2003', severity: 'error', title: 'Argument given twice' },
+  NN2004: { code: 'NN2004', severity: 'error', title: 'Value of the wrong type' },
+  NN2005: { code: 'NN2005', severity: 'error', title: 'Unknown train key' },
+  NN2006: { code: 'NN2006', severity: 'error', title: 'Missing input statement' },
+  NN2007: { code: 'NN2007', severity: 'error', title: 'Repeated statement' },
+  NN2008: { code: 'NN2008', severity: 'error', title: 'Missing required argument' },
+  NN2009: { code: 'NN2009', severity: 'error', title: 'Too many positional arguments' },
+  NN2010: { code: 'NN2010', severity: 'error', title: 'Non-positive size' },
+  NN2011: { code: 'NN2011', severity: 'error', title: 'Value out of range' },
+  NN2012: { code: 'NN2012', severity: 'error', title: 'Input statement after the first layer' },
+  NN2013: { code: 'NN2013', severity: 'error', title: 'No layers' },
+  NN2014: { code: 'NN2014', severity: 'error', title: 'Invalid input shape' },
+
+  // NN3xxx: shapes
+  NN3001: { code: 'NN3001', severity: 'error', title: 'Layer expects a flat input' },
+  NN3002: { code: 'NN3002', severity: 'error', title: 'Layer expects a C x H x W input' },
+  NN3003: { code: 'NN3003', severity: 'error', title: 'Kernel larger than its padded input' },
+  NN3004: { code: 'NN3004', severity: 'error', title: 'Padding too large for the kernel' },
+  NN3101: { code: 'NN3101', severity: 'warning', title: 'Output width differs from the dataset class count' },
+  NN3102: { code: 'NN3102', severity: 'warning', title: 'Two batch norms in a row' },
+  NN3103: { code: 'NN3103', severity: 'warning', title: 'Activation applied twice' },
+
+  // NN4xxx: compile and backend
+  NN4001: { code: 'NN4001', severity: 'error', title: 'Backend not available' },
+  NN4002: { code: 'NN4002', severity: 'error', title: 'Output directory cannot be written' },
+
+  // NN5xxx: data and training
+  NN5001: { code: 'NN5001', severity: 'error', title: 'Dataset files not found' },
+  NN5002: { code: 'NN5002', severity: 'error', title: 'Dataset file corrupt or of the wrong kind' },
+  NN5003: { code: 'NN5003', severity: 'error', title: 'Model does not fit the dataset' },
+  NN5004: { code: 'NN5004', severity: 'error', title: 'Loss became NaN or infinite' },
+  NN5005: { code: 'NN5005', severity: 'error', title: 'Run directory cannot be resumed' },
+} as const satisfies Record<string, MessageEntry>;
+
+/** A code in the catalogue. */
+export type Code = keyof typeof catalogue;
