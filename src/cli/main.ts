@@ -1,6 +1,7 @@
 import yargs from 'yargs';
 import { readFileSync } from 'node:fs';
 import { CliError, processIO, type CliIO } from './io.js';
+import { NetcError } from '../diagnostics/NetcError.js';
 import type { Command } from './Command.js';
 import { commands } from './commands/index.js';
 
@@ -68,6 +69,10 @@ async function runSafely(command: Command<never>, args: never, io: CliIO): Promi
     if (error instanceof CliError) {
       io.err(`netc: ${error.message}\n`);
       return error.exitCode;
+    }
+    if (error instanceof NetcError) {
+      io.err(`netc: error ${error.code}: ${error.message}\n`);
+      return 1;
     }
     throw error;
   }
