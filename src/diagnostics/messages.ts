@@ -34,6 +34,8 @@ export const catalogue = {
   NN2012: { code: 'NN2012', severity: 'error', title: 'Input statement after the first layer' },
   NN2013: { code: 'NN2013', severity: 'error', title: 'No layers' },
   NN2014: { code: 'NN2014', severity: 'error', title: 'Invalid input shape' },
+  NN2015: { code: 'NN2015', severity: 'error', title: 'Fractional value where a whole number is needed' },
+  NN2016: { code: 'NN2016', severity: 'error', title: 'Unknown value for a word argument' },
 
   // NN3xxx: shapes
   NN3001: { code: 'NN3001', severity: 'error', title: 'Layer expects a flat input' },

@@ -5,7 +5,14 @@ import type { Span } from '../diagnostics/Diagnostic.js';
 /** The type of an argument value, checked before a layer's rules run. */
 export type ArgType =
   | { readonly kind: 'int'; readonly min?: number }
-  | { readonly kind: 'number'; readonly min?: number; readonly max?: number; readonly maxExclusive?: boolean }
+  | {
+      readonly kind: 'number';
+      readonly min?: number;
+      readonly max?: number;
+      /** True when `min` itself is not allowed (a learning rate or epsilon must be above 0). */
+      readonly minExclusive?: boolean;
+      readonly maxExclusive?: boolean;
+    }
   /** An integer or `HxW` pair: kernel and stride. */
   | { readonly kind: 'pair'; readonly min?: number }
   /** An integer, an `HxW` pair, or `same`: padding. */
@@ -28,6 +35,8 @@ export interface ArgSpec {
 
 /** What a shape rule may report through; the checker turns these into located diagnostics. */
 export interface ShapeContext {
+  /** The layer's name as written (`linear` for the alias), for messages. */
+  readonly layerName: string;
   /** Reports an error (or warning) at the layer, or at one of its arguments when `arg` names it. */
   report(code: string, message: string, options?: { arg?: string; severity?: 'error' | 'warning' }): void;
   /** The span of an argument as written, or of the layer when it was defaulted. */

@@ -1,0 +1,206 @@
+import type { ArgValue } from './model.js';
+import type { RelatedLocation, Span } from '../diagnostics/Diagnostic.js';
+import type { Code } from '../diagnostics/messages.js';
+import type { ArgSpec, ArgType, LayerKind } from '../layers/LayerKind.js';
+import type { ArgNode, LayerNode, ValueNode } from '../syntax/ast.js';
+import { didYouMean, listNames } from './didYouMean.js';
+import { resolveValue, showValue } from './values.js';
+
+/** A layer's arguments read against its kind: values by long name and where each was written. */
+export interface ResolvedArgs {
+  /** Every argument of the kind, defaults filled in; pairs as `[height, width]`. */
+  readonly args: Readonly<Record<string, ArgValue>>;
+  /** Where each argument was written; defaulted ones are absent. */
+  readonly spans: Readonly<Record<string, Span>>;
+  /** False when an argument that decides the shape is missing or wrong, so the output shape is unknown. */
+  readonly complete: boolean;
+}
+
+/** Where argument problems go: the checker's reporter, bound to nothing else. */
+export type ReportFn = (code: Code, message: string, span: Span, related?: readonly RelatedLocation[]) => void;
+
+/**
+ * Names other frameworks use for an argument, with the language's name for it; edit distance cannot see
+ * that `padding` is `pad`, nor `units` `out`. Used only when the target is an argument of the layer.
+ */
+const argumentHints: Readonly<Record<string, string>> = {
+  units: 'out',
+  filters: 'out',
+  features: 'out',
+  out_features: 'out',
+  out_channels: 'out',
+  channels: 'out',
+  kernel_size: 'kernel',
+  size: 'kernel',
+  pool_size: 'kernel',
+  strides: 'stride',
+  padding: 'pad',
+  epsilon: 'eps',
+  use_bias: 'bias',
+  p: 'rate',
+  implementation: 'impl',
+};
+
+/** Types whose value never changes a shape (flags, rates, choices): a bad one falls back to its default. */
+const shapeNeutral: ReadonlySet<ArgType['kind']> = new Set(['bool', 'number', 'enum']);
+
+/**
+ * Reads the arguments of `layer` against `kind`: positional, short (`k5`) and `key=value` forms, each given at
+ * most once, with values of the right type; fills defaults; reports every problem through `report`.
+ */
+export function resolveArgs(kind: LayerKind, layer: LayerNode, report: ReportFn): ResolvedArgs {
+  const layerName = layer.name.name;
+  const values: Record<string, ArgValue> = {};
+  const spans: Record<string, Span> = {};
+  /** Arguments written, well or badly, so a bad one is not also reported missing. */
+  const written = new Map<string, ArgNode>();
+  const positional = kind.args.filter((spec) => spec.positional === true);
+  let positionalUsed = 0;
+  let complete = true;
+
+  for (const arg of layer.args) {
+    const spec = findSpec(kind, layerName, arg, positional, positionalUsed, written, report);
+    if (arg.kind === 'PositionalArg') positionalUsed++;
+    if (spec === undefined) continue;
+
+    const first = written.get(spec.name);
+    if (first !== undefined) {
+      report(
+        'NN2003',
+        `\`${spec.name}\` of \`${layerName}\` is given twice (\`${writtenText(first)}\` and \`${writtenText(arg)}\`); keep one.`,
+        arg.span,
+        [{ message: `\`${spec.name}\` is first given here.`, span: first.span }],
+      );
+      continue;
+    }
+    written.set(spec.name, arg);
+
+    const result = resolveValue(spec.type, arg.value, `\`${spec.name}\` of \`${layerName}\``);
+    if (result.ok) {
+      values[spec.name] = result.value;
+      spans[spec.name] = arg.span;
+    } else {
+      report(result.code, result.message, arg.span);
+      if (!(shapeNeutral.has(spec.type.kind) && spec.default !== undefined)) complete = false;
+    }
+  }
+
+  // Constant defaults first, then computed ones, which may read them (a pool's stride is its kernel).
+  const ordered = [...kind.args].sort((a, b) => Number(typeof a.default === 'function') - Number(typeof b.default === 'function'));
+  for (const spec of ordered) {
+    if (spec.name in values) continue;
+    if (spec.default === undefined) {
+      if (!written.has(spec.name)) {
+        report('NN2008', missingMessage(layerName, spec), layer.span);
+        complete = false;
+      }
+      continue;
+    }
+    const value = typeof spec.default === 'function' ? spec.default(values) : spec.default;
+    // A computed default reads an argument that may itself be missing; the layer is then already incomplete.
+    if (value === undefined) continue;
+    values[spec.name] = normalise(spec.type, value);
+  }
+
+  return { args: values, spans, complete };
+}
+
+/** The spec an argument fills, or undefined after reporting why it fills none. */
+function findSpec(
+  kind: LayerKind,
+  layerName: string,
+  arg: ArgNode,
+  positional: readonly ArgSpec[],
+  positionalUsed: number,
+  written: ReadonlyMap<string, ArgNode>,
+  report: ReportFn,
+): ArgSpec | undefined {
+  switch (arg.kind) {
+    case 'PositionalArg': {
+      const spec = positional[positionalUsed];
+      if (spec === undefined) report('NN2009', tooManyPositional(kind, layerName, arg.value, positional, written), arg.span);
+      return spec;
+    }
+    case 'ShortArg': {
+      const spec = kind.args.find((candidate) => candidate.short === arg.letter);
+      if (spec === undefined) report('NN2002', unknownShort(kind, layerName, arg.letter, arg.value), arg.span);
+      return spec;
+    }
+    case 'KeyValueArg': {
+      const key = arg.key.name;
+      const spec = kind.args.find((candidate) => candidate.name === key || candidate.short === key);
+      if (spec === undefined) report('NN2002', unknownKey(kind, layerName, key, arg.value), arg.span);
+      return spec;
+    }
+  }
+}
+
+function tooManyPositional(
+  kind: LayerKind,
+  layerName: string,
+  value: ValueNode,
+  positional: readonly ArgSpec[],
+  written: ReadonlyMap<string, ArgNode>,
+): string {
+  if (positional.length === 0) return `\`${layerName}\` takes no positional arguments; remove ${showValue(value)}.`;
+  const names = listNames(positional.map((spec) => spec.name), 'and');
+  const count = positional.length === 1 ? 'one positional argument' : `${positional.length} positional arguments`;
+  // The likeliest meaning of an extra bare number is the next argument that has a short form and is still unset.
+  const next = kind.args.find(
+    (spec) => spec.positional !== true && spec.short !== undefined && !written.has(spec.name) && spec.type.kind !== 'bool',
+  );
+  const fix =
+    next !== undefined && value.kind !== 'Ident'
+      ? `write it with its name, such as \`${next.short}${showValue(value)}\``
+      : `remove ${showValue(value)}`;
+  return `\`${layerName}\` takes ${count} (${names}), so ${showValue(value)} is one too many; ${fix}.`;
+}
+
+function unknownShort(kind: LayerKind, layerName: string, letter: string, value: ValueNode): string {
+  const shorts = kind.args.filter((spec) => spec.short !== undefined).map((spec) => spec.short!);
+  // `m0.9` on `bn` most likely means `momentum=0.9`: a long name starting with the letter.
+  const long = kind.args.find((spec) => spec.short === undefined && spec.name.startsWith(letter));
+  const hint = long !== undefined ? `; did you mean \`${long.name}=${showValue(value).replaceAll('`', '')}\`?` : '';
+  if (shorts.length === 0) {
+    if (kind.args.length === 0) return `\`${layerName}\` takes no arguments; remove \`${letter}${showValue(value)}\`.`;
+    return `\`${layerName}\` has no short options; write its arguments as \`key=value\` (${listNames(kind.args.map((s) => s.name))})${hint === '' ? '.' : hint}`;
+  }
+  return `\`${layerName}\` has no short option \`${letter}\`; its short options are ${listNames(shorts, 'and')}${hint === '' ? '.' : hint}`;
+}
+
+function unknownKey(kind: LayerKind, layerName: string, key: string, value: ValueNode): string {
+  if (kind.args.length === 0) return `\`${layerName}\` takes no arguments; remove \`${key}=${showValue(value).replaceAll('`', '')}\`.`;
+  const names = kind.args.map((spec) => spec.name);
+  const hinted = argumentHints[key];
+  const guess = hinted !== undefined && names.includes(hinted) ? hinted : didYouMean(key, names);
+  const tail = guess !== undefined ? `did you mean \`${guess}\`?` : `its arguments are ${listNames(names, 'and')}.`;
+  return `\`${layerName}\` has no argument \`${key}\`; ${tail}`;
+}
+
+function missingMessage(layerName: string, spec: ArgSpec): string {
+  const example = spec.type.kind === 'pair' ? '3' : '16';
+  if (spec.positional === true) {
+    return `\`${layerName}\` needs \`${spec.name}\`; write it after the layer name, as in \`${layerName} ${example}\`.`;
+  }
+  const forms = spec.short !== undefined ? `\`${spec.short}${example}\` or \`${spec.name}=${example}\`` : `\`${spec.name}=${example}\``;
+  return `\`${layerName}\` needs \`${spec.name}\`; add it, for example ${forms}.`;
+}
+
+/** Defaults are written the short way (`stride: 1`); consumers always get the resolved form. */
+function normalise(type: ArgType, value: ArgValue): ArgValue {
+  if ((type.kind === 'pair' || type.kind === 'pad') && typeof value === 'number') return [value, value];
+  return value;
+}
+
+/** An argument as the user wrote it, for messages: `k5`, `kernel=5`, `6`. */
+function writtenText(arg: ArgNode): string {
+  const value = showValue(arg.value).replaceAll('`', '');
+  switch (arg.kind) {
+    case 'PositionalArg':
+      return value;
+    case 'ShortArg':
+      return `${arg.letter}${value}`;
+    case 'KeyValueArg':
+      return `${arg.key.name}=${value}`;
+  }
+}

@@ -1,0 +1,19 @@
+import { ClassCountRule } from './ClassCountRule.js';
+import { DoubleActivationRule } from './DoubleActivationRule.js';
+import { DoubleBatchNormRule } from './DoubleBatchNormRule.js';
+import { InputAfterLayerRule } from './InputAfterLayerRule.js';
+import { MissingInputRule } from './MissingInputRule.js';
+import { NoLayersRule } from './NoLayersRule.js';
+import { RepeatedStatementRule } from './RepeatedStatementRule.js';
+import type { Rule } from './Rule.js';
+
+/** Every rule the checker runs after inference, each reading the same resolved file and shapes. */
+export const rules: readonly Rule[] = [
+  MissingInputRule,
+  RepeatedStatementRule,
+  InputAfterLayerRule,
+  NoLayersRule,
+  ClassCountRule,
+  DoubleBatchNormRule,
+  DoubleActivationRule,
+];

@@ -1,0 +1,23 @@
+import type { LayerKind } from './LayerKind.js';
+import { numberArg } from './args.js';
+
+/** `dropout P`: zeroes each value with probability P while training and scales the rest, PyTorch's `nn.Dropout(P)`. */
+export const dropout: LayerKind = {
+  name: 'dropout',
+  args: [
+    // PyTorch's default rate; 1 would drop everything and divide by zero.
+    { name: 'rate', type: { kind: 'number', min: 0, max: 1, maxExclusive: true }, positional: true, default: 0.5 },
+  ],
+
+  inferShape(input) {
+    return input;
+  },
+
+  params() {
+    return { trainable: 0, nonTrainable: 0 };
+  },
+
+  lower(layer, ctx) {
+    return [ctx.tf.layers.dropout({ rate: numberArg(layer.args, 'rate'), name: ctx.name() })];
+  },
+};
