@@ -1,0 +1,147 @@
+import * as tf from '@tensorflow/tfjs';
+
+/** The constructor arguments of netc's batch-norm layer; `getConfig()` returns exactly these. */
+export interface ScratchBatchNormArgs {
+  /** moving = momentum * moving + (1 - momentum) * batch (the seed's convention; PyTorch's 0.1 is 0.9 here). */
+  readonly momentum: number;
+  /** Added to the variance before the square root. */
+  readonly epsilon: number;
+  readonly name?: string;
+  readonly trainable?: boolean;
+  readonly dtype?: 'float32';
+}
+
+/** The name the layer is saved under in `model.json` (as `Custom>NetcBatchNorm`). */
+export const scratchBatchNormClassName = 'NetcBatchNorm';
+
+/**
+ * Batch normalisation written from the seed's formulas (d2l's from-scratch `batch_norm`), on a channels-last
+ * tensor: per feature on [N, F], per channel on [N, H, W, C]; the statistics axis is always the last one.
+ *
+ * Training: y = gamma * (x - mean) / sqrt(var + eps) + beta with the batch mean and biased variance, and the moving
+ * statistics move towards them once per call. Inference: the same with the moving statistics.
+ * The training gradient is derived by hand (see `normaliseInTraining`): autodiff through the broadcasts would
+ * materialise [C]-sized tensors at full size (tfjs's own batch-norm gradient tiles them), which is slow on wasm.
+ */
+export class ScratchBatchNorm extends tf.layers.Layer {
+  static readonly className = scratchBatchNormClassName;
+  readonly momentum: number;
+  readonly epsilon: number;
+  private gamma: tf.LayerVariable | null = null;
+  private beta: tf.LayerVariable | null = null;
+  private movingMean: tf.LayerVariable | null = null;
+  private movingVariance: tf.LayerVariable | null = null;
+
+  constructor(args: ScratchBatchNormArgs) {
+    super({
+      ...(args.name === undefined ? {} : { name: args.name }),
+      ...(args.trainable === undefined ? {} : { trainable: args.trainable }),
+      ...(args.dtype === undefined ? {} : { dtype: args.dtype }),
+    });
+    if (!(args.momentum >= 0 && args.momentum < 1)) throw new Error(`momentum must be in [0, 1), got ${args.momentum}`);
+    if (!(args.epsilon > 0)) throw new Error(`epsilon must be positive, got ${args.epsilon}`);
+    this.momentum = args.momentum;
+    this.epsilon = args.epsilon;
+  }
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    if (shape.length !== 2 && shape.length !== 4) {
+      throw new Error(`${this.name} expects a [N, F] or [N, H, W, C] input, got rank ${shape.length}`);
+    }
+    const features = shape[shape.length - 1];
+    if (features === null || features === undefined) throw new Error(`${this.name} needs a known feature count`);
+    // Same weight names and order as tf.layers.batchNormalization, so tools that read one read the other.
+    this.gamma = this.addWeight('gamma', [features], 'float32', tf.initializers.ones(), undefined, true);
+    this.beta = this.addWeight('beta', [features], 'float32', tf.initializers.zeros(), undefined, true);
+    this.movingMean = this.addWeight('moving_mean', [features], 'float32', tf.initializers.zeros(), undefined, false);
+    this.movingVariance = this.addWeight('moving_variance', [features], 'float32', tf.initializers.ones(), undefined, false);
+    this.built = true;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
+    return tf.tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+      const { gamma, beta, movingMean, movingVariance } = this.variables();
+      if (kwargs['training'] === true) return this.normaliseInTraining(x, gamma.read(), beta.read());
+      // Inference folds the statistics into one scale and shift per feature: two full-size ops.
+      const scale = tf.mul(gamma.read(), tf.rsqrt(tf.add(movingVariance.read(), this.epsilon)));
+      const shift = tf.sub(beta.read(), tf.mul(movingMean.read(), scale));
+      return tf.add(tf.mul(x, scale), shift);
+    });
+  }
+
+  /**
+   * Batch statistics, the moving-average update, and the normalisation as one differentiable op.
+   *
+   * With xhat = (x - mean) * invStd, M the number of values per feature and sums over every axis but the last:
+   *   dbeta = sum(dy), dgamma = sum(dy * xhat), dx = gamma * invStd * (dy - (dbeta + xhat * dgamma) / M).
+   * Every [C] factor broadcasts along the last axis, so nothing is tiled.
+   */
+  private normaliseInTraining(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor {
+    const axes = x.shape.slice(0, -1).map((_, i) => i);
+    const count = x.size / x.shape[x.shape.length - 1]!;
+    // The statistics are computed outside the custom op, which closes over them: a custom op's forward pass must
+    // leave nothing behind but its output (tfjs checks that in tests), and the moving statistics outlive it.
+    // Under a gradient tape these ops are recorded, but no path from them reaches the loss, so backprop skips them.
+    const mean = tf.mean(x, axes);
+    const centred = tf.sub(x, mean);
+    const variance = tf.mean(tf.square(centred), axes);
+    const invStd = tf.rsqrt(tf.add(variance, this.epsilon));
+    this.updateMovingStatistics(mean, variance);
+
+    // customGrad passes its inputs and then the save function in one rest parameter.
+    const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [, gammaIn, betaIn, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+      const xhat = tf.mul(centred, invStd);
+      save([xhat, tf.mul(gammaIn, invStd)]);
+      return {
+        value: tf.add(tf.mul(xhat, gammaIn), betaIn),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [xhatSaved, scale] = saved as [tf.Tensor, tf.Tensor];
+          const dbeta = tf.sum(dy, axes);
+          const dgamma = tf.sum(tf.mul(dy, xhatSaved), axes);
+          const perXhat = tf.mul(scale, tf.div(dgamma, -count));
+          const offset = tf.mul(scale, tf.div(dbeta, -count));
+          const dx = tf.add(tf.mul(dy, scale), tf.add(tf.mul(xhatSaved, perXhat), offset));
+          return [dx, dgamma, dbeta];
+        },
+      };
+    });
+    return op(x, gamma, beta);
+  }
+
+  /** moving = momentum * moving + (1 - momentum) * batch, the seed's update, for mean and variance. */
+  private updateMovingStatistics(mean: tf.Tensor, variance: tf.Tensor): void {
+    const { movingMean, movingVariance } = this.variables();
+    const m = this.momentum;
+    tf.tidy(() => {
+      movingMean.write(tf.add(tf.mul(movingMean.read(), m), tf.mul(mean, 1 - m)));
+      movingVariance.write(tf.add(tf.mul(movingVariance.read(), m), tf.mul(variance, 1 - m)));
+    });
+  }
+
+  private variables(): {
+    gamma: tf.LayerVariable;
+    beta: tf.LayerVariable;
+    movingMean: tf.LayerVariable;
+    movingVariance: tf.LayerVariable;
+  } {
+    const { gamma, beta, movingMean, movingVariance } = this;
+    if (gamma === null || beta === null || movingMean === null || movingVariance === null) {
+      throw new Error(`${this.name} was called before it was built`);
+    }
+    return { gamma, beta, movingMean, movingVariance };
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), momentum: this.momentum, epsilon: this.epsilon };
+  }
+}
+
+tf.serialization.registerClass(ScratchBatchNorm);
+
+/** Builds netc's batch-norm layer (the `scratchBatchNorm` of a LowerContext). */
+export function scratchBatchNorm(args: ScratchBatchNormArgs): ScratchBatchNorm {
+  return new ScratchBatchNorm(args);
+}
