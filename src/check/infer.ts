@@ -32,10 +32,12 @@ export function inferShapes(input: Shape | null, layers: readonly ResolvedLayer[
   const shapes: LayerShapes[] = [];
   let current = input;
   for (const layer of layers) {
-    const output =
-      current === null || layer.kind === null || !layer.complete
-        ? null
-        : layer.kind.inferShape(current, layer.args, shapeContext(layer, reporter));
+    let output: Shape | null = null;
+    if (layer.kind !== null && layer.complete) {
+      const context = shapeContext(layer, reporter);
+      const argsOk = layer.kind.checkArgs?.(layer.args, context) ?? true;
+      if (argsOk && current !== null) output = layer.kind.inferShape(current, layer.args, context);
+    }
     shapes.push({ input: current, output });
     current = output;
   }

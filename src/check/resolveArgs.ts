@@ -55,13 +55,19 @@ export function resolveArgs(kind: LayerKind, layer: LayerNode, report: ReportFn)
   /** Arguments written, well or badly, so a bad one is not also reported missing. */
   const written = new Map<string, ArgNode>();
   const positional = kind.args.filter((spec) => spec.positional === true);
+  // Named arguments anywhere in the layer, so an extra bare number is not told to become one already written.
+  const named = new Set(layer.args.map((arg) => namedSpec(kind, arg)?.name).filter((name) => name !== undefined));
   let positionalUsed = 0;
   let complete = true;
 
   for (const arg of layer.args) {
-    const spec = findSpec(kind, layerName, arg, positional, positionalUsed, written, report);
+    const spec = findSpec(kind, layerName, arg, positional, positionalUsed, named, report);
     if (arg.kind === 'PositionalArg') positionalUsed++;
-    if (spec === undefined) continue;
+    if (spec === undefined) {
+      // What the user meant is unknown (`padding=1` may have been meant as `pad`), so is the shape.
+      complete = false;
+      continue;
+    }
 
     const first = written.get(spec.name);
     if (first !== undefined) {
@@ -71,6 +77,8 @@ export function resolveArgs(kind: LayerKind, layer: LayerNode, report: ReportFn)
         arg.span,
         [{ message: `\`${spec.name}\` is first given here.`, span: first.span }],
       );
+      // Which of two kernels was meant is unknown; two flags or rates leave the shape alone.
+      if (!shapeNeutral.has(spec.type.kind)) complete = false;
       continue;
     }
     written.set(spec.name, arg);
@@ -112,26 +120,37 @@ function findSpec(
   arg: ArgNode,
   positional: readonly ArgSpec[],
   positionalUsed: number,
-  written: ReadonlyMap<string, ArgNode>,
+  named: ReadonlySet<string>,
   report: ReportFn,
 ): ArgSpec | undefined {
   switch (arg.kind) {
     case 'PositionalArg': {
       const spec = positional[positionalUsed];
-      if (spec === undefined) report('NN2009', tooManyPositional(kind, layerName, arg.value, positional, written), arg.span);
+      if (spec === undefined) report('NN2009', tooManyPositional(kind, layerName, arg.value, positional, named), arg.span);
       return spec;
     }
     case 'ShortArg': {
-      const spec = kind.args.find((candidate) => candidate.short === arg.letter);
+      const spec = namedSpec(kind, arg);
       if (spec === undefined) report('NN2002', unknownShort(kind, layerName, arg.letter, arg.value), arg.span);
       return spec;
     }
     case 'KeyValueArg': {
-      const key = arg.key.name;
-      const spec = kind.args.find((candidate) => candidate.name === key || candidate.short === key);
-      if (spec === undefined) report('NN2002', unknownKey(kind, layerName, key, arg.value), arg.span);
+      const spec = namedSpec(kind, arg);
+      if (spec === undefined) report('NN2002', unknownKey(kind, layerName, arg.key.name, arg.value), arg.span);
       return spec;
     }
+  }
+}
+
+/** The spec a short (`k5`) or `key=value` argument names; a key may be the short letter too (`p=same`). */
+function namedSpec(kind: LayerKind, arg: ArgNode): ArgSpec | undefined {
+  switch (arg.kind) {
+    case 'PositionalArg':
+      return undefined;
+    case 'ShortArg':
+      return kind.args.find((spec) => spec.short === arg.letter);
+    case 'KeyValueArg':
+      return kind.args.find((spec) => spec.name === arg.key.name || spec.short === arg.key.name);
   }
 }
 
@@ -140,14 +159,14 @@ function tooManyPositional(
   layerName: string,
   value: ValueNode,
   positional: readonly ArgSpec[],
-  written: ReadonlyMap<string, ArgNode>,
+  named: ReadonlySet<string>,
 ): string {
   if (positional.length === 0) return `\`${layerName}\` takes no positional arguments; remove ${showValue(value)}.`;
   const names = listNames(positional.map((spec) => spec.name), 'and');
   const count = positional.length === 1 ? 'one positional argument' : `${positional.length} positional arguments`;
   // The likeliest meaning of an extra bare number is the next argument that has a short form and is still unset.
   const next = kind.args.find(
-    (spec) => spec.positional !== true && spec.short !== undefined && !written.has(spec.name) && spec.type.kind !== 'bool',
+    (spec) => spec.positional !== true && spec.short !== undefined && !named.has(spec.name) && spec.type.kind !== 'bool',
   );
   const fix =
     next !== undefined && value.kind !== 'Ident'

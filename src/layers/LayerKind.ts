@@ -62,6 +62,11 @@ export interface LayerKind {
   readonly name: string;
   readonly aliases?: readonly string[];
   readonly args: readonly ArgSpec[];
+  /**
+   * Checks what the arguments alone decide (a pool's padding against its window), before and whatever the input
+   * shape, so such mistakes are found even after an earlier error; false after reporting.
+   */
+  checkArgs?(args: Readonly<Record<string, ArgValue>>, ctx: ShapeContext): boolean;
   /** Output shape for `input`, or null after reporting why there is none. */
   inferShape(input: Shape, args: Readonly<Record<string, ArgValue>>, ctx: ShapeContext): Shape | null;
   /** Parameter counts, equal to PyTorch's for the equivalent module. */

@@ -1,12 +1,13 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { LayerKind } from './LayerKind.js';
 import { pairArg } from './args.js';
-import { inferPoolShape, poolArgs } from './pooling.js';
+import { checkPoolArgs, inferPoolShape, poolArgs } from './pooling.js';
 
 /** `avgpool K [sS] [pP]`: average pooling, PyTorch's `nn.AvgPool2d(K, S, P)`. */
 export const avgpool: LayerKind = {
   name: 'avgpool',
   args: poolArgs,
+  checkArgs: checkPoolArgs,
   inferShape: inferPoolShape,
 
   params() {

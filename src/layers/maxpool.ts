@@ -2,12 +2,13 @@ import type * as tfjs from '@tensorflow/tfjs';
 import type { LayerKind } from './LayerKind.js';
 import { negInfPadding2d } from './NegInfPadding2D.js';
 import { pairArg } from './args.js';
-import { inferPoolShape, poolArgs } from './pooling.js';
+import { checkPoolArgs, inferPoolShape, poolArgs } from './pooling.js';
 
 /** `maxpool K [sS] [pP]`: max pooling, PyTorch's `nn.MaxPool2d(K, S, P)`. */
 export const maxpool: LayerKind = {
   name: 'maxpool',
   args: poolArgs,
+  checkArgs: checkPoolArgs,
   inferShape: inferPoolShape,
 
   params() {

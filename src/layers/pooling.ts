@@ -10,23 +10,27 @@ export const poolArgs: readonly ArgSpec[] = [
   { name: 'pad', type: { kind: 'pair', min: 0 }, short: 'p', default: 0 },
 ];
 
-/** The shape rule of both pools: C x H x W in, C x H' x W' out, padding at most half the window. */
+/** PyTorch refuses more padding than half the window: a window could then hold padding only (NN3004). */
+export const checkPoolArgs: NonNullable<LayerKind['checkArgs']> = (args, ctx) => {
+  const kernel = pairArg(args, 'kernel');
+  const pad = pairArg(args, 'pad');
+  const most: [number, number] = [Math.floor(kernel[0] / 2), Math.floor(kernel[1] / 2)];
+  if (pad[0] <= most[0] && pad[1] <= most[1]) return true;
+  ctx.report(
+    'NN3004',
+    `${ctx.layerName} padding ${formatPair(pad)} is more than half its window ${formatPair(kernel)}; ` +
+      `pad by at most ${formatPair(most)} (\`p${formatPair(most)}\`).`,
+    { arg: 'pad' },
+  );
+  return false;
+};
+
+/** The shape rule of both pools: C x H x W in, C x H' x W' out. */
 export const inferPoolShape: LayerKind['inferShape'] = (input, args, ctx) => {
   if (!requireImage(input, ctx)) return null;
   const kernel = pairArg(args, 'kernel');
   const stride = pairArg(args, 'stride');
   const pad = pairArg(args, 'pad');
-  // PyTorch refuses more padding than half the window: a window could then hold padding only.
-  const most: [number, number] = [Math.floor(kernel[0] / 2), Math.floor(kernel[1] / 2)];
-  if (pad[0] > most[0] || pad[1] > most[1]) {
-    ctx.report(
-      'NN3004',
-      `${ctx.layerName} padding ${formatPair(pad)} is more than half its window ${formatPair(kernel)}; ` +
-        `pad by at most ${formatPair(most)} (\`p${formatPair(most)}\`).`,
-      { arg: 'pad' },
-    );
-    return null;
-  }
   const suggest = (k: readonly [number, number]): string => `${ctx.layerName} ${formatPair(k)}`;
   if (!checkWindowFits('window', input, kernel, pad, ctx, suggest)) return null;
   return [
