@@ -46,7 +46,9 @@ function lowerModel(model: CheckedModel): { built: tf.LayersModel; perLayer: tf.
   return { built: tf.model({ inputs: input, outputs: x }), perLayer };
 }
 
-const size = (weights: tf.LayerVariable[]): number => weights.reduce((sum, w) => sum + w.shape.reduce((a, b) => a * b, 1), 0);
+/** The number of values in some weights (their shapes are fully known once built). */
+const size = (weights: tf.LayerVariable[]): number =>
+  weights.reduce((sum, w) => sum + w.shape.reduce((a: number, b) => a * (b ?? 0), 1), 0);
 
 describe('every model in models/ lowers to tfjs layers with the checker’s shapes and counts', () => {
   test.each(['lenet-bn', 'lenet-bn-scratch', 'lenet', 'mlp-bn'])('%s', (file) => {
