@@ -1,0 +1,72 @@
+import { describe, expect, test } from 'vitest';
+import { checkSource } from './harness.js';
+
+// Random files built from the language's own words and some wrong ones: the checker must never throw, and must
+// return exactly one of a model (no errors) or at least one error.
+const words = [
+  'conv', 'dense', 'linear', 'bn', 'avgpool', 'maxpool', 'flatten', 'sigmoid', 'relu', 'tanh', 'softmax', 'dropout',
+  'dens', 'foo', '6', '0', '-3', '2.5', '1e-5', '3x5', '1x28x28', '0x0', 'k5', 'k0', 'k3x5', 's2', 's0', 'p1', 'p-1',
+  'q1', 'kernel=5', 'kernel=same', 'pad=same', 'p=same', 'bias=false', 'bias=3', 'impl=scratch', 'impl=5',
+  'momentum=0.9', 'momentum=2', 'eps=0', 'rate=0.5', 'out=4', 'x=1', '99999', 'k99', 'p50', 'same',
+];
+const headers = ['input 1x28x28', 'input 784', 'input 28x28', 'input 1x4x4', 'input 0', 'model m', 'train lr=0.1 epochs=2', 'train lr=-1 foo=2'];
+
+/** A small deterministic generator (mulberry32), so a failure can be replayed from its seed. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomFile(next: () => number): string {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+  const lines: string[] = [];
+  const count = Math.floor(next() * 6);
+  for (let i = 0; i < count; i++) {
+    if (next() < 0.3) {
+      lines.push(pick(headers));
+      continue;
+    }
+    const layers: string[] = [];
+    const width = 1 + Math.floor(next() * 4);
+    for (let j = 0; j < width; j++) {
+      const args = Array.from({ length: Math.floor(next() * 4) }, () => pick(words));
+      layers.push([pick(words.slice(0, 14)), ...args].join(' '));
+    }
+    lines.push(layers.join(' | '));
+  }
+  return lines.join('\n') + '\n';
+}
+
+describe('never throws, always answers', () => {
+  test('2,000 random files', () => {
+    for (let seed = 1; seed <= 2000; seed++) {
+      const source = randomFile(random(seed));
+      const result = (() => {
+        try {
+          return checkSource(source);
+        } catch (error) {
+          throw new Error(`seed ${seed} threw on:\n${source}\n${String(error)}`);
+        }
+      })();
+      const errors = result.diagnostics.filter((d) => d.severity === 'error');
+      expect(result.model === null, `seed ${seed}:\n${source}`).toBe(errors.length > 0);
+      for (const d of result.diagnostics) expect(d.message, `seed ${seed}`).toMatch(/[.?]$/);
+    }
+  });
+
+  test('a stack of 20,000 layers checks quickly and in one pass', () => {
+    const source = `input 1x28x28\nflatten | ${Array.from({ length: 20_000 }, () => 'dense 10').join(' | ')}\n`;
+    const started = performance.now();
+    const { model, diagnostics } = checkSource(source);
+    expect(diagnostics).toEqual([]);
+    expect(model!.layers).toHaveLength(20_001);
+    // Generous for a 2-core machine shared by others; a quadratic pass would take minutes.
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+});
