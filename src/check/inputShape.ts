@@ -1,6 +1,7 @@
 import type { Shape } from './model.js';
 import type { InputNode } from '../syntax/ast.js';
 import type { ReportFn } from './resolveArgs.js';
+import { maxWhole } from './values.js';
 
 /** The shape an `input` statement declares (`C x H x W` or `F`), or null after reporting why it has none. */
 export function resolveInputShape(node: InputNode, report: ReportFn): Shape | null {
@@ -21,6 +22,9 @@ export function resolveInputShape(node: InputNode, report: ReportFn): Shape | nu
   for (const dim of dims) {
     if (!Number.isInteger(dim.value)) {
       report('NN2015', `Every \`input\` size must be a whole number, not ${dim.text}.`, dim.span);
+      ok = false;
+    } else if (dim.value > maxWhole) {
+      report('NN2011', `Every \`input\` size must be at most ${maxWhole}, not ${dim.text}.`, dim.span);
       ok = false;
     } else if (dim.value < 1) {
       report('NN2010', `Every \`input\` size must be positive (at least 1), not ${dim.text}.`, dim.span);

@@ -21,6 +21,9 @@ export function showValue(node: ValueNode): string {
   }
 }
 
+/** The largest whole number any argument or size may have (2^31 - 1). */
+export const maxWhole = 2_147_483_647;
+
 const fail = (code: Code, message: string): ValueResult => ({ ok: false, code, message });
 
 /**
@@ -78,6 +81,8 @@ function resolvePair(type: Extract<ArgType, { kind: 'pair' | 'pad' }>, node: Val
 function checkWhole(node: NumberNode, min: number | undefined, subject: string): ValueResult {
   if (!Number.isFinite(node.value)) return fail('NN2011', `${subject} must be a finite number, not ${node.text}.`);
   if (!Number.isInteger(node.value)) return fail('NN2015', `${subject} must be a whole number, not ${node.text}.`);
+  // Tensor dimensions are 32-bit in TensorFlow, and larger counts would lose precision in the totals.
+  if (node.value > maxWhole) return fail('NN2011', `${subject} must be at most ${maxWhole}, not ${node.text}.`);
   if (min !== undefined && node.value < min) {
     return min >= 1
       ? fail('NN2010', `${subject} must be a positive size (at least ${min}), not ${node.text}.`)

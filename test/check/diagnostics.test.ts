@@ -58,6 +58,8 @@ const cases: [string, string, Expected][] = [
   ['negative padding', `${I}conv 6 k5 p-1\n`, [{ code: 'NN2011', line: 2, column: 11 }]],
   ['lr 0', `${I}train lr=0\nflatten | dense 10\n`, [{ code: 'NN2011', line: 2, column: 7 }]],
   ['train momentum 1', `${I}train momentum=1\nflatten | dense 10\n`, [{ code: 'NN2011', line: 2, column: 7 }]],
+  ['a size beyond 32 bits', `${I}conv 1e10 k5\n`, [{ code: 'NN2011', line: 2, column: 6 }]],
+  ['an input size beyond 32 bits', 'input 1x3000000000x1\nflatten | dense 10\n', [{ code: 'NN2011', line: 1, column: 9 }]],
   ['negative seed', `${I}train seed=-1\nflatten | dense 10\n`, [{ code: 'NN2011', line: 2, column: 7 }]],
   // NN2012 input after the first layer
   ['input after a layer', 'flatten\ninput 784\ndense 10\n', [{ code: 'NN2012', line: 2, column: 1 }]],
