@@ -1,0 +1,219 @@
+/**
+ * The training-curves picture and its numbers: d2l's animated plot (train loss, train acc, test acc against epoch)
+ * as a self-contained SVG, plus the same figures as CSV and JSON, all written atomically into the run directory.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** One epoch's figures; extra fields (examples/sec) are allowed and ignored. */
+export interface CurveRecord {
+  readonly epoch: number;
+  readonly loss: number;
+  readonly trainAcc: number;
+  readonly testAcc: number;
+}
+
+/** How to draw. */
+export interface CurvesOptions {
+  /** A heading over the plot, such as the model's name. */
+  readonly title?: string;
+  /** The run's planned epochs: the x axis spans them all, so a picture redrawn every epoch keeps its scale. */
+  readonly epochs?: number;
+}
+
+/** The three files written. */
+export interface CurvesFiles {
+  readonly svg: string;
+  readonly csv: string;
+  readonly json: string;
+}
+
+interface Series {
+  readonly key: 'loss' | 'trainAcc' | 'testAcc';
+  readonly label: string;
+  readonly colour: string;
+  readonly dash: string | null;
+}
+
+// d2l's styles: '-' in matplotlib blue, 'm--' magenta dashed, 'g-.' green dash-dot.
+const series: readonly Series[] = [
+  { key: 'loss', label: 'train loss', colour: '#1f77b4', dash: null },
+  { key: 'trainAcc', label: 'train acc', colour: '#bf00bf', dash: '7 4' },
+  { key: 'testAcc', label: 'test acc', colour: '#2ca02c', dash: '9 3 2 3' },
+];
+
+const width = 640;
+const height = 420;
+const plot = { left: 64, right: width - 24, top: 76, bottom: height - 56 };
+const font = "system-ui, -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif";
+
+/** A step of 1, 2, 2.5 or 5 times a power of ten giving about `target` intervals over `span`. */
+function niceStep(span: number, target: number): number {
+  const raw = span / target;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * power).find((s) => s >= raw * 0.999);
+  return step ?? 10 * power;
+}
+
+/** Decimals enough to print every multiple of `step` exactly (0.25 -> 2, 0.2 -> 1, 5 -> 0). */
+function decimalsOf(step: number): number {
+  for (let d = 0; d < 6; d++) if (Math.abs(Math.round(step * 10 ** d) - step * 10 ** d) < 1e-9) return d;
+  return 6;
+}
+
+function fmt(value: number): string {
+  return String(Math.round(value * 100) / 100);
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+}
+
+/** The y axis: 0 to 1 for accuracies and ordinary losses; higher, on a round number, when the loss exceeds 1. */
+function yScale(records: readonly CurveRecord[]): { max: number; step: number } {
+  let top = 1;
+  for (const r of records) for (const s of series) if (Number.isFinite(r[s.key]) && r[s.key] > top) top = r[s.key];
+  if (top <= 1) return { max: 1, step: 0.2 };
+  const step = niceStep(top, 6);
+  return { max: Math.ceil(top / step - 1e-9) * step, step };
+}
+
+/** The x axis: epoch 1 to the last (or planned) epoch, with whole-number ticks. */
+function xScale(records: readonly CurveRecord[], planned: number | undefined): { min: number; max: number; step: number } {
+  const last = Math.max(1, planned ?? 0, ...records.map((r) => (Number.isFinite(r.epoch) ? r.epoch : 1)));
+  // One epoch alone would make an empty range; centre it instead.
+  if (last <= 1) return { min: 0.5, max: 1.5, step: 1 };
+  return { min: 1, max: last, step: Math.max(1, Math.ceil(niceStep(last - 1, 10))) };
+}
+
+/** The curves as SVG text: pure, so tests and the CLI can render without touching the disk. */
+export function renderCurvesSvg(records: readonly CurveRecord[], options: CurvesOptions = {}): string {
+  const x = xScale(records, options.epochs);
+  const y = yScale(records);
+  const px = (epoch: number): number => plot.left + ((epoch - x.min) / (x.max - x.min)) * (plot.right - plot.left);
+  const py = (value: number): number => plot.bottom - (value / y.max) * (plot.bottom - plot.top);
+  const out: string[] = [];
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${escapeXml(font)}" font-size="12">`,
+    `<rect x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>`,
+  );
+  const title = options.title ?? 'training curves';
+  out.push(`<text x="${width / 2}" y="24" text-anchor="middle" font-size="15" font-weight="600" fill="#222">${escapeXml(title)}</text>`);
+
+  // Grid and y ticks.
+  const yDecimals = decimalsOf(y.step);
+  out.push('<g class="grid" stroke="#e6e6e6" stroke-width="1">');
+  for (let i = 0; i * y.step <= y.max + 1e-9; i++) {
+    const v = py(i * y.step);
+    out.push(`<line x1="${plot.left}" y1="${fmt(v)}" x2="${plot.right}" y2="${fmt(v)}"/>`);
+  }
+  for (let e = Math.ceil(x.min); e <= x.max + 1e-9; e += x.step) {
+    out.push(`<line x1="${fmt(px(e))}" y1="${plot.top}" x2="${fmt(px(e))}" y2="${plot.bottom}"/>`);
+  }
+  out.push('</g>');
+  out.push('<g class="ticks" fill="#444">');
+  for (let i = 0; i * y.step <= y.max + 1e-9; i++) {
+    const v = py(i * y.step);
+    out.push(`<text x="${plot.left - 8}" y="${fmt(v + 4)}" text-anchor="end">${(i * y.step).toFixed(yDecimals)}</text>`);
+  }
+  for (let e = Math.ceil(x.min); e <= x.max + 1e-9; e += x.step) {
+    out.push(`<text x="${fmt(px(e))}" y="${plot.bottom + 18}" text-anchor="middle">${e}</text>`);
+  }
+  out.push('</g>');
+
+  // Axes and their labels.
+  out.push(
+    `<g class="axes" stroke="#333" stroke-width="1.2" fill="none"><line x1="${plot.left}" y1="${plot.bottom}" x2="${plot.right}" y2="${plot.bottom}"/><line x1="${plot.left}" y1="${plot.top}" x2="${plot.left}" y2="${plot.bottom}"/></g>`,
+    `<text x="${(plot.left + plot.right) / 2}" y="${height - 16}" text-anchor="middle" fill="#222" font-size="13">epoch</text>`,
+  );
+
+  // The three lines, with a dot per epoch so a single epoch still shows.
+  for (const s of series) {
+    const points = records.filter((r) => Number.isFinite(r.epoch) && Number.isFinite(r[s.key]));
+    const coords = points.map((r) => `${fmt(px(r.epoch))},${fmt(py(r[s.key]))}`);
+    out.push(`<g class="series" data-series="${s.key}">`);
+    if (coords.length > 0) {
+      out.push(
+        `<polyline points="${coords.join(' ')}" fill="none" stroke="${s.colour}" stroke-width="2" stroke-linejoin="round" stroke-linecap="round"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`,
+      );
+    }
+    for (const c of coords) {
+      const [cx, cy] = c.split(',');
+      out.push(`<circle cx="${cx}" cy="${cy}" r="2.6" fill="${s.colour}"/>`);
+    }
+    out.push('</g>');
+  }
+
+  // Legend in a row under the title, never over the lines; each entry ends with its latest value.
+  const last = records.at(-1);
+  const entryWidth = 168;
+  const legendLeft = (width - entryWidth * series.length) / 2;
+  out.push('<g class="legend">');
+  series.forEach((s, i) => {
+    const lx = legendLeft + i * entryWidth;
+    const ly = 50;
+    // dx rather than a leading space: renderers differ on keeping whitespace at a tspan's start.
+    const value = last && Number.isFinite(last[s.key]) ? `<tspan dx="6" fill="#777">${last[s.key].toFixed(3)}</tspan>` : '';
+    out.push(
+      `<line x1="${lx}" y1="${ly}" x2="${lx + 30}" y2="${ly}" stroke="${s.colour}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`,
+      `<text x="${lx + 38}" y="${ly + 4}" fill="#222">${s.label}${value}</text>`,
+    );
+  });
+  out.push('</g>');
+  out.push('</svg>');
+  return `${out.join('\n')}\n`;
+}
+
+const csvHeader = 'epoch,loss,train_acc,test_acc';
+
+/** The figures as CSV, one row per epoch, numbers at full precision (so they read back exactly). */
+export function curvesCsv(records: readonly CurveRecord[]): string {
+  return [csvHeader, ...records.map((r) => [r.epoch, r.loss, r.trainAcc, r.testAcc].map(String).join(','))].join('\n') + '\n';
+}
+
+/** Reads `curves.csv` text back into records; a malformed line is a thrown Error naming its line number. */
+export function parseCurvesCsv(text: string): CurveRecord[] {
+  const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
+  if (lines[0] !== csvHeader) throw new Error(`curves.csv: the first line must be '${csvHeader}'`);
+  return lines.slice(1).map((line, i) => {
+    const cells = line.split(',');
+    const numbers = cells.map(Number);
+    if (cells.length !== 4 || numbers.some((n, j) => Number.isNaN(n) && cells[j] !== 'NaN')) {
+      throw new Error(`curves.csv line ${i + 2}: expected four numbers, got '${line}'`);
+    }
+    const [epoch, loss, trainAcc, testAcc] = numbers as [number, number, number, number];
+    return { epoch, loss, trainAcc, testAcc };
+  });
+}
+
+function curvesJson(records: readonly CurveRecord[], options: CurvesOptions): string {
+  const body = {
+    title: options.title ?? null,
+    records: records.map(({ epoch, loss, trainAcc, testAcc }) => ({ epoch, loss, trainAcc, testAcc })),
+  };
+  return `${JSON.stringify(body, null, 2)}\n`;
+}
+
+/** Writes `text` to `path` through a temporary file in the same directory, so a reader never sees half a file. */
+async function writeAtomic(path: string, text: string): Promise<void> {
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(temp, text);
+    await rename(temp, path);
+  } finally {
+    await rm(temp, { force: true });
+  }
+}
+
+/** Writes `curves.svg`, `curves.csv` and `curves.json` into `dir` (created when absent); returns their paths. */
+export async function writeCurves(dir: string, records: readonly CurveRecord[], options: CurvesOptions = {}): Promise<CurvesFiles> {
+  await mkdir(dir, { recursive: true });
+  const files: CurvesFiles = { svg: join(dir, 'curves.svg'), csv: join(dir, 'curves.csv'), json: join(dir, 'curves.json') };
+  await Promise.all([
+    writeAtomic(files.svg, renderCurvesSvg(records, options)),
+    writeAtomic(files.csv, curvesCsv(records)),
+    writeAtomic(files.json, curvesJson(records, options)),
+  ]);
+  return files;
+}
