@@ -1,0 +1,148 @@
+import * as tf from '@tensorflow/tfjs';
+import type { CheckedLayer, CheckedModel, Shape } from '../check/model.js';
+import type { LowerContext } from '../layers/LayerKind.js';
+import { registerNegInfPadding2D } from '../layers/NegInfPadding2D.js';
+import { findLayerKind } from '../layers/registry.js';
+import { ScratchBatchNorm } from './ScratchBatchNorm.js';
+
+/** Options of `compileModel`. */
+export interface CompileOptions {
+  /** Overrides every `bn`'s `impl=` (the `--bn` flag); absent keeps what the file says. */
+  readonly bn?: 'builtin' | 'scratch';
+  /** Seeds the Glorot initialisers, so the same seed gives the same initial weights; absent is random. */
+  readonly seed?: number;
+}
+
+/** Where one node of the checked graph lives in the compiled model. */
+export interface CompiledNode {
+  /** The node's `CheckedLayer.index`. */
+  readonly index: number;
+  readonly op: string;
+  /** Every tfjs layer the node was lowered to, in order (a padding layer, then the convolution, ...). */
+  readonly layers: readonly string[];
+  /** The tfjs layer whose output is the node's output (the last of `layers`). */
+  readonly output: string;
+}
+
+/** A compiled model and the map from checked nodes to its tfjs layers. */
+export interface CompiledGraph {
+  readonly model: tf.LayersModel;
+  readonly nodes: readonly CompiledNode[];
+}
+
+/** What a compiled model carries in `getUserDefinedMetadata()` (and so in a saved `model.json`). */
+export interface NetcMetadata {
+  readonly netc: {
+    readonly model: string;
+    /** The input as the language writes it: `[C, H, W]` or `[F]`; tfjs's input is channels-last. */
+    readonly input: readonly number[];
+    readonly nodes: readonly CompiledNode[];
+  };
+}
+
+/** The name of the model's input layer. */
+export const inputLayerName = 'input';
+
+/** `[C, H, W]` (the language's order) to `[H, W, C]` (tfjs's, channels-last); a flat `[F]` stays as it is. */
+export function toChannelsLast(shape: Shape): number[] {
+  return shape.length === 3 ? [shape[1]!, shape[2]!, shape[0]!] : [...shape];
+}
+
+/** `[H, W, C]` back to `[C, H, W]`; other ranks stay as they are. */
+export function fromChannelsLast(shape: readonly number[]): number[] {
+  return shape.length === 3 ? [shape[2]!, shape[0]!, shape[1]!] : [...shape];
+}
+
+/**
+ * The tfjs name of node `index`'s layers: `conv_1`, `bn_2`, ... numbered like the rows of `netc summary`
+ * (index + 1), and `conv_1_pad` for a helper layer the node needs first.
+ */
+export function nodeLayerName(op: string, index: number, suffix?: string): string {
+  return suffix === undefined ? `${op}_${index + 1}` : `${op}_${index + 1}_${suffix}`;
+}
+
+/** Compiles a checked model to an (uncompiled-for-training) tfjs functional model; see `compileGraph`. */
+export function compileModel(model: CheckedModel, options: CompileOptions = {}): tf.LayersModel {
+  return compileGraph(model, options).model;
+}
+
+/**
+ * Lowers every node of the checked graph to tfjs layers with the functional API, channels-last inside.
+ * A node reads the outputs of `CheckedLayer.inputs`; a node with several inputs (a residual join, language v2)
+ * first adds them elementwise. The map from nodes to layers is returned and also stored as the model's
+ * user-defined metadata, so it survives a save and load.
+ */
+export function compileGraph(model: CheckedModel, options: CompileOptions = {}): CompiledGraph {
+  // Saved models with a padded max pool need this class registered before they load; registering here
+  // means anything that compiled a model can also load one.
+  registerNegInfPadding2D(tf);
+  let initialiserCount = 0;
+  const kernelInitializer: LowerContext['kernelInitializer'] = () => {
+    // Distinct per layer (an offset per initialiser, in graph order) but the same on every run with this seed.
+    const seed = options.seed === undefined ? undefined : options.seed * 1000 + initialiserCount;
+    initialiserCount += 1;
+    return tf.initializers.glorotUniform(seed === undefined ? {} : { seed });
+  };
+
+  const input = tf.input({ shape: toChannelsLast(model.input), name: inputLayerName });
+  const outputs = new Map<number, tf.SymbolicTensor>([[-1, input]]);
+  const nodes: CompiledNode[] = [];
+  const usedNames = new Set<string>([inputLayerName]);
+
+  for (const written of model.layers) {
+    const layer = withBnOverride(written, options.bn);
+    const kind = findLayerKind(layer.op);
+    if (kind === undefined) throw new Error(`internal: no layer kind '${layer.op}' (node ${layer.index})`);
+    const names: string[] = [];
+    const ctx: LowerContext = {
+      tf,
+      scratchBatchNorm: (config) => new ScratchBatchNorm(config),
+      kernelInitializer,
+      name: (suffix) => {
+        const name = nodeLayerName(layer.op, layer.index, suffix);
+        if (usedNames.has(name)) throw new Error(`internal: layer name '${name}' used twice`);
+        usedNames.add(name);
+        names.push(name);
+        return name;
+      },
+    };
+
+    let x = joinInputs(layer, outputs, ctx);
+    for (const tfLayer of kind.lower(layer, ctx)) x = tfLayer.apply(x) as tf.SymbolicTensor;
+    outputs.set(layer.index, x);
+    const output = names[names.length - 1];
+    if (output === undefined) throw new Error(`internal: '${layer.op}' lowered to no layer`);
+    nodes.push({ index: layer.index, op: layer.op, layers: names, output });
+  }
+
+  const last = model.layers[model.layers.length - 1];
+  if (last === undefined) throw new Error('internal: a checked model has at least one layer');
+  const compiled = tf.model({ inputs: input, outputs: outputs.get(last.index)!, name: model.name });
+  const metadata: NetcMetadata = { netc: { model: model.name, input: [...model.input], nodes } };
+  compiled.setUserDefinedMetadata(metadata as unknown as Record<string, unknown>);
+  return { model: compiled, nodes };
+}
+
+/** The node map stored in a compiled (or loaded) model, or null for a model netc did not make. */
+export function netcMetadata(model: tf.LayersModel): NetcMetadata['netc'] | null {
+  const metadata = model.getUserDefinedMetadata() as Partial<NetcMetadata> | undefined;
+  return metadata?.netc ?? null;
+}
+
+/** `--bn` wins over the file's `impl=`. */
+function withBnOverride(layer: CheckedLayer, bn: CompileOptions['bn']): CheckedLayer {
+  if (bn === undefined || layer.op !== 'bn') return layer;
+  return { ...layer, args: { ...layer.args, impl: bn } };
+}
+
+/** The tensor a node reads: its one input, or the elementwise sum of several (a residual join). */
+function joinInputs(layer: CheckedLayer, outputs: Map<number, tf.SymbolicTensor>, ctx: LowerContext): tf.SymbolicTensor {
+  const inputs = layer.inputs.map((id) => {
+    const tensor = outputs.get(id);
+    if (tensor === undefined) throw new Error(`internal: node ${layer.index} reads node ${id} before it is compiled`);
+    return tensor;
+  });
+  if (inputs.length === 1) return inputs[0]!;
+  if (inputs.length === 0) throw new Error(`internal: node ${layer.index} has no input`);
+  return tf.layers.add({ name: ctx.name('add') }).apply(inputs) as tf.SymbolicTensor;
+}
