@@ -66,7 +66,7 @@ export async function decompressIfGzip(bytes: Uint8Array, path: string, advice =
     // gzip's trailer holds the decompressed size (mod 2^32): one output chunk of that size saves zlib from growing
     // and concatenating many small ones. Capped, since a corrupt trailer can claim anything.
     const trailerSize = bytes.length >= 18 ? readU32LE(bytes, bytes.length - 4) : 0;
-    const chunkSize = Math.min(Math.max(trailerSize, 64 * 1024), 256 * 1024 * 1024);
+    const chunkSize = Math.min(Math.max(trailerSize, 64 * 1024), 128 * 1024 * 1024);
     return await gunzipAsync(bytes, { chunkSize });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
