@@ -1,0 +1,34 @@
+import * as tf from '@tensorflow/tfjs';
+import { flatBackend } from './flat.js';
+
+/*
+ * tfjs clones a tensor (Identity) for every value a gradient needs later, ~140 times in a LeNet-BN step.
+ * wasm's Identity copies the data; tensors are immutable (a Variable's assign swaps its storage, never
+ * writes into it), so the clone can share the storage and count one more reference, as the cpu backend's
+ * Identity and wasm's own Reshape do. Sharing also lets unusedGradient.ts recognise a saved weight.
+ */
+
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: object; attrs?: tf.NamedAttrMap };
+
+/** The parts of the wasm backend that sharing needs. */
+interface RefCounting {
+  incRef(dataId: tf.DataId): void;
+}
+
+function hasIncRef(backend: object): backend is RefCounting {
+  return typeof (backend as Partial<RefCounting>).incRef === 'function';
+}
+
+function wasmKernel(args: KernelArgs): tf.TensorInfo {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  if (x.dtype === 'string' || !hasIncRef(args.backend)) {
+    return flatBackend(args.backend, 'wasm').run('Identity', { x }, args.attrs);
+  }
+  args.backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+/** netc's Identity for wasm: shares storage instead of copying. */
+export const identityKernels: readonly tf.KernelConfig[] = [
+  { kernelName: 'Identity', backendName: 'wasm', kernelFunc: wasmKernel },
+];

@@ -1,0 +1,94 @@
+import * as tf from '@tensorflow/tfjs';
+import { batchMatMulKernels } from './batchMatMul.js';
+import { broadcastKernels } from './broadcast.js';
+import { conv2dBackpropFilterKernels } from './conv2dBackpropFilter.js';
+import { conv2dBackpropInputKernels } from './conv2dBackpropInput.js';
+import { rememberOriginal, originalKernel } from './flat.js';
+import { netcGradients } from './gradients.js';
+import { identityKernels } from './identity.js';
+import { reduceKernels } from './reduce.js';
+import { avgPoolGradKernels } from './avgPoolGrad.js';
+import { tileKernels } from './tile.js';
+
+export { withoutInputGradient } from './unusedGradient.js';
+
+/** Every kernel netc brings, for every backend it brings kernels to. */
+const allKernels: readonly tf.KernelConfig[] = [
+  ...conv2dBackpropFilterKernels,
+  ...conv2dBackpropInputKernels,
+  ...tileKernels,
+  ...batchMatMulKernels,
+  ...broadcastKernels,
+  ...identityKernels,
+  ...reduceKernels,
+  ...avgPoolGradKernels,
+];
+
+/** netc's kernel configurations for one backend (what registering installs there). */
+export function netcKernelConfigs(backendName: string): readonly tf.KernelConfig[] {
+  return allKernels.filter((k) => k.backendName === backendName);
+}
+
+/** The tfjs gradient functions netc replaced, to put back on unregistering. */
+const originalGradients = new Map<string, tf.GradConfig>();
+
+/** Backends currently running netc's kernels. */
+const active = new Set<string>();
+
+/** What registering put in place, for the CLI and the benchmark to show. */
+export interface RegisteredKernels {
+  /** Kernel names now served by netc on this backend. */
+  readonly kernels: readonly string[];
+  /** Kernel names whose gradient function is netc's. */
+  readonly gradients: readonly string[];
+}
+
+/**
+ * Registers netc's kernels on a tfjs backend ('wasm' or 'cpu'; other backends get none) and its gradient
+ * functions (for any backend). Idempotent. A replaced kernel keeps its original's setup function, so the
+ * backend can still be initialised after this call.
+ */
+export function registerNetcKernels(backendName: string): RegisteredKernels {
+  const mine = netcKernelConfigs(backendName);
+  if (!active.has(backendName)) {
+    for (const k of mine) {
+      const original = rememberOriginal(k.kernelName, backendName);
+      if (original !== undefined) tf.unregisterKernel(k.kernelName, backendName);
+      const config: tf.KernelConfig = { ...k };
+      if (original?.setupFunc !== undefined) config.setupFunc = original.setupFunc;
+      if (original?.disposeFunc !== undefined) config.disposeFunc = original.disposeFunc;
+      tf.registerKernel(config);
+    }
+    active.add(backendName);
+  }
+  const gradients: string[] = [];
+  if (mine.length > 0) {
+    for (const g of netcGradients) {
+      if (!originalGradients.has(g.kernelName)) {
+        const original = tf.getGradient(g.kernelName);
+        if (original !== undefined) originalGradients.set(g.kernelName, original);
+        tf.registerGradient(g);
+      }
+      gradients.push(g.kernelName);
+    }
+  }
+  return { kernels: mine.map((k) => k.kernelName), gradients };
+}
+
+/** Puts the backend's own kernels back (and tfjs's gradients when no backend runs netc's): for comparisons. */
+export function unregisterNetcKernels(backendName: string): void {
+  if (!active.has(backendName)) return;
+  for (const k of allKernels.filter((c) => c.backendName === backendName)) {
+    tf.unregisterKernel(k.kernelName, backendName);
+    const original = originalKernel(k.kernelName, backendName);
+    if (original !== undefined && original.kernelFunc !== k.kernelFunc) tf.registerKernel(original);
+  }
+  active.delete(backendName);
+  if (active.size === 0) {
+    for (const [name, g] of originalGradients) {
+      tf.unregisterGradient(name);
+      tf.registerGradient(g);
+    }
+    originalGradients.clear();
+  }
+}
