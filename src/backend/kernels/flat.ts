@@ -88,8 +88,10 @@ export function flatBackend(backend: object, name: 'wasm' | 'cpu'): FlatBackend 
       name,
       view: (info) => {
         const values = backend.data.get(info.dataId).values;
-        if (!(values instanceof Float32Array)) throw new Error(`netc kernels: expected float32 values, got ${info.dtype}`);
-        return values;
+        if (values instanceof Float32Array) return values;
+        // The cpu backend may keep a float32 tensor in another typed array (a cast from bool, say): read a copy.
+        if (ArrayBuffer.isView(values) && !(values instanceof DataView)) return Float32Array.from(values as unknown as ArrayLike<number>);
+        throw new Error(`netc kernels: tensor ${JSON.stringify(info.shape)} has no readable values`);
       },
       alloc: (shape) => backend.makeTensorInfo(shape, 'float32', new Float32Array(tf.util.sizeFromShape(shape))),
       run,

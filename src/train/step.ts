@@ -1,0 +1,125 @@
+import * as tf from '@tensorflow/tfjs';
+import { withoutInputGradient } from '../backend/kernels/index.js';
+
+/** What one training step measured, on the same forward pass that it trained on. */
+export interface StepResult {
+  /** The batch's summed cross-entropy (d2l accumulates loss * batch size). */
+  readonly loss: number;
+  /** How many examples the logits classified correctly. */
+  readonly correct: number;
+}
+
+/** One SGD step on a batch: x channels-last float32 [B, ...], y int32 class indices [B]. */
+export type TrainStep = (x: tf.Tensor, y: tf.Tensor) => StepResult;
+
+/** The tf.Variable behind a layer weight (tfjs-layers keeps it as `LayerVariable.read()`). */
+function variableOf(weight: tf.LayerVariable): tf.Variable {
+  const v = weight.read();
+  if (!(v instanceof tf.Variable)) throw new Error(`internal: weight '${weight.name}' is not backed by a tf.Variable`);
+  return v;
+}
+
+/** The layers a symbolic model feeds `layer` from (its first inbound node; netc's graphs call each layer once). */
+function inboundLayers(layer: tf.layers.Layer): tf.layers.Layer[] {
+  const node = layer.inboundNodes[0];
+  return node === undefined ? [] : node.inboundLayers;
+}
+
+/**
+ * The kernels of the convolutions and dense layers whose input depends on no trainable weight (the model's
+ * first layer, possibly behind padding or a flatten): the gradient with respect to their input is never used.
+ */
+export function inputLayerKernels(model: tf.LayersModel): tf.LayerVariable[] {
+  const untrainedOutput = new Map<tf.layers.Layer, boolean>();
+  // Whether nothing trainable lies between the model input and this layer's output.
+  const untrained = (layer: tf.layers.Layer): boolean => {
+    const known = untrainedOutput.get(layer);
+    if (known !== undefined) return known;
+    const inputs = inboundLayers(layer);
+    const value = layer.trainableWeights.length === 0 && inputs.every(untrained);
+    untrainedOutput.set(layer, value);
+    return value;
+  };
+  const kernels: tf.LayerVariable[] = [];
+  for (const layer of model.layers) {
+    const className = layer.getClassName();
+    if (className !== 'Conv2D' && className !== 'Dense') continue;
+    const inputs = inboundLayers(layer);
+    if (inputs.length === 0 || !inputs.every(untrained)) continue;
+    const kernel = layer.trainableWeights.find((w) => /(^|\/)kernel$/.test(w.originalName));
+    if (kernel !== undefined) kernels.push(kernel);
+  }
+  return kernels;
+}
+
+/**
+ * Builds the training step for a model and optimizer. Each call runs the model in training mode (batch
+ * statistics; the moving statistics move exactly once), takes the softmax cross-entropy of the logits averaged
+ * over the batch (PyTorch's CrossEntropyLoss) and its gradients, applies the optimizer, and reads back the summed
+ * loss and the hit count with one data transfer. Every tensor it makes is released before it returns.
+ */
+export function createTrainStep(model: tf.LayersModel, optimizer: tf.Optimizer): TrainStep {
+  const variables = model.trainableWeights.map(variableOf);
+  const firstKernels = inputLayerKernels(model).map(variableOf);
+  const outputShape = model.outputs[0]?.shape;
+  const classes = outputShape?.[outputShape.length - 1];
+  if (typeof classes !== 'number' || outputShape?.length !== 2) {
+    throw new Error(`internal: createTrainStep needs a model with logits [B, classes], got ${JSON.stringify(outputShape)}`);
+  }
+
+  return (x, y) => {
+    const batch = x.shape[0]!;
+    let hits: tf.Tensor | null = null;
+    const packed = tf.tidy(() => {
+      const labels = y.dtype === 'int32' ? y : tf.cast(y, 'int32');
+      const { value, grads } = withoutInputGradient(firstKernels, () =>
+        tf.variableGrads(() => {
+          const logits = model.apply(x, { training: true }) as tf.Tensor;
+          // Counted on this same forward pass; kept because the gradient machinery disposes everything else.
+          hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32')));
+          return tf.losses.softmaxCrossEntropy(tf.oneHot(labels, classes), logits) as tf.Scalar;
+        }, variables),
+      );
+      optimizer.applyGradients(grads);
+      return tf.stack([tf.mul(value, batch), hits!]);
+    });
+    const [loss, correct] = packed.dataSync();
+    packed.dispose();
+    (hits as tf.Tensor | null)?.dispose();
+    return { loss: loss!, correct: correct! };
+  };
+}
+
+/**
+ * Accuracy of the model in inference mode (moving statistics) on a whole set, `batchSize` examples at a time.
+ * `images` holds the examples one after another, each of `exampleShape` (channels-last, or flat).
+ */
+export function evaluate(
+  model: tf.LayersModel,
+  images: Float32Array,
+  labels: Int32Array,
+  exampleShape: readonly number[],
+  batchSize: number,
+): { accuracy: number } {
+  const per = exampleShape.reduce((p, d) => p * d, 1);
+  const count = labels.length;
+  if (count === 0 || images.length !== count * per) {
+    throw new Error(`internal: evaluate got ${images.length} values for ${count} examples of ${exampleShape.join('x')}`);
+  }
+  if (!(batchSize >= 1)) throw new Error(`internal: evaluate needs a positive batch size, got ${batchSize}`);
+  let total: tf.Tensor = tf.scalar(0, 'int32');
+  for (let start = 0; start < count; start += batchSize) {
+    const end = Math.min(count, start + batchSize);
+    const next = tf.tidy(() => {
+      const x = tf.tensor(images.subarray(start * per, end * per), [end - start, ...exampleShape], 'float32');
+      const y = tf.tensor1d(labels.subarray(start, end), 'int32');
+      const logits = model.apply(x, { training: false }) as tf.Tensor;
+      return tf.add(total, tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32')));
+    });
+    total.dispose();
+    total = next;
+  }
+  const hits = total.dataSync()[0]!;
+  total.dispose();
+  return { accuracy: hits / count };
+}
