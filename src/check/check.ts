@@ -8,6 +8,7 @@ import { didYouMean, listNames } from './didYouMean.js';
 import { inferShapes, type LayerShapes, type ResolvedLayer } from './infer.js';
 import { resolveInputShape } from './inputShape.js';
 import { resolveArgs, type ReportFn } from './resolveArgs.js';
+import { SyntaxDamage } from './SyntaxDamage.js';
 import { rules } from './rules/index.js';
 import type { FileStatements } from './rules/Rule.js';
 import { defaultDataset, resolveTrain } from './trainOptions.js';
@@ -16,6 +17,11 @@ import { defaultDataset, resolveTrain } from './trainOptions.js';
 export interface CheckOptions {
   /** The file's path; its base name (without `.net`) names a model that has no `model` statement. */
   readonly fileName?: string;
+  /**
+   * The parser's diagnostics for this AST. With them the checker stays quiet about what a syntax error caused (an
+   * argument lost with its layer, a shape that skipped a dropped layer) and reports only independent problems.
+   */
+  readonly parseDiagnostics?: readonly Diagnostic[];
 }
 
 /** What `check` returns: the checked model when there is no error (warnings allowed), and every diagnostic. */
@@ -33,17 +39,19 @@ export function check(ast: FileNode, options: CheckOptions = {}): CheckResult {
   const report: ReportFn = (code, message, span, related) => reporter.report(code, message, span, related);
 
   const statements = groupStatements(ast);
+  const damage = new SyntaxDamage(ast, options.parseDiagnostics ?? []);
   const firstInput = statements.inputs[0];
-  const input = firstInput === undefined ? null : resolveInputShape(firstInput, report);
+  // A damaged `input` may have lost dimensions (`1x28x` reads as `1`): its shape is unknown, not wrong.
+  const input = firstInput === undefined || damage.damaged(firstInput) ? null : resolveInputShape(firstInput, report);
   const train = resolveTrain(statements.trains, report);
-  const layers = statements.layers.map((node, index) => resolveLayer(node, index, report));
+  const layers = statements.layers.map((node, index) => resolveLayer(node, index, damage, report));
   const shapes = inferShapes(input, layers, reporter);
 
-  const context = { statements, layers, shapes, dataset: train.options.dataset ?? defaultDataset, report };
+  const context = { statements, layers, shapes, damage, dataset: train.options.dataset ?? defaultDataset, report };
   for (const rule of rules) rule(context);
 
   const diagnostics = reporter.sorted();
-  if (reporter.hasErrors || firstInput === undefined || input === null) return { model: null, diagnostics };
+  if (reporter.hasErrors || damage.any || firstInput === undefined || input === null) return { model: null, diagnostics };
   const model: CheckedModel = {
     name: statements.models[0]?.name.name ?? modelNameFromFile(options.fileName),
     input,
@@ -81,15 +89,16 @@ function groupStatements(file: FileNode): FileStatements {
   return { file, models, inputs, trains, layers };
 }
 
-function resolveLayer(node: LayerNode, index: number, report: ReportFn): ResolvedLayer {
+function resolveLayer(node: LayerNode, index: number, damage: SyntaxDamage, report: ReportFn): ResolvedLayer {
   const name = node.name.name;
   const kind = findLayerKind(name);
+  const afterSyntaxError = damage.reaches(node);
   if (kind === undefined) {
     report('NN2001', unknownLayerMessage(name), node.name.span);
-    return { index, node, kind: null, args: {}, argSpans: {}, complete: false };
+    return { index, node, kind: null, args: {}, argSpans: {}, complete: false, afterSyntaxError };
   }
-  const resolved = resolveArgs(kind, node, report);
-  return { index, node, kind, args: resolved.args, argSpans: resolved.spans, complete: resolved.complete };
+  const resolved = resolveArgs(kind, node, report, { damaged: damage.damaged(node) });
+  return { index, node, kind, args: resolved.args, argSpans: resolved.spans, complete: resolved.complete, afterSyntaxError };
 }
 
 function unknownLayerMessage(name: string): string {
@@ -99,6 +108,9 @@ function unknownLayerMessage(name: string): string {
   }
   const guess = hinted ?? didYouMean(name, layerNames());
   if (guess !== undefined) return `Unknown layer \`${name}\`; did you mean \`${guess}\`?`;
+  // `inptu 784` parses as a layer; the likely slip is a statement keyword.
+  const statement = didYouMean(name, ['input', 'model', 'train']);
+  if (statement !== undefined) return `Unknown layer \`${name}\`; did you mean the \`${statement}\` statement?`;
   return `Unknown layer \`${name}\`; the layers are ${listNames(layerNames(), 'and')}.`;
 }
 

@@ -15,6 +15,8 @@ export interface ResolvedLayer {
   readonly argSpans: Readonly<Record<string, Span>>;
   /** False when an argument that decides the shape is missing or wrong (already reported). */
   readonly complete: boolean;
+  /** True when a syntax error lies before this layer's end: a layer may have been dropped, so shapes are unknown. */
+  readonly afterSyntaxError: boolean;
 }
 
 /** The shapes flowing into and out of one layer; null where an earlier problem leaves them unknown. */
@@ -36,7 +38,7 @@ export function inferShapes(input: Shape | null, layers: readonly ResolvedLayer[
     if (layer.kind !== null && layer.complete) {
       const context = shapeContext(layer, reporter);
       const argsOk = layer.kind.checkArgs?.(layer.args, context) ?? true;
-      if (argsOk && current !== null) output = layer.kind.inferShape(current, layer.args, context);
+      if (argsOk && current !== null && !layer.afterSyntaxError) output = layer.kind.inferShape(current, layer.args, context);
     }
     shapes.push({ input: current, output });
     current = output;

@@ -47,8 +47,14 @@ const shapeNeutral: ReadonlySet<ArgType['kind']> = new Set(['bool', 'number', 'e
 /**
  * Reads the arguments of `layer` against `kind`: positional, short (`k5`) and `key=value` forms, each given at
  * most once, with values of the right type; fills defaults; reports every problem through `report`.
+ * `damaged` (a syntax error in the layer) keeps quiet about missing arguments, which the parser may have dropped.
  */
-export function resolveArgs(kind: LayerKind, layer: LayerNode, report: ReportFn): ResolvedArgs {
+export function resolveArgs(
+  kind: LayerKind,
+  layer: LayerNode,
+  report: ReportFn,
+  options: { readonly damaged?: boolean } = {},
+): ResolvedArgs {
   const layerName = layer.name.name;
   const values: Record<string, ArgValue> = {};
   const spans: Record<string, Span> = {};
@@ -98,10 +104,9 @@ export function resolveArgs(kind: LayerKind, layer: LayerNode, report: ReportFn)
   for (const spec of ordered) {
     if (spec.name in values) continue;
     if (spec.default === undefined) {
-      if (!written.has(spec.name)) {
-        report('NN2008', missingMessage(layerName, spec), layer.span);
-        complete = false;
-      }
+      // In a layer with a syntax error the argument may be there but unreadable; the parser has said so.
+      if (!written.has(spec.name) && options.damaged !== true) report('NN2008', missingMessage(layerName, spec), layer.span);
+      if (!written.has(spec.name)) complete = false;
       continue;
     }
     const value = typeof spec.default === 'function' ? spec.default(values) : spec.default;

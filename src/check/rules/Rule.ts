@@ -1,3 +1,4 @@
+import type { SyntaxDamage } from '../SyntaxDamage.js';
 import type { LayerShapes, ResolvedLayer } from '../infer.js';
 import type { RelatedLocation, Span } from '../../diagnostics/Diagnostic.js';
 import type { Code } from '../../diagnostics/messages.js';
@@ -19,6 +20,8 @@ export interface RuleContext {
   readonly layers: readonly ResolvedLayer[];
   /** `shapes[i]` belongs to `layers[i]`. */
   readonly shapes: readonly LayerShapes[];
+  /** Where syntax errors were, so rules do not report what they caused (a dropped layer, a lost `input`). */
+  readonly damage: SyntaxDamage;
   /** The dataset the file trains on: its `train` line's, or the default. */
   readonly dataset: string;
   report(code: Code, message: string, span: Span, related?: readonly RelatedLocation[]): void;

@@ -1,0 +1,48 @@
+import type { Diagnostic } from '../diagnostics/Diagnostic.js';
+import type { FileNode, LayerNode, StatementNode } from '../syntax/ast.js';
+
+/**
+ * Where the parser found syntax errors, mapped onto the statements and layers it kept. The parser drops what it
+ * cannot read (an option, a layer, a statement's tail), so the checker must not report what is only missing
+ * because of that: an argument lost with its layer, a shape that skipped a dropped layer, a lost `input`.
+ */
+export class SyntaxDamage {
+  private readonly offsets: readonly number[];
+  private readonly regions = new Map<StatementNode | LayerNode, readonly [number, number]>();
+
+  constructor(file: FileNode, parseDiagnostics: readonly Diagnostic[]) {
+    this.offsets = parseDiagnostics.filter((d) => d.severity === 'error').map((d) => d.span.offset);
+    // A node owns the text from its start to the next node's start: that is where its lost tokens were.
+    const statements = file.statements;
+    statements.forEach((statement, i) => {
+      const end = statements[i + 1]?.span.offset ?? Math.max(file.span.end, statement.span.end) + 1;
+      this.regions.set(statement, [statement.span.offset, end]);
+      if (statement.kind !== 'Pipeline') return;
+      statement.layers.forEach((layer, j) => {
+        this.regions.set(layer, [layer.span.offset, statement.layers[j + 1]?.span.offset ?? end]);
+      });
+    });
+  }
+
+  /** True when the file has any syntax error. */
+  get any(): boolean {
+    return this.offsets.length > 0;
+  }
+
+  /** True when a syntax error lies in the text a statement or layer owns, so parts of it may have been dropped. */
+  damaged(node: StatementNode | LayerNode): boolean {
+    const region = this.regions.get(node);
+    return region !== undefined && this.offsets.some((offset) => offset >= region[0] && offset < region[1]);
+  }
+
+  /** True when a syntax error lies before the end of the text a node owns: shapes from there on are not trusted. */
+  reaches(node: StatementNode | LayerNode): boolean {
+    const region = this.regions.get(node);
+    return region !== undefined && this.offsets.some((offset) => offset < region[1]);
+  }
+
+  /** True when a syntax error lies between two offsets, where a layer may have been dropped. */
+  between(start: number, end: number): boolean {
+    return this.offsets.some((offset) => offset >= start && offset < end);
+  }
+}
