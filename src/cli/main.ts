@@ -37,6 +37,8 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
       describe: command.describe,
       builder: (y: never) => command.builder(y),
       handler: async (args: never) => {
+        // With exitProcess(false) yargs still calls the handler after a failed validation (a missing option).
+        if (handled) return;
         handled = true;
         exitCode = await runSafely(command, args, io);
       },

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { NetcError } from '../diagnostics/NetcError.js';
 import { registerNegInfPadding2D } from '../layers/NegInfPadding2D.js';
@@ -37,7 +38,10 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<Sav
 
   let staging: string | null = null;
   try {
-    staging = await mkdtemp(join(parent, `.${basename(target)}.netc-tmp-`));
+    // Not mkdtemp: its 0700 mode would become the output directory's; mkdir applies the user's umask.
+    const fresh = join(parent, `.${basename(target)}.netc-tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+    await mkdir(fresh);
+    staging = fresh;
     const weights = tf.io.CompositeArrayBuffer.join(artifacts.weightData);
     const modelJson: tf.io.ModelJSON = {
       modelTopology: artifacts.modelTopology as {},
@@ -168,7 +172,8 @@ async function moveIntoPlace(staging: string, target: string, replace: boolean):
     await rename(aside, target);
     throw error;
   }
-  await rm(aside, { recursive: true, force: true });
+  // The new model is in place: failing to delete the old one must not report the save as failed.
+  await rm(aside, { recursive: true, force: true }).catch(() => undefined);
 }
 
 function writeError(dir: string, error: unknown): NetcError {
