@@ -52,16 +52,17 @@ export function check(ast: FileNode, options: CheckOptions = {}): CheckResult {
 
   const diagnostics = reporter.sorted();
   if (reporter.hasErrors || damage.any || firstInput === undefined || input === null) return { model: null, diagnostics };
+  const checkedLayers = layers.map((layer) => checkedLayer(layer, shapes[layer.index]!));
   const model: CheckedModel = {
     name: statements.models[0]?.name.name ?? modelNameFromFile(options.fileName),
     input,
     inputSpan: firstInput.span,
     train: train.options,
     trainSpans: train.spans,
-    layers: layers.map((layer) => checkedLayer(layer, shapes[layer.index]!)),
-    totals: { trainable: 0, nonTrainable: 0 },
+    layers: checkedLayers,
+    totals: sumParams(checkedLayers.map((layer) => layer.params)),
   };
-  return { model: { ...model, totals: sumParams(model.layers.map((layer) => layer.params)) }, diagnostics };
+  return { model, diagnostics };
 }
 
 /** The statements by kind; pipelines are joined into one stack, as consecutive statements chain. */
