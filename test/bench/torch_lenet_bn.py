@@ -1,8 +1,10 @@
 """LeNet-BN training step in PyTorch, for `npm run bench` to compare netc against.
 
 Trains d2l's LeNet with batch norm (SGD lr 1.0, batch 256, synthetic data) with PyTorch's
-built-in BatchNorm2d/1d and with a batch norm written from the formulas, and prints one JSON
-line: {"torch": version, "threads": n, "builtin": ex/s, "scratch": ex/s}.
+built-in BatchNorm2d/1d and with a batch norm written from the formulas, interleaved, and prints
+one JSON line: {"torch": version, "threads": n, "builtin": ex/s, "scratch": ex/s, "builtin_cpu": ex/s,
+"scratch_cpu": ex/s}: examples/second from the median step time, wall-clock and process CPU time (the
+second is steadier on a shared machine).
 Usage: python3 torch_lenet_bn.py [--batches N] [--warmup N] [--batch B]
 """
 import argparse
@@ -68,8 +70,8 @@ def lenet_bn(scratch):
     return net
 
 
-def examples_per_second(scratch, batches, warmup, batch):
-    """Time `batches` SGD steps after `warmup` untimed ones, d2l's train_ch6 step."""
+def make_step(scratch, batch):
+    """d2l's train_ch6 step on a fixed synthetic batch (SGD lr 1.0), for LeNet-BN with either batch norm."""
     torch.manual_seed(0)
     net = lenet_bn(scratch)
     net.train()
@@ -88,12 +90,35 @@ def examples_per_second(scratch, batches, warmup, batch):
         with torch.no_grad():
             return float(loss) * batch, int((y_hat.argmax(dim=1) == y).sum())
 
-    for _ in range(warmup):
-        step()
-    start = time.perf_counter()
-    for _ in range(batches):
-        step()
-    return batches * batch / (time.perf_counter() - start)
+    return step
+
+
+def median(values):
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]
+
+
+def measure(batches, warmup, batch, rounds=5):
+    """Examples/second of each batch norm from the median step time (wall-clock, and CPU time), the
+    two interleaved in rounds so that a busy machine slows both alike."""
+    steps = {'builtin': make_step(False, batch), 'scratch': make_step(True, batch)}
+    times = {name: [] for name in steps}
+    cpu = {name: [] for name in steps}
+    for step in steps.values():
+        for _ in range(warmup):
+            step()
+    per_round = max(1, batches // rounds)
+    for _ in range(rounds):
+        for name, step in steps.items():
+            for _ in range(per_round):
+                start = time.perf_counter()
+                cpu_start = time.process_time()
+                step()
+                cpu[name].append(time.process_time() - cpu_start)
+                times[name].append(time.perf_counter() - start)
+    result = {name: batch / median(t) for name, t in times.items()}
+    result.update({name + '_cpu': batch / median(t) for name, t in cpu.items()})
+    return result
 
 
 def main():
@@ -102,12 +127,8 @@ def main():
     parser.add_argument('--warmup', type=int, default=5)
     parser.add_argument('--batch', type=int, default=256)
     args = parser.parse_args()
-    result = {
-        'torch': torch.__version__,
-        'threads': torch.get_num_threads(),
-        'builtin': examples_per_second(False, args.batches, args.warmup, args.batch),
-        'scratch': examples_per_second(True, args.batches, args.warmup, args.batch),
-    }
+    result = {'torch': torch.__version__, 'threads': torch.get_num_threads()}
+    result.update(measure(args.batches, args.warmup, args.batch))
     print(json.dumps(result))
 
 

@@ -32,8 +32,8 @@ export function netcKernelConfigs(backendName: string): readonly tf.KernelConfig
 /** The tfjs gradient functions netc replaced, to put back on unregistering. */
 const originalGradients = new Map<string, tf.GradConfig>();
 
-/** Backends currently running netc's kernels. */
-const active = new Set<string>();
+/** Backends currently running netc's kernels, with the kernel names registered there. */
+const active = new Map<string, readonly string[]>();
 
 /** What registering put in place, for the CLI and the benchmark to show. */
 export interface RegisteredKernels {
@@ -43,13 +43,25 @@ export interface RegisteredKernels {
   readonly gradients: readonly string[];
 }
 
+/** Which of netc's kernels to install (all of them unless a comparison asks for fewer). */
+export interface RegisterOptions {
+  /** Only these kernel names (those netc has for the backend); absent means all. */
+  readonly kernels?: readonly string[];
+  /** Whether to install netc's gradient functions too (default true). */
+  readonly gradients?: boolean;
+}
+
 /**
- * Registers netc's kernels on a tfjs backend ('wasm' or 'cpu'; other backends get none) and its gradient
- * functions (for any backend). Idempotent. A replaced kernel keeps its original's setup function, so the
- * backend can still be initialised after this call.
+ * Registers netc's kernels on a tfjs backend ('wasm' or 'cpu'; other backends get none) and, with them, its
+ * gradient functions (which serve every backend). Calling it again with the same options does nothing; with
+ * other options it swaps the set. A replaced kernel keeps its original's setup function, so the backend can
+ * still be initialised after this call.
  */
-export function registerNetcKernels(backendName: string): RegisteredKernels {
-  const mine = netcKernelConfigs(backendName);
+export function registerNetcKernels(backendName: string, options: RegisterOptions = {}): RegisteredKernels {
+  const mine = netcKernelConfigs(backendName).filter((k) => options.kernels === undefined || options.kernels.includes(k.kernelName));
+  const names = mine.map((k) => k.kernelName);
+  const current = active.get(backendName);
+  if (current !== undefined && current.join() !== names.join()) unregisterNetcKernels(backendName);
   if (!active.has(backendName)) {
     for (const k of mine) {
       const original = rememberOriginal(k.kernelName, backendName);
@@ -59,10 +71,10 @@ export function registerNetcKernels(backendName: string): RegisteredKernels {
       if (original?.disposeFunc !== undefined) config.disposeFunc = original.disposeFunc;
       tf.registerKernel(config);
     }
-    active.add(backendName);
+    active.set(backendName, names);
   }
   const gradients: string[] = [];
-  if (mine.length > 0) {
+  if (netcKernelConfigs(backendName).length > 0 && options.gradients !== false) {
     for (const g of netcGradients) {
       if (!originalGradients.has(g.kernelName)) {
         const original = tf.getGradient(g.kernelName);
@@ -71,24 +83,30 @@ export function registerNetcKernels(backendName: string): RegisteredKernels {
       }
       gradients.push(g.kernelName);
     }
+  } else if (options.gradients === false) {
+    restoreGradients();
   }
-  return { kernels: mine.map((k) => k.kernelName), gradients };
+  return { kernels: names, gradients };
+}
+
+/** Puts tfjs's own gradient functions back. */
+function restoreGradients(): void {
+  for (const [name, g] of originalGradients) {
+    tf.unregisterGradient(name);
+    tf.registerGradient(g);
+  }
+  originalGradients.clear();
 }
 
 /** Puts the backend's own kernels back (and tfjs's gradients when no backend runs netc's): for comparisons. */
 export function unregisterNetcKernels(backendName: string): void {
-  if (!active.has(backendName)) return;
-  for (const k of allKernels.filter((c) => c.backendName === backendName)) {
+  const names = active.get(backendName);
+  if (names === undefined) return;
+  for (const k of allKernels.filter((c) => c.backendName === backendName && names.includes(c.kernelName))) {
     tf.unregisterKernel(k.kernelName, backendName);
     const original = originalKernel(k.kernelName, backendName);
     if (original !== undefined && original.kernelFunc !== k.kernelFunc) tf.registerKernel(original);
   }
   active.delete(backendName);
-  if (active.size === 0) {
-    for (const [name, g] of originalGradients) {
-      tf.unregisterGradient(name);
-      tf.registerGradient(g);
-    }
-    originalGradients.clear();
-  }
+  if (active.size === 0) restoreGradients();
 }

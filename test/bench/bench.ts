@@ -1,0 +1,261 @@
+// `npm run bench`: LeNet-BN training speed on every backend this machine has, against PyTorch in the same run.
+//
+//   npm run bench -- [--batches N] [--warmup N] [--backends wasm,cpu,node,gpu] [--bn builtin,scratch]
+//                    [--kernels all|minimal] [--profile] [--no-torch]
+//
+// Each (backend, batch norm) pair trains models/lenet-bn.net on synthetic batches of 256 (uniform images, random
+// labels) with SGD lr 1.0: warm-up batches first, then timed ones, the variants interleaved in rounds.
+// Reported: examples/second from the median batch time, the kernel calls per step, and the tensors left
+// behind (must be 0).
+// PyTorch runs test/bench/torch_lenet_bn.py before and after netc; the ratio uses the mean of its two runs.
+// `--kernels minimal` keeps only the one kernel wasm lacks (Conv2DBackpropFilter): tfjs as shipped.
+// The machine may be shared: compare figures from the same run only.
+
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { registerNetcKernels } from '../../src/backend/kernels/index.js';
+import { cpuDescription, selectBackend, type BackendName } from '../../src/backend/select.js';
+import { createTrainStep } from '../../src/train/step.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const batchSize = 256;
+
+interface Options {
+  batches: number;
+  warmup: number;
+  backends: BackendName[];
+  bns: ('builtin' | 'scratch')[];
+  kernels: 'all' | 'minimal';
+  profile: boolean;
+  torch: boolean;
+}
+
+function parseArgs(argv: readonly string[]): Options {
+  const o: Options = { batches: 20, warmup: 3, backends: ['gpu', 'node', 'wasm', 'cpu'], bns: ['builtin', 'scratch'], kernels: 'all', profile: false, torch: true };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--batches') o.batches = Number(value());
+    else if (a === '--warmup') o.warmup = Number(value());
+    else if (a === '--backends') o.backends = value().split(',') as BackendName[];
+    else if (a === '--bn') o.bns = value().split(',') as ('builtin' | 'scratch')[];
+    else if (a === '--kernels') o.kernels = value() as 'all' | 'minimal';
+    else if (a === '--profile') o.profile = true;
+    else if (a === '--no-torch') o.torch = false;
+    else throw new Error(`unknown option ${a}`);
+  }
+  return o;
+}
+
+/** LeNet-BN through netc's own front end and compiler. */
+async function buildModel(bn: 'builtin' | 'scratch'): Promise<tf.LayersModel> {
+  const { checkSource } = await import('../../src/cli/modelFile.js');
+  const { compileModel } = await import('../../src/compile/compile.js');
+  const file = join(root, 'models', 'lenet-bn.net');
+  const checked = checkSource(file, readFileSync(file, 'utf8'));
+  if (checked.model === null) throw new Error(`models/lenet-bn.net does not check: ${checked.diagnostics.map((d) => d.message).join('; ')}`);
+  return compileModel(checked.model, { bn, seed: 1 });
+}
+
+/** A deterministic synthetic batch: uniform [0, 1) pixels and labels 0-9. */
+function syntheticBatch(seed: number): { x: tf.Tensor; y: tf.Tensor } {
+  let s = seed;
+  const next = (): number => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+  const pixels = Float32Array.from({ length: batchSize * 28 * 28 }, next);
+  const labels = Int32Array.from({ length: batchSize }, () => Math.floor(next() * 10));
+  return { x: tf.tensor(pixels, [batchSize, 28, 28, 1]), y: tf.tensor1d(labels, 'int32') };
+}
+
+interface Run {
+  backend: string;
+  bn: string;
+  /** From the median wall-clock batch time. */
+  examplesPerSec: number;
+  /** From the median CPU time of a batch (this process's, all threads): steadier when others share the machine. */
+  examplesPerCpuSec: number;
+  medianMs: number;
+  kernelCalls: number;
+  leaked: number;
+  profile: [string, number, number][];
+}
+
+/** Per-kernel time and calls of one step, heaviest first; fused ops (`name__op`) count through their kernels. */
+async function profileStep(step: () => void): Promise<{ calls: number; byKernel: [string, number, number][] }> {
+  const prof = await tf.profile(step);
+  const kernels = prof.kernels.filter((k) => !k.name.endsWith('__op'));
+  const byName = new Map<string, [number, number]>();
+  for (const k of kernels) {
+    const ms = await k.kernelTimeMs;
+    const entry = byName.get(k.name) ?? [0, 0];
+    entry[0] += typeof ms === 'number' ? ms : 0;
+    entry[1] += 1;
+    byName.set(k.name, entry);
+  }
+  const byKernel = [...byName].map(([name, [ms, calls]]) => [name, ms, calls] as [string, number, number]);
+  return { calls: kernels.length, byKernel: byKernel.sort((x, y) => y[1] - x[1]) };
+}
+
+const median = (values: readonly number[]): number => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
+
+/**
+ * Times every batch-norm variant on the current backend, interleaved in rounds so that a busy machine slows
+ * them alike; examples/second come from the median batch time.
+ */
+async function benchBackend(backend: string, bns: readonly ('builtin' | 'scratch')[], batches: number, warmup: number): Promise<Run[]> {
+  const data = [syntheticBatch(1), syntheticBatch(2)];
+  const variants = [];
+  for (const bn of bns) {
+    const model = await buildModel(bn);
+    const step = createTrainStep(model, tf.train.sgd(1.0));
+    let i = 0;
+    const run = (): [number, number] => {
+      const d = data[i++ % 2]!;
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      const { loss } = step(d.x, d.y);
+      const wall = performance.now() - t0;
+      const c = process.cpuUsage(c0);
+      if (!Number.isFinite(loss)) throw new Error(`${backend}/${bn}: the loss became ${loss}`);
+      return [wall, (c.user + c.system) / 1000];
+    };
+    for (let w = 0; w < warmup; w++) run();
+    variants.push({ bn, model, run, times: [] as number[], cpu: [] as number[], leaked: 0 });
+  }
+  const rounds = Math.min(5, batches);
+  for (let r = 0; r < rounds; r++) {
+    for (const v of variants) {
+      const n = Math.floor(batches / rounds) + (r < batches % rounds ? 1 : 0);
+      // Tensors are counted between steps of the same model only: the models' own steps must leave nothing.
+      const before = tf.memory().numTensors;
+      for (let k = 0; k < n; k++) {
+        const [wall, cpu] = v.run();
+        v.times.push(wall);
+        v.cpu.push(cpu);
+      }
+      v.leaked += tf.memory().numTensors - before;
+    }
+  }
+  const runs: Run[] = [];
+  for (const v of variants) {
+    const prof = await profileStep(() => void v.run());
+    v.model.dispose();
+    runs.push({
+      backend,
+      bn: v.bn,
+      examplesPerSec: batchSize / (median(v.times) / 1000),
+      examplesPerCpuSec: batchSize / (median(v.cpu) / 1000),
+      medianMs: median(v.times),
+      kernelCalls: prof.calls,
+      leaked: v.leaked,
+      profile: prof.byKernel,
+    });
+  }
+  tf.dispose(data.flatMap((d) => [d.x, d.y]));
+  return runs;
+}
+
+interface TorchResult {
+  torch: string;
+  threads: number;
+  builtin: number;
+  scratch: number;
+  builtin_cpu: number;
+  scratch_cpu: number;
+}
+
+function runTorch(batches: number, warmup: number): TorchResult | string {
+  const python = '/usr/bin/python3';
+  const r = spawnSync(python, [join(root, 'test', 'bench', 'torch_lenet_bn.py'), '--batches', String(batches), '--warmup', String(warmup)], {
+    encoding: 'utf8',
+  });
+  if (r.error !== undefined) return `${python} not runnable (${r.error.message})`;
+  if (r.status !== 0) return /No module named 'torch'/.test(r.stderr) ? 'torch not installed for /usr/bin/python3' : `failed: ${r.stderr.trim().split('\n').at(-1)}`;
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as TorchResult;
+}
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  const load = loadavg()[0]!;
+  console.log(`netc bench: LeNet-BN (models/lenet-bn.net), batches of ${batchSize}, synthetic data, SGD lr 1.0`);
+  console.log(`machine: ${cpuDescription()}; Node ${process.version}; tfjs ${tf.version_core}; load average ${load.toFixed(2)} at start`);
+  console.log(`netc kernels: ${o.kernels === 'all' ? 'all of them' : 'minimal (Conv2DBackpropFilter only: tfjs as shipped)'}`);
+
+  const torchBefore = o.torch ? runTorch(Math.max(o.batches, 20), o.warmup) : 'skipped (--no-torch)';
+  const runs: Run[] = [];
+  for (const want of o.backends) {
+    let choice;
+    try {
+      choice = await selectBackend(want);
+    } catch (error) {
+      console.log(`${want}: not available (${(error as Error).message})`);
+      continue;
+    }
+    if (choice.name !== want) {
+      console.log(`${want}: not available (${choice.reason})`);
+      continue;
+    }
+    if (o.kernels === 'minimal') registerNetcKernels(choice.tfBackend, { kernels: ['Conv2DBackpropFilter'], gradients: false });
+    console.log(`${want}: ${choice.device}`);
+    // The cpu backend takes seconds per batch: a few batches measure it well enough.
+    const slow = want === 'cpu';
+    const batches = slow ? Math.min(o.batches, 3) : o.batches;
+    const warmup = slow ? Math.min(o.warmup, 1) : o.warmup;
+    for (const run of await benchBackend(want, o.bns, batches, warmup)) {
+      runs.push(run);
+      console.log(
+        `  ${run.bn.padEnd(8)} ${fmt(run.examplesPerSec).padStart(7)} ex/s (${fmt(run.examplesPerCpuSec)} per CPU second)   ` +
+          `median ${run.medianMs.toFixed(1)} ms/batch   ` +
+          `${run.kernelCalls} kernel calls/step   ${run.leaked === 0 ? 'no tensor leaked' : `LEAK: ${run.leaked} tensors over ${batches} batches`}`,
+      );
+      if (o.profile) {
+        const total = run.profile.reduce((sum, p) => sum + p[1], 0);
+        console.log(`    profile of one step (kernel time ${total.toFixed(1)} ms):`);
+        for (const [name, ms, calls] of run.profile.slice(0, 16)) {
+          console.log(`      ${name.padEnd(24)} ${ms.toFixed(2).padStart(8)} ms  ${String(calls).padStart(4)} calls`);
+        }
+      }
+    }
+  }
+  const torchAfter = o.torch ? runTorch(Math.max(o.batches, 20), o.warmup) : torchBefore;
+
+  if (typeof torchBefore === 'string' || typeof torchAfter === 'string') {
+    console.log(`PyTorch: ${typeof torchBefore === 'string' ? torchBefore : torchAfter}`);
+    return;
+  }
+  const mean = (k: 'builtin' | 'scratch' | 'builtin_cpu' | 'scratch_cpu'): number => (torchBefore[k] + torchAfter[k]) / 2;
+  const torch = { builtin: mean('builtin'), scratch: mean('scratch'), builtinCpu: mean('builtin_cpu'), scratchCpu: mean('scratch_cpu') };
+  console.log(
+    `PyTorch ${torchBefore.torch} (${torchBefore.threads} thread${torchBefore.threads === 1 ? '' : 's'}, CPU), mean of a run before and after netc's:`,
+  );
+  console.log(
+    `  builtin  ${fmt(torch.builtin).padStart(7)} ex/s (${fmt(torch.builtinCpu)} per CPU second)   before ${fmt(torchBefore.builtin)}, after ${fmt(torchAfter.builtin)}`,
+  );
+  console.log(
+    `  scratch  ${fmt(torch.scratch).padStart(7)} ex/s (${fmt(torch.scratchCpu)} per CPU second)   before ${fmt(torchBefore.scratch)}, after ${fmt(torchAfter.scratch)}`,
+  );
+  for (const backend of new Set(runs.map((r) => r.backend))) {
+    const builtin = runs.find((r) => r.backend === backend && r.bn === 'builtin');
+    const scratch = runs.find((r) => r.backend === backend && r.bn === 'scratch');
+    const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
+    const parts: string[] = [];
+    if (builtin) parts.push(`built-in/PyTorch built-in ${ratio(builtin.examplesPerSec, torch.builtin)} (CPU time ${ratio(builtin.examplesPerCpuSec, torch.builtinCpu)})`);
+    if (scratch) parts.push(`scratch/PyTorch scratch ${ratio(scratch.examplesPerSec, torch.scratch)} (CPU time ${ratio(scratch.examplesPerCpuSec, torch.scratchCpu)})`);
+    if (builtin && scratch) parts.push(`scratch/built-in ${ratio(scratch.examplesPerSec, builtin.examplesPerSec)} (CPU time ${ratio(scratch.examplesPerCpuSec, builtin.examplesPerCpuSec)})`);
+    console.log(`ratios, ${backend}: ${parts.join('; ')}`);
+  }
+}
+
+await main();
