@@ -1,5 +1,18 @@
 import type { Command } from '../Command.js';
+import { checkCommand } from './check.js';
 import { compileCommand } from './compile.js';
+import { inspectCommand } from './inspect.js';
+import { summaryCommand } from './summary.js';
+import { trainCommand } from './train.js';
+
+/** Commands with their own argument types, erased to one list for yargs (each checks its own args). */
+const erase = <A>(command: Command<A>): Command<never> => command as unknown as Command<never>;
 
 /** Every `netc` subcommand, in the order `netc --help` lists them. */
-export const commands: readonly Command<never>[] = [compileCommand];
+export const commands: readonly Command<never>[] = [
+  erase(checkCommand),
+  erase(summaryCommand),
+  erase(compileCommand),
+  erase(trainCommand),
+  erase(inspectCommand),
+];

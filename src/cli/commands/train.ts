@@ -1,0 +1,339 @@
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { Argv } from 'yargs';
+import { selectBackend, type BackendRequest } from '../../backend/select.js';
+import type { CheckedModel } from '../../check/model.js';
+import { formatDiagnosticsText } from '../../diagnostics/format.js';
+import { NetcError } from '../../diagnostics/NetcError.js';
+import { loadFashionMnist, subset } from '../../data/fashionMnist.js';
+import { hasCheckpoint, loadCheckpoint, type LoadedCheckpoint } from '../../train/checkpoint.js';
+import { fashionMnistShape, fitModelToDataset } from '../../train/fitDataset.js';
+import {
+  describeOptimizer,
+  optimizerNames,
+  resolveHyperparameters,
+  type BnImpl,
+  type Hyperparameters,
+  type HyperparameterFlags,
+  type OptimizerName,
+} from '../../train/hyperparameters.js';
+import { EpochProgress } from '../../train/progress.js';
+import { formatEpochLine, formatFinalLines } from '../../train/report.js';
+import { trainModel, type TrainOutcome } from '../../train/train.js';
+import type { Command } from '../Command.js';
+import { CliError, type CliIO } from '../io.js';
+import { checkSource, readModelFile, reportDiagnostics, type ModelFile } from '../modelFile.js';
+
+interface TrainArgs {
+  readonly file?: string;
+  readonly epochs?: number;
+  readonly batch?: number;
+  readonly lr?: number;
+  readonly optimizer?: OptimizerName;
+  readonly momentum?: number;
+  readonly seed?: number;
+  readonly backend: BackendRequest;
+  readonly bn?: BnImpl;
+  readonly data?: string;
+  readonly out?: string;
+  readonly resume?: string;
+  readonly subset?: number;
+  readonly download: boolean;
+}
+
+/** Exit status of a run stopped by Ctrl-C, as shells report a process ended by SIGINT. */
+const interruptedExit = 130;
+
+/** A second SIGINT sooner than this after the first is the same keypress delivered twice, not a second Ctrl-C. */
+const duplicateSigintMs = 1000;
+
+/** `netc train FILE`: trains a model on Fashion-MNIST the way the seed's d2l.train_ch6 does, with checkpoints. */
+export const trainCommand: Command<TrainArgs> = {
+  command: 'train [file]',
+  describe: 'Train a .net model on Fashion-MNIST (progress, per-epoch checkpoints, curves; --resume to continue)',
+  builder: (yargs: Argv) =>
+    yargs
+      .positional('file', { type: 'string', describe: 'a .net file (optional with --resume: the run keeps its source)' })
+      .option('epochs', { type: 'number', describe: "Epochs (file's train line, else 10)" })
+      .option('batch', { type: 'number', describe: "Batch size (file's train line, else 256)" })
+      .option('lr', { type: 'number', describe: 'Learning rate (default 1.0 for sgd as the seed, 0.1 momentum, 0.001 adam)' })
+      .option('optimizer', { choices: optimizerNames, describe: "Optimizer (file's train line, else sgd)" })
+      .option('momentum', { type: 'number', describe: 'Coefficient of the momentum optimizer (default 0.9)' })
+      .option('seed', { type: 'number', describe: 'Seeds weights and shuffling: the same seed repeats a run on the same backend' })
+      .option('backend', {
+        choices: ['auto', 'gpu', 'node', 'wasm', 'cpu'] as const,
+        default: 'auto' as const,
+        describe: 'TensorFlow.js backend; auto picks the fastest available',
+      })
+      .option('bn', { choices: ['builtin', 'scratch'] as const, describe: "Compile every bn to tfjs's layer or netc's own" })
+      .option('data', { type: 'string', describe: 'Directory with the four Fashion-MNIST .gz files' })
+      .option('download', { type: 'boolean', default: true, describe: 'Download Fashion-MNIST when it is not found' })
+      .option('out', { type: 'string', describe: 'Run directory (default runs/<model>-<YYYYMMDD-HHMMSS>)' })
+      .option('resume', { type: 'string', describe: 'Continue the run in this directory from its last checkpoint' })
+      .option('subset', { type: 'number', describe: 'Train on the first N training images only (quick runs)' })
+      .example('netc train models/lenet-bn.net', "the seed's run: 10 epochs, batch 256, sgd lr 1.0")
+      .example('netc train models/lenet-bn.net --epochs 1 --subset 5000', 'a quick look')
+      .example('netc train --resume runs/lenet_bn-20250101-120000', 'continue an interrupted run')
+      .epilogue(
+        'Flags override the file\'s `train` line. Ctrl-C stops at the end of the current batch and saves; a second\n' +
+          'Ctrl-C quits at once (the last checkpoint stays intact). With --resume, only --epochs, --lr, --backend and\n' +
+          '--data may change. Exit status: 0 trained, 1 model or data error, 2 usage, 130 stopped by Ctrl-C.',
+      ) as unknown as Argv<TrainArgs>,
+
+  async run(args, io) {
+    validateFlags(args);
+    const resume = args.resume !== undefined ? loadCheckpoint(args.resume, 'resume') : undefined;
+    const modelFile = resume ? resumedModelFile(args, resume) : readRequiredModelFile(args);
+    if (!modelFile.model) {
+      reportDiagnostics(io, [modelFile]);
+      return 1;
+    }
+    if (modelFile.diagnostics.length > 0) reportDiagnostics(io, [modelFile]);
+    const model = modelFile.model;
+
+    const fit = fitModelToDataset(model, fashionMnistShape);
+    if (fit.exampleShape === null) {
+      io.err(`${formatDiagnosticsText(modelFile.file, modelFile.source, fit.diagnostics)}\n`);
+      return 1;
+    }
+    const hyperparameters = resume ? resumedHyperparameters(args, resume) : resolveHyperparameters(model.train, flagsOf(args));
+    const runDir = resume ? args.resume! : prepareRunDir(args.out, model.name);
+
+    const backend = await selectBackend(args.backend);
+    io.out(`${backend.reason}\n`);
+    const data = await loadFashionMnist({
+      ...(args.data !== undefined ? { dataDir: args.data } : {}),
+      download: args.download,
+      onProgress: downloadProgress(io),
+    });
+    if (hyperparameters.subset !== null && hyperparameters.subset > data.train.count) {
+      throw new CliError(`--subset ${hyperparameters.subset} is more than the ${data.train.count.toLocaleString('en-US')} training images.`);
+    }
+    const train = hyperparameters.subset !== null ? subset(data.train, hyperparameters.subset) : data.train;
+
+    io.out(headerLines(model, hyperparameters, train.count, data.test.count, data.source, runDir, resume));
+    const controller = new AbortController();
+    let firstInterrupt: number | null = null;
+    const onSigint = (): void => {
+      const now = performance.now();
+      if (firstInterrupt === null) {
+        firstInterrupt = now;
+        controller.abort();
+        io.err('\nStopping at the end of this batch to save a checkpoint; press Ctrl-C again to quit at once.\n');
+      } else if (now - firstInterrupt < duplicateSigintMs) {
+        // Wrappers (npx, npm exec, timeout) forward the terminal's SIGINT to a process that already got it:
+        // one keypress arrives twice within milliseconds and must not count as the second Ctrl-C.
+        return;
+      } else {
+        // Saves rename synchronously, so this handler never runs between the renames: the last checkpoint is whole.
+        io.err(`\nQuit without saving; the last checkpoint in ${runDir} is intact.\n`);
+        process.exit(interruptedExit);
+      }
+    };
+    process.on('SIGINT', onSigint);
+    const progress = new EpochProgress({
+      write: io.out,
+      isTTY: io.isTTY,
+      ...(process.stdout.columns !== undefined ? { columns: process.stdout.columns } : {}),
+    });
+    let outcome: TrainOutcome;
+    try {
+      outcome = await trainModel({
+        file: modelFile.file,
+        source: modelFile.source,
+        model,
+        hyperparameters,
+        train,
+        test: data.test,
+        exampleShape: fit.exampleShape,
+        backend: backend.name,
+        runDir,
+        ...(resume ? { resume } : {}),
+        signal: controller.signal,
+        observer: {
+          epochStart: (epoch, epochs, batches, startBatch) => progress.start(epoch, epochs, batches, startBatch),
+          batchEnd: (_epoch, sums) => progress.update(sums),
+          epochEnd: (record) => {
+            progress.finish();
+            io.out(`${formatEpochLine(record, hyperparameters.epochs, backend.name)}\n`);
+          },
+        },
+      });
+    } catch (error) {
+      progress.finish();
+      throw error;
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+
+    if (outcome.status === 'interrupted') {
+      progress.finish();
+      const at = outcome.stoppedAt!;
+      const where = at.batchesDone > 0 ? `during epoch ${at.epoch}, after batch ${at.batchesDone} of ${at.totalBatches}` : `before epoch ${at.epoch}`;
+      io.out(`stopped ${where}; saved ${outcome.checkpoint}\n`);
+      io.out(`resume with: netc train --resume ${runDir}\n`);
+      return interruptedExit;
+    }
+    const last = outcome.history[outcome.history.length - 1];
+    if (last === undefined) throw new Error('internal: a completed run has at least one epoch');
+    io.out(formatFinalLines(last, outcome.examplesPerSec, backend.device));
+    io.out(`run directory: ${runDir}\n`);
+    io.out(`checkpoint:    ${outcome.checkpoint} (epoch ${outcome.history.length})\n`);
+    if (outcome.curves) {
+      const { svg, csv, json } = outcome.curves;
+      io.out(`curves:        ${svg} (numbers in ${basename(csv)} and ${basename(json)})\n`);
+    }
+    return 0;
+  },
+};
+
+/** Rejects flag values that make no sense before anything is loaded (exit 2). */
+function validateFlags(args: TrainArgs): void {
+  const positiveInt = (name: string, value: number | undefined): void => {
+    if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
+      throw new CliError(`--${name} must be a whole number above 0, got ${value}.`);
+    }
+  };
+  positiveInt('epochs', args.epochs);
+  positiveInt('batch', args.batch);
+  positiveInt('subset', args.subset);
+  if (args.lr !== undefined && !(Number.isFinite(args.lr) && args.lr > 0)) {
+    throw new CliError(`--lr must be a number above 0, got ${args.lr}.`);
+  }
+  if (args.momentum !== undefined && !(args.momentum >= 0 && args.momentum < 1)) {
+    throw new CliError(`--momentum must be at least 0 and below 1, got ${args.momentum}.`);
+  }
+  if (args.seed !== undefined && !(Number.isSafeInteger(args.seed) && args.seed >= 0)) {
+    throw new CliError(`--seed must be a whole number >= 0, got ${args.seed}.`);
+  }
+  if (args.file === undefined && args.resume === undefined) {
+    throw new CliError('name a .net file to train, or --resume DIR to continue a run.');
+  }
+  if (args.resume !== undefined && args.out !== undefined) {
+    throw new CliError('--resume continues in its own directory; leave out --out.');
+  }
+}
+
+function flagsOf(args: TrainArgs): HyperparameterFlags {
+  return {
+    epochs: args.epochs,
+    batch: args.batch,
+    lr: args.lr,
+    optimizer: args.optimizer,
+    momentum: args.momentum,
+    seed: args.seed,
+    bn: args.bn,
+    subset: args.subset,
+  };
+}
+
+function readRequiredModelFile(args: TrainArgs): ModelFile {
+  return readModelFile(args.file!);
+}
+
+/** The run's own copy of its source; a FILE given beside --resume must be that same text. */
+function resumedModelFile(args: TrainArgs, resume: LoadedCheckpoint): ModelFile {
+  if (args.file !== undefined) {
+    const given = readModelFile(args.file);
+    if (given.source !== resume.source) {
+      throw new CliError(
+        `${args.file} is not the model the run in ${args.resume} was trained from (its copy is ${join(resume.dir, 'model.net')}); ` +
+          'leave FILE out to resume, or start a new run without --resume.',
+      );
+    }
+  }
+  return checkSource(resume.state.file, resume.source);
+}
+
+/**
+ * The checkpoint's recipe. Only what cannot break an exact continuation may change: more epochs, another learning
+ * rate (the way out of a divergence). The rest is tied to the saved optimizer state, shuffle and weights.
+ */
+function resumedHyperparameters(args: TrainArgs, resume: LoadedCheckpoint): Hyperparameters {
+  const saved = resume.state.hyperparameters;
+  const fixed = ['batch', 'optimizer', 'momentum', 'seed', 'bn', 'subset'] as const;
+  for (const key of fixed) {
+    const value = args[key];
+    if (value !== undefined && value !== saved[key]) {
+      throw new CliError(
+        `--${key} ${value} differs from the run's ${key} (${saved[key] ?? 'none'}); a resumed run keeps it. ` +
+          'Only --epochs, --lr, --backend and --data may change with --resume.',
+      );
+    }
+  }
+  return { ...saved, epochs: args.epochs ?? saved.epochs, lr: args.lr ?? saved.lr };
+}
+
+/** `runs/<model>-<YYYYMMDD-HHMMSS>` or `--out`, created and checked writable; an existing run there is not overwritten. */
+function prepareRunDir(out: string | undefined, modelName: string): string {
+  const dir = out ?? join('runs', `${modelName}-${timestamp(new Date())}`);
+  if (hasCheckpoint(dir)) {
+    throw new CliError(`${dir} already holds a run; continue it with --resume ${dir}, or choose another --out.`);
+  }
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (error) {
+    throw new NetcError('NN4002', `Cannot write the run directory ${dir}: ${(error as Error).message}.`);
+  }
+  return dir;
+}
+
+/** `20250131-235959` in local time: sorts by time and reads as a date. */
+function timestamp(date: Date): string {
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return (
+    `${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}-` +
+    `${pad(date.getHours())}${pad(date.getMinutes())}${pad(date.getSeconds())}`
+  );
+}
+
+function headerLines(
+  model: CheckedModel,
+  h: Hyperparameters,
+  trainCount: number,
+  testCount: number,
+  source: string,
+  runDir: string,
+  resume: LoadedCheckpoint | undefined,
+): string {
+  const count = (n: number): string => n.toLocaleString('en-US');
+  const lines = [
+    `training ${model.name} (${count(model.totals.trainable)} trainable parameters) on fashion-mnist from ${source}: ` +
+      `${count(trainCount)} training and ${count(testCount)} test images`,
+    `${h.epochs} epochs, batch ${h.batch}, ${describeOptimizer(h)}` +
+      `${h.seed !== null ? `, seed ${h.seed}` : ''}${h.bn !== null ? `, bn ${h.bn}` : ''}; saving to ${runDir}`,
+  ];
+  if (resume) {
+    const s = resume.state;
+    const within = s.partial ? `, batch ${s.partial.batchesDone + 1}` : '';
+    lines.push(
+      s.epochsDone >= h.epochs
+        ? `the run already has ${s.epochsDone} epochs; pass --epochs above ${s.epochsDone} to train further`
+        : `resuming at epoch ${s.epochsDone + 1}${within} (trained on ${s.backend})`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** A download progress display: one redrawn line per file on a terminal, one line per file elsewhere. */
+function downloadProgress(io: CliIO): (p: { file: string; received: number; total: number | null }) => void {
+  let current = '';
+  let lastDraw = 0;
+  return (p) => {
+    const mb = (bytes: number): string => (bytes / 1e6).toFixed(1);
+    if (!io.isTTY) {
+      if (p.file !== current) io.out(`downloading ${p.file}\n`);
+      current = p.file;
+      return;
+    }
+    const now = performance.now();
+    const done = p.total !== null && p.received >= p.total;
+    if (p.file === current && now - lastDraw < 100 && !done) return;
+    current = p.file;
+    lastDraw = now;
+    const of = p.total !== null ? ` of ${mb(p.total)} MB` : ' MB';
+    io.out(`\rdownloading ${p.file}: ${mb(p.received)}${of}\x1b[K${done ? '\n' : ''}`);
+  };
+}
+
