@@ -81,11 +81,11 @@ export class ScratchBatchNorm extends tf.layers.Layer {
    * Every [C] factor broadcasts along the rows, so nothing is tiled (tfjs's own batch-norm gradient tiles).
    */
   private normaliseInTraining(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor {
-    const [count, features] = x.shape as [number, number];
-    // A per-feature sum is a product with a row of ones: tfjs's `sum` over the rows transposes the whole tensor
-    // first, and measures 10 to 25 times slower on cpu and wasm.
-    const ones = tf.ones([1, count]);
-    const sumRows = (t: tf.Tensor): tf.Tensor => tf.reshape(tf.matMul(ones, t), [features]);
+    const count = x.shape[0]!;
+    // Per-feature sums reduce the leading axis of the [M, C] view, which netc's backend kernels do in one pass
+    // (src/backend/kernels/reduce.ts); tfjs's own transposes first. A product with a row of ones looked faster
+    // in isolation but packs the whole tensor for XNNPACK on every call.
+    const sumRows = (t: tf.Tensor): tf.Tensor => tf.sum(t, 0);
 
     // The statistics are computed outside the custom op, which closes over them: a custom op's forward pass must
     // leave nothing behind but its output (tfjs counts leftovers as leaks in its test mode), and the moving
@@ -100,14 +100,14 @@ export class ScratchBatchNorm extends tf.layers.Layer {
     // customGrad passes its inputs and then the save function in one rest parameter.
     const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const [, gammaIn, betaIn, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-      const xhat = tf.batchNorm(x, mean, variance, undefined, undefined, this.epsilon);
-      save([xhat, tf.mul(gammaIn, invStd), ones]);
+      const xhat = standardise(x, mean, variance, invStd, this.epsilon);
+      save([xhat, tf.mul(gammaIn, invStd)]);
       return {
         value: affine(xhat, gammaIn, betaIn),
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const [xhatSaved, scale, onesSaved] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
-          const dbeta = tf.reshape(tf.matMul(onesSaved, dy), [features]);
-          const dgamma = tf.reshape(tf.matMul(onesSaved, tf.mul(dy, xhatSaved)), [features]);
+          const [xhatSaved, scale] = saved as [tf.Tensor, tf.Tensor];
+          const dbeta = tf.sum(dy, 0);
+          const dgamma = tf.sum(tf.mul(dy, xhatSaved), 0);
           const perXhat = tf.mul(scale, tf.div(dgamma, -count));
           const offset = tf.mul(scale, tf.div(dbeta, -count));
           const dx = tf.add(affine(dy, scale, null), affine(xhatSaved, perXhat, offset));
@@ -149,16 +149,26 @@ export class ScratchBatchNorm extends tf.layers.Layer {
 tf.serialization.registerClass(ScratchBatchNorm);
 
 /**
- * t * scale + shift per feature (the last axis), either factor optional. tfjs's batch-norm kernel with mean 0,
- * variance 1 and epsilon 0 does it in one pass over the tensor: on the cpu backend that is 3 times faster than a
- * broadcast multiply and add, on wasm about as fast.
+ * t * scale + shift per feature (the last axis), either factor optional. On the cpu backend tfjs's batch-norm
+ * kernel (mean 0, variance 1, epsilon 0) does it in one pass, 3 times faster than a broadcast multiply and add;
+ * on wasm the multiply and add are faster than its batch-norm kernel.
  */
 function affine(t: tf.Tensor, scale: tf.Tensor | null, shift: tf.Tensor | null): tf.Tensor {
-  const features = t.shape[t.shape.length - 1]!;
-  const zeros = tf.zeros([features]);
-  const ones = tf.ones([features]);
-  // Explicit tensors, never undefined: under a gradient tape tfjs saves the scale and fails on a missing one.
-  return tf.batchNorm(t, zeros, ones, shift ?? zeros, scale ?? ones, 0);
+  if (tf.getBackend() === 'cpu') {
+    const features = t.shape[t.shape.length - 1]!;
+    const zeros = tf.zeros([features]);
+    const ones = tf.ones([features]);
+    // Explicit tensors, never undefined: under a gradient tape tfjs saves the scale and fails on a missing one.
+    return tf.batchNorm(t, zeros, ones, shift ?? zeros, scale ?? ones, 0);
+  }
+  const scaled = scale === null ? t : tf.mul(t, scale);
+  return shift === null ? scaled : tf.add(scaled, shift);
+}
+
+/** (x - mean) * invStd per feature, subtracting first (no cancellation when the mean is large), as `affine` picks. */
+function standardise(x: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, invStd: tf.Tensor, epsilon: number): tf.Tensor {
+  if (tf.getBackend() === 'cpu') return tf.batchNorm(x, mean, variance, undefined, undefined, epsilon);
+  return tf.mul(tf.sub(x, mean), invStd);
 }
 
 /** Builds netc's batch-norm layer (the `scratchBatchNorm` of a LowerContext). */

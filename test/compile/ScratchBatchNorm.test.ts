@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, test } from 'vitest';
+import '@tensorflow/tfjs-backend-wasm';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ScratchBatchNorm, scratchBatchNormClassName } from '../../src/compile/ScratchBatchNorm.js';
 
 // PROD silences tfjs's console hints; IS_TEST would also turn on a leak check that tfjs's own custom-gradient ops
@@ -139,88 +140,98 @@ const cases = [
   { label: '4-D [N, H, W, C] (BatchNorm2d)', shape: [4, 3, 3, 6] },
 ];
 
-describe.each(cases)('ScratchBatchNorm on $label', ({ shape }) => {
-  const size = shape.reduce((a, b) => a * b, 1);
-  const features = shape[shape.length - 1]!;
-  const gamma = randomArray(features, 11, 0.5, 1);
-  const beta = randomArray(features, 12, 0.5);
-  const w = randomArray(size, 13);
-  const batches = [1, 2, 3].map((s) => randomArray(size, 100 + s, 2, 0.5 * s));
-
-  test('training mode: outputs, input/gamma/beta gradients equal the built-in layer and the float64 formulas', () => {
-    const { scratch, builtin } = makePair(shape, gamma, beta);
-    const x = batches[0]!;
-    const a = run(scratch, tf.tensor(x, shape), tf.tensor(w, shape), true);
-    const b = run(builtin, tf.tensor(x, shape), tf.tensor(w, shape), true);
-    const ref = referenceForward(x, features, gamma, beta, null, epsilon);
-
-    expectClose(a.y, b.y);
-    expectClose(a.y, ref.y);
-    for (const key of ['dx', 'dgamma', 'dbeta'] as const) expectClose(a[key], b[key]);
-
-    const loss = (xs: number[], g: number[], bt: number[]): number =>
-      dot(referenceForward(xs, features, g, bt, null, epsilon).y, w);
-    expectClose(a.dx, numericGradient((p) => loss(p, gamma, beta), x));
-    expectClose(a.dgamma, numericGradient((p) => loss(x, p, beta), gamma));
-    expectClose(a.dbeta, numericGradient((p) => loss(x, gamma, p), beta));
-    // A gradient of zero everywhere would pass the comparisons only if the references were broken too.
-    expect(Math.max(...a.dx.map(Math.abs))).toBeGreaterThan(1e-3);
+// The layer picks its elementwise kernels by backend (see `affine`): both paths are checked.
+describe.each(['cpu', 'wasm'])('on the %s backend', (backend) => {
+  beforeAll(async () => {
+    expect(await tf.setBackend(backend)).toBe(true);
+  });
+  afterAll(async () => {
+    await tf.setBackend('cpu');
   });
 
-  test('inference mode: moving statistics normalise, and gradients match', () => {
-    const { scratch, builtin } = makePair(shape, gamma, beta);
-    const stats = { mean: randomArray(features, 21), variance: randomArray(features, 22, 0.5, 1) };
-    for (const layer of [scratch, builtin]) {
-      layer.setWeights([tf.tensor1d(gamma), tf.tensor1d(beta), tf.tensor1d(stats.mean), tf.tensor1d(stats.variance)]);
-    }
-    const x = batches[1]!;
-    const a = run(scratch, tf.tensor(x, shape), tf.tensor(w, shape), false);
-    const b = run(builtin, tf.tensor(x, shape), tf.tensor(w, shape), false);
-    const ref = referenceForward(x, features, gamma, beta, stats, epsilon);
+  describe.each(cases)('ScratchBatchNorm on $label', ({ shape }) => {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const features = shape[shape.length - 1]!;
+    const gamma = randomArray(features, 11, 0.5, 1);
+    const beta = randomArray(features, 12, 0.5);
+    const w = randomArray(size, 13);
+    const batches = [1, 2, 3].map((s) => randomArray(size, 100 + s, 2, 0.5 * s));
 
-    expectClose(a.y, b.y);
-    expectClose(a.y, ref.y);
-    for (const key of ['dx', 'dgamma', 'dbeta'] as const) expectClose(a[key], b[key]);
-    const loss = (xs: number[], g: number[], bt: number[]): number =>
-      dot(referenceForward(xs, features, g, bt, stats, epsilon).y, w);
-    expectClose(a.dx, numericGradient((p) => loss(p, gamma, beta), x));
-    expectClose(a.dgamma, numericGradient((p) => loss(x, p, beta), gamma));
-    expectClose(a.dbeta, numericGradient((p) => loss(x, gamma, p), beta));
-    // Inference never touches the moving statistics.
-    expectClose(movingStats(scratch).mean, stats.mean.map((v) => Math.fround(v)), 0);
-    expectClose(movingStats(scratch).variance, stats.variance.map((v) => Math.fround(v)), 0);
-  });
+    test('training mode: outputs, input/gamma/beta gradients equal the built-in layer and the float64 formulas', () => {
+      const { scratch, builtin } = makePair(shape, gamma, beta);
+      const x = batches[0]!;
+      const a = run(scratch, tf.tensor(x, shape), tf.tensor(w, shape), true);
+      const b = run(builtin, tf.tensor(x, shape), tf.tensor(w, shape), true);
+      const ref = referenceForward(x, features, gamma, beta, null, epsilon);
 
-  test('moving statistics after three training steps equal the built-in layer and the seed formula', () => {
-    const { scratch, builtin } = makePair(shape, gamma, beta);
-    let expected = { mean: new Array<number>(features).fill(0), variance: new Array<number>(features).fill(1) };
-    for (const x of batches) {
-      run(scratch, tf.tensor(x, shape), tf.tensor(w, shape), true);
-      run(builtin, tf.tensor(x, shape), tf.tensor(w, shape), true);
-      const batch = referenceForward(x, features, gamma, beta, null, epsilon);
-      expected = {
-        mean: expected.mean.map((m, i) => momentum * m + (1 - momentum) * batch.mean[i]!),
-        variance: expected.variance.map((v, i) => momentum * v + (1 - momentum) * batch.variance[i]!),
-      };
-    }
-    expectClose(movingStats(scratch).mean, movingStats(builtin).mean);
-    expectClose(movingStats(scratch).variance, movingStats(builtin).variance);
-    expectClose(movingStats(scratch).mean, expected.mean);
-    expectClose(movingStats(scratch).variance, expected.variance);
-    // The statistics really moved: the batches have means of 0.5 to 1.5 and variances above 1.
-    expect(Math.min(...movingStats(scratch).mean)).toBeGreaterThan(0.05);
-  });
+      expectClose(a.y, b.y);
+      expectClose(a.y, ref.y);
+      for (const key of ['dx', 'dgamma', 'dbeta'] as const) expectClose(a[key], b[key]);
 
-  test('a training step leaks no tensors', () => {
-    const { scratch } = makePair(shape, gamma, beta);
-    const x = tf.tensor(batches[0]!, shape);
-    const wt = tf.tensor(w, shape);
-    run(scratch, x, wt, true);
-    const before = tf.memory().numTensors;
-    for (let i = 0; i < 3; i++) run(scratch, x, wt, true);
-    tf.dispose(scratch.apply(x, { training: false }) as tf.Tensor);
-    expect(tf.memory().numTensors).toBe(before);
-    tf.dispose([x, wt]);
+      const loss = (xs: number[], g: number[], bt: number[]): number =>
+        dot(referenceForward(xs, features, g, bt, null, epsilon).y, w);
+      expectClose(a.dx, numericGradient((p) => loss(p, gamma, beta), x));
+      expectClose(a.dgamma, numericGradient((p) => loss(x, p, beta), gamma));
+      expectClose(a.dbeta, numericGradient((p) => loss(x, gamma, p), beta));
+      // A gradient of zero everywhere would pass the comparisons only if the references were broken too.
+      expect(Math.max(...a.dx.map(Math.abs))).toBeGreaterThan(1e-3);
+    });
+
+    test('inference mode: moving statistics normalise, and gradients match', () => {
+      const { scratch, builtin } = makePair(shape, gamma, beta);
+      const stats = { mean: randomArray(features, 21), variance: randomArray(features, 22, 0.5, 1) };
+      for (const layer of [scratch, builtin]) {
+        layer.setWeights([tf.tensor1d(gamma), tf.tensor1d(beta), tf.tensor1d(stats.mean), tf.tensor1d(stats.variance)]);
+      }
+      const x = batches[1]!;
+      const a = run(scratch, tf.tensor(x, shape), tf.tensor(w, shape), false);
+      const b = run(builtin, tf.tensor(x, shape), tf.tensor(w, shape), false);
+      const ref = referenceForward(x, features, gamma, beta, stats, epsilon);
+
+      expectClose(a.y, b.y);
+      expectClose(a.y, ref.y);
+      for (const key of ['dx', 'dgamma', 'dbeta'] as const) expectClose(a[key], b[key]);
+      const loss = (xs: number[], g: number[], bt: number[]): number =>
+        dot(referenceForward(xs, features, g, bt, stats, epsilon).y, w);
+      expectClose(a.dx, numericGradient((p) => loss(p, gamma, beta), x));
+      expectClose(a.dgamma, numericGradient((p) => loss(x, p, beta), gamma));
+      expectClose(a.dbeta, numericGradient((p) => loss(x, gamma, p), beta));
+      // Inference never touches the moving statistics.
+      expectClose(movingStats(scratch).mean, stats.mean.map((v) => Math.fround(v)), 0);
+      expectClose(movingStats(scratch).variance, stats.variance.map((v) => Math.fround(v)), 0);
+    });
+
+    test('moving statistics after three training steps equal the built-in layer and the seed formula', () => {
+      const { scratch, builtin } = makePair(shape, gamma, beta);
+      let expected = { mean: new Array<number>(features).fill(0), variance: new Array<number>(features).fill(1) };
+      for (const x of batches) {
+        run(scratch, tf.tensor(x, shape), tf.tensor(w, shape), true);
+        run(builtin, tf.tensor(x, shape), tf.tensor(w, shape), true);
+        const batch = referenceForward(x, features, gamma, beta, null, epsilon);
+        expected = {
+          mean: expected.mean.map((m, i) => momentum * m + (1 - momentum) * batch.mean[i]!),
+          variance: expected.variance.map((v, i) => momentum * v + (1 - momentum) * batch.variance[i]!),
+        };
+      }
+      expectClose(movingStats(scratch).mean, movingStats(builtin).mean);
+      expectClose(movingStats(scratch).variance, movingStats(builtin).variance);
+      expectClose(movingStats(scratch).mean, expected.mean);
+      expectClose(movingStats(scratch).variance, expected.variance);
+      // The statistics really moved: the batches have means of 0.5 to 1.5 and variances above 1.
+      expect(Math.min(...movingStats(scratch).mean)).toBeGreaterThan(0.05);
+    });
+
+    test('a training step leaks no tensors', () => {
+      const { scratch } = makePair(shape, gamma, beta);
+      const x = tf.tensor(batches[0]!, shape);
+      const wt = tf.tensor(w, shape);
+      run(scratch, x, wt, true);
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 3; i++) run(scratch, x, wt, true);
+      tf.dispose(scratch.apply(x, { training: false }) as tf.Tensor);
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([x, wt]);
+    });
   });
 });
 
