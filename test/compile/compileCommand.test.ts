@@ -111,6 +111,22 @@ describe('netc compile', () => {
     expect(readFileSync(file, 'utf8')).toBe('x');
   });
 
+  test("without --seed the file's train seed= fixes the weights; --seed overrides it", async () => {
+    const seeded = join(dir, 'seeded.net');
+    writeFileSync(seeded, 'input 6\ntrain seed=5\ndense 4 | bn | relu\ndense 3\n');
+    const weights = async (name: string, extra: string[]): Promise<Buffer> => {
+      expect((await netc(['compile', seeded, '-o', join(dir, name), ...extra])).code).toBe(0);
+      const bytes = readFileSync(join(dir, name, 'weights.bin'));
+      rmSync(join(dir, name), { recursive: true });
+      return bytes;
+    };
+    const first = await weights('s1', []);
+    expect(first.equals(await weights('s2', []))).toBe(true);
+    expect(first.equals(await weights('s3', ['--seed', '5']))).toBe(true);
+    expect(first.equals(await weights('s4', ['--seed', '6']))).toBe(false);
+    rmSync(seeded);
+  });
+
   test('a file with errors prints its diagnostics, exits 1 and writes nothing', async () => {
     const bad = join(dir, 'bad.net');
     writeFileSync(bad, 'input 1x28x28\nconv 6 k5 | sigmoid\ndense 10\n');
