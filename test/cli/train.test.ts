@@ -6,8 +6,8 @@ import { epochLines, netc, workspace } from './trainHelpers.js';
 const ws = workspace();
 afterAll(() => rmSync(ws.dir, { recursive: true, force: true }));
 
-/** The flags every run here shares: the synthetic data, the deterministic cpu backend, one seed. */
-const common = ['--data', ws.data, '--backend', 'cpu', '--seed', '7'];
+/** The flags every run here shares: the synthetic data, the deterministic cpu backend, one seed, and momentum (its accumulators are optimizer state a resume must restore). */
+const common = ['--data', ws.data, '--backend', 'cpu', '--seed', '7', '--optimizer', 'momentum', '--lr', '0.1'];
 
 describe('netc train', () => {
   const uninterrupted = join(ws.dir, 'run-a');
@@ -75,6 +75,15 @@ describe('netc train', () => {
     expect(result.err).toContain(`${misfit}:2:1 - error NN5003: The model's input is 3x32x32`);
     expect(result.err).toMatch(new RegExp(`${misfit}:5:1 - error NN5003: The model ends with 7 outputs`));
     expect(result.out).toBe('');
+  });
+
+  test('missing data is one NN5001 message, and no empty run directory is left behind', async () => {
+    const out = join(ws.dir, 'run-nodata');
+    const result = await netc(['train', ws.net, '--data', join(ws.dir, 'nowhere'), '--no-download', '--backend', 'cpu', '--out', out]);
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(/^netc: error NN5001: /);
+    expect(result.err.trimEnd().split('\n')[0]).toContain('nowhere');
+    expect(existsSync(out)).toBe(false);
   });
 
   test('a file with errors prints its diagnostics and exits 1', async () => {

@@ -56,7 +56,7 @@ export const trainCommand: Command<TrainArgs> = {
       .positional('file', { type: 'string', describe: 'a .net file (optional with --resume: the run keeps its source)' })
       .option('epochs', { type: 'number', describe: "Epochs (file's train line, else 10)" })
       .option('batch', { type: 'number', describe: "Batch size (file's train line, else 256)" })
-      .option('lr', { type: 'number', describe: 'Learning rate (default 1.0 for sgd as the seed, 0.1 momentum, 0.001 adam)' })
+      .option('lr', { type: 'number', describe: 'Learning rate (default: sgd 1.0 as the seed, momentum 0.1, adam 0.001)' })
       .option('optimizer', { choices: optimizerNames, describe: "Optimizer (file's train line, else sgd)" })
       .option('momentum', { type: 'number', describe: 'Coefficient of the momentum optimizer (default 0.9)' })
       .option('seed', { type: 'number', describe: 'Seeds weights and shuffling: the same seed repeats a run on the same backend' })
@@ -75,8 +75,8 @@ export const trainCommand: Command<TrainArgs> = {
       .example('netc train models/lenet-bn.net --epochs 1 --subset 5000', 'a quick look')
       .example('netc train --resume runs/lenet_bn-20250101-120000', 'continue an interrupted run')
       .epilogue(
-        'Flags override the file\'s `train` line. Ctrl-C stops at the end of the current batch and saves; a second\n' +
-          'Ctrl-C quits at once (the last checkpoint stays intact). With --resume, only --epochs, --lr, --backend and\n' +
+        "Flags override the file's `train` line. Ctrl-C stops at the end of the current batch and saves; a second " +
+          'Ctrl-C quits at once (the last checkpoint stays intact). With --resume, only --epochs, --lr, --backend and ' +
           '--data may change. Exit status: 0 trained, 1 model or data error, 2 usage, 130 stopped by Ctrl-C.',
       ) as unknown as Argv<TrainArgs>,
 
@@ -97,7 +97,7 @@ export const trainCommand: Command<TrainArgs> = {
       return 1;
     }
     const hyperparameters = resume ? resumedHyperparameters(args, resume) : resolveHyperparameters(model.train, flagsOf(args));
-    const runDir = resume ? args.resume! : prepareRunDir(args.out, model.name);
+    const runDir = resume ? args.resume! : chooseRunDir(args.out, model.name);
 
     const backend = await selectBackend(args.backend);
     io.out(`${backend.reason}\n`);
@@ -110,6 +110,8 @@ export const trainCommand: Command<TrainArgs> = {
       throw new CliError(`--subset ${hyperparameters.subset} is more than the ${data.train.count.toLocaleString('en-US')} training images.`);
     }
     const train = hyperparameters.subset !== null ? subset(data.train, hyperparameters.subset) : data.train;
+    // Created only now, so that a run refused for its data leaves no empty directory behind.
+    ensureWritable(runDir);
 
     io.out(headerLines(model, hyperparameters, train.count, data.test.count, data.source, runDir, resume));
     const controller = new AbortController();
@@ -264,19 +266,23 @@ function resumedHyperparameters(args: TrainArgs, resume: LoadedCheckpoint): Hype
   return { ...saved, epochs: args.epochs ?? saved.epochs, lr: args.lr ?? saved.lr };
 }
 
-/** `runs/<model>-<YYYYMMDD-HHMMSS>` or `--out`, created and checked writable; an existing run there is not overwritten. */
-function prepareRunDir(out: string | undefined, modelName: string): string {
+/** `runs/<model>-<YYYYMMDD-HHMMSS>` or `--out`; an existing run there is never overwritten. */
+function chooseRunDir(out: string | undefined, modelName: string): string {
   const dir = out ?? join('runs', `${modelName}-${timestamp(new Date())}`);
   if (hasCheckpoint(dir)) {
     throw new CliError(`${dir} already holds a run; continue it with --resume ${dir}, or choose another --out.`);
   }
+  return dir;
+}
+
+/** Creates the run directory and checks that checkpoints can be written there (NN4002 otherwise). */
+function ensureWritable(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true });
     accessSync(dir, constants.W_OK);
   } catch (error) {
     throw new NetcError('NN4002', `Cannot write the run directory ${dir}: ${(error as Error).message}.`);
   }
-  return dir;
 }
 
 /** `20250131-235959` in local time: sorts by time and reads as a date. */
