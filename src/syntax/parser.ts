@@ -1,0 +1,287 @@
+import {
+  CstParser,
+  EOF,
+  type IParserErrorMessageProvider,
+  type IToken,
+  type TokenType,
+  tokenMatcher,
+} from 'chevrotain';
+import { shorten } from './lexer.js';
+import {
+  allTokens,
+  Dims,
+  Equals,
+  Identifier,
+  Input,
+  MalformedNumber,
+  Model,
+  Newline,
+  NumberLiteral,
+  NumberToken,
+  Pipe,
+  ShortOption,
+  Train,
+} from './tokens.js';
+
+/** How a token reads in a message: `` `conv` ``, "the number `6`", "the end of the line". */
+export function describeToken(token: IToken | undefined): string {
+  if (token === undefined || token.tokenType === EOF) return 'the end of the file';
+  const image = `\`${shorten(token.image)}\``;
+  switch (token.tokenType) {
+    case Newline:
+      return 'the end of the line';
+    case Model:
+    case Input:
+    case Train:
+      return `the keyword ${image}`;
+    case NumberLiteral:
+    case MalformedNumber:
+      return `the number ${image}`;
+    case Dims:
+      return `the size ${image}`;
+    case ShortOption:
+      return `the option ${image}`;
+    default:
+      return image;
+  }
+}
+
+/**
+ * Builds NN1001 messages as whole sentences. Chevrotain calls it while parsing; the parse driver tells it which
+ * tokens surround the unit being parsed (`before`, `after`), because a unit's own input starts and ends in EOF.
+ */
+export class SyntaxMessages implements IParserErrorMessageProvider {
+  /** The token just before the unit being parsed (the `|` before a layer), if any. */
+  before: IToken | undefined;
+  /** The token just after the unit being parsed (the `|` or line break that ends it), if any. */
+  after: IToken | undefined;
+
+  /** The token a message should name: chevrotain's EOF stands for whatever ends the unit. */
+  actual(token: IToken): IToken | undefined {
+    return token.tokenType === EOF ? this.after : token;
+  }
+
+  /** The token a message says "after": chevrotain's EOF before the first token stands for `before`. */
+  previous(token: IToken | undefined): IToken | undefined {
+    return token === undefined || token.tokenType === EOF ? this.before : token;
+  }
+
+  buildMismatchTokenMessage(options: { expected: TokenType; actual: IToken; previous: IToken; ruleName: string }): string {
+    const previous = this.previous(options.previous);
+    const actualToken = this.actual(options.actual);
+    const found = describeToken(actualToken);
+    const after = previous === undefined ? '' : ` after ${describeToken(previous)}`;
+    if (options.expected === Identifier) {
+      switch (options.ruleName) {
+        case 'modelStatement':
+          return `Expected a model name after \`model\` but found ${found}.`;
+        case 'layer': {
+          const keyword = actualToken !== undefined && [Model, Input, Train].includes(actualToken.tokenType);
+          const hint = keyword ? `; the line before ends in \`|\`, so this line continues its pipeline` : '';
+          return `Expected a layer name${after} but found ${found}${hint}.`;
+        }
+        case 'keyValue':
+          return `Expected a \`key=value\` option${after} but found ${found}.`;
+      }
+    }
+    if (options.expected === Equals && previous !== undefined) {
+      const example = actualToken !== undefined && isValueToken(actualToken) ? `, as in \`${shorten(previous.image)}=${shorten(actualToken.image)}\`` : '';
+      return `Expected \`=\` after \`${shorten(previous.image)}\` but found ${found}; options are written \`key=value\`${example}.`;
+    }
+    if (options.expected === Newline) return `Expected the end of the line${after} but found ${found}.`;
+    return `Expected ${describeType(options.expected)}${after} but found ${found}.`;
+  }
+
+  buildNotAllInputParsedMessage(options: { firstRedundant: IToken; ruleName: string }): string {
+    // The parse driver replaces this with a message that names the token before; this is its fallback.
+    return `Expected the end of the line but found ${describeToken(this.actual(options.firstRedundant))}.`;
+  }
+
+  buildNoViableAltMessage(options: {
+    expectedPathsPerAlt: TokenType[][][];
+    actual: IToken[];
+    previous: IToken;
+    customUserDescription?: string;
+    ruleName: string;
+  }): string {
+    const actualToken = options.actual[0] === undefined ? undefined : this.actual(options.actual[0]);
+    const found = describeToken(actualToken);
+    switch (options.ruleName) {
+      case 'statement': {
+        const hint =
+          actualToken?.tokenType === Pipe
+            ? '; to continue the line before, end it with `|` instead of starting this one with it'
+            : '';
+        return `Expected a statement (\`model\`, \`input\`, \`train\` or a layer name) but found ${found}${hint}.`;
+      }
+      case 'inputStatement':
+        return `Expected the input shape after \`input\`, such as \`1x28x28\` or \`784\`, but found ${found}.`;
+      case 'value':
+        return `Expected a value after \`=\` (a number, a size such as \`3x5\`, or a name) but found ${found}.`;
+    }
+    const expected = options.expectedPathsPerAlt.flatMap((alt) => alt.map((path) => path[0])).filter((t) => t !== undefined);
+    const after = this.previous(options.previous);
+    return `Expected ${listTypes(expected)}${after === undefined ? '' : ` after ${describeToken(after)}`} but found ${found}.`;
+  }
+
+  buildEarlyExitMessage(options: {
+    expectedIterationPaths: TokenType[][];
+    actual: IToken[];
+    previous: IToken;
+    customUserDescription?: string;
+    ruleName: string;
+  }): string {
+    const actualToken = options.actual[0] === undefined ? undefined : this.actual(options.actual[0]);
+    const expected = options.expectedIterationPaths.map((path) => path[0]).filter((t) => t !== undefined);
+    return `Expected ${listTypes(expected)} but found ${describeToken(actualToken)}.`;
+  }
+}
+
+function isValueToken(token: IToken): boolean {
+  return [NumberLiteral, MalformedNumber, Dims, Identifier, ShortOption].includes(token.tokenType);
+}
+
+/** How an expected token type reads in a message. */
+function describeType(type: TokenType): string {
+  if (type === Identifier) return 'a name';
+  if (type === NumberToken || type === NumberLiteral) return 'a number';
+  if (type === Dims) return 'a size such as `3x5`';
+  if (type === ShortOption) return 'an option such as `k5`';
+  if (type === Newline) return 'the end of the line';
+  if (type === EOF) return 'the end of the file';
+  if (type === Pipe) return '`|`';
+  if (type === Equals) return '`=`';
+  if (type === Model || type === Input || type === Train) return `\`${type.name.toLowerCase()}\``;
+  return type.name;
+}
+
+function listTypes(types: readonly TokenType[]): string {
+  const names = [...new Set(types.map(describeType))];
+  if (names.length <= 1) return names[0] ?? 'something else';
+  return `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
+}
+
+/**
+ * The `.net` grammar. Each rule's JSDoc is its production; grammar/netc.ebnf is printed from these rules
+ * (`npm run grammar`). Error recovery is done by the parse driver (src/syntax/parse.ts), one statement, layer or
+ * option at a time, so chevrotain's own recovery is off and a failed unit never yields a half-invented tree.
+ */
+export class NetParser extends CstParser {
+  /** `validate` checks the grammar (ambiguities, left recursion) at a startup cost; tests turn it on. */
+  constructor(messages: SyntaxMessages, options: { validate: boolean } = { validate: false }) {
+    super(allTokens as TokenType[], {
+      recoveryEnabled: false,
+      maxLookahead: 2,
+      errorMessageProvider: messages,
+      skipValidations: !options.validate,
+    });
+    this.performSelfAnalysis();
+  }
+
+  /** file = { NEWLINE | statement NEWLINE } ; (the end of the file counts as a final NEWLINE) */
+  readonly file = this.RULE('file', () => {
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(Newline) },
+        {
+          ALT: () => {
+            this.SUBRULE(this.statement);
+            this.CONSUME2(Newline);
+          },
+        },
+      ]);
+    });
+  });
+
+  /** statement = modelStatement | inputStatement | trainStatement | pipeline ; */
+  readonly statement = this.RULE('statement', () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.modelStatement) },
+      { ALT: () => this.SUBRULE(this.inputStatement) },
+      { ALT: () => this.SUBRULE(this.trainStatement) },
+      { ALT: () => this.SUBRULE(this.pipeline) },
+    ]);
+  });
+
+  /** modelStatement = "model" IDENTIFIER ; */
+  readonly modelStatement = this.RULE('modelStatement', () => {
+    this.CONSUME(Model);
+    this.CONSUME(Identifier);
+  });
+
+  /** inputStatement = "input" ( NUMBER | DIMS ) ; */
+  readonly inputStatement = this.RULE('inputStatement', () => {
+    this.CONSUME(Input);
+    this.OR([{ ALT: () => this.CONSUME(NumberToken) }, { ALT: () => this.CONSUME(Dims) }]);
+  });
+
+  /** trainStatement = "train" { keyValue } ; */
+  readonly trainStatement = this.RULE('trainStatement', () => {
+    this.CONSUME(Train);
+    this.MANY(() => this.SUBRULE(this.keyValue));
+  });
+
+  /** pipeline = layer { "|" { NEWLINE } layer } ; */
+  readonly pipeline = this.RULE('pipeline', () => {
+    this.SUBRULE(this.layer);
+    this.MANY(() => {
+      this.CONSUME(Pipe);
+      this.MANY2(() => this.CONSUME(Newline));
+      this.SUBRULE2(this.layer);
+    });
+  });
+
+  /** layer = IDENTIFIER { argument } ; */
+  readonly layer = this.RULE('layer', () => {
+    this.CONSUME(Identifier);
+    // A bare name after the arguments is not a `key=value` without its `=`: it is most often the next layer with
+    // its `|` missing, which the parse driver says. Two tokens of lookahead tell the two apart.
+    this.MANY({
+      GATE: () => this.LA(1).tokenType !== Identifier || this.LA(2).tokenType === Equals,
+      DEF: () => this.SUBRULE(this.argument),
+    });
+  });
+
+  /** argument = NUMBER | DIMS | SHORT_OPTION | keyValue ; */
+  readonly argument = this.RULE('argument', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(NumberToken) },
+      { ALT: () => this.CONSUME(Dims) },
+      { ALT: () => this.CONSUME(ShortOption) },
+      { ALT: () => this.SUBRULE(this.keyValue) },
+    ]);
+  });
+
+  /** keyValue = IDENTIFIER "=" value ; */
+  readonly keyValue = this.RULE('keyValue', () => {
+    this.CONSUME(Identifier);
+    this.CONSUME(Equals);
+    this.SUBRULE(this.value);
+  });
+
+  /** value = NUMBER | DIMS | IDENTIFIER | SHORT_OPTION ; (a SHORT_OPTION after "=" is read as a name) */
+  readonly value = this.RULE('value', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(NumberToken) },
+      { ALT: () => this.CONSUME(Dims) },
+      { ALT: () => this.CONSUME(Identifier) },
+      { ALT: () => this.CONSUME(ShortOption) },
+    ]);
+  });
+}
+
+/** True when `token` is chevrotain's end-of-input token. */
+export function isEof(token: IToken): boolean {
+  return tokenMatcher(token, EOF);
+}
+
+let instance: { parser: NetParser; messages: SyntaxMessages } | undefined;
+
+/** The parser and its message provider, built once per process on first use (self-analysis takes milliseconds). */
+export function netParser(): { parser: NetParser; messages: SyntaxMessages } {
+  if (instance === undefined) {
+    const messages = new SyntaxMessages();
+    instance = { parser: new NetParser(messages), messages };
+  }
+  return instance;
+}
