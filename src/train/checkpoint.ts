@@ -39,13 +39,23 @@ export interface NamedTensor {
   readonly tensor: tf.Tensor;
 }
 
-/** A checkpoint read back: its state, source text, and the tensors to restore (the caller disposes them). */
+/** One saved weight as plain numbers: reading a checkpoint makes no tensor until a resume needs one. */
+export interface SavedWeight {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly dtype: 'float32' | 'int32';
+  readonly values: Float32Array | Int32Array;
+}
+
+/** A checkpoint read back: its state, its source text, and its weights as plain arrays. */
 export interface LoadedCheckpoint {
   readonly dir: string;
   readonly state: TrainState;
   readonly source: string;
-  readonly weights: tf.NamedTensorMap;
-  readonly optimizerWeights: NamedTensor[];
+  /** The model's weights (moving statistics included) in the order model.json lists them. */
+  readonly weights: readonly SavedWeight[];
+  /** The optimizer's state in the order `getWeights` returned it, which `setWeights` relies on. */
+  readonly optimizerWeights: readonly SavedWeight[];
   /** `userDefinedMetadata` of the saved model.json: compileGraph's node map, when present. */
   readonly metadata: Record<string, unknown> | null;
 }
@@ -159,16 +169,7 @@ export function loadCheckpoint(runDir: string, use: CheckpointUse = 'resume'): L
   const specs = modelJson.weightsManifest?.[0]?.weights;
   if (!Array.isArray(specs)) corrupt(modelPath, 'it has no weightsManifest');
   const weights = decode(join(dir, 'weights.bin'), specs as tf.io.WeightsManifestEntry[], corrupt, fail);
-  const optimizerSpecs = (parsed as StateFile).optimizer.weights;
-  let optimizerMap: tf.NamedTensorMap;
-  try {
-    optimizerMap = decode(join(dir, 'optimizer.bin'), optimizerSpecs, corrupt, fail);
-  } catch (error) {
-    tf.dispose(Object.values(weights));
-    throw error;
-  }
-  // setWeights matches accumulators by position, so keep the order they were saved in.
-  const optimizerWeights = optimizerSpecs.map((spec) => ({ name: spec.name, tensor: optimizerMap[spec.name]! }));
+  const optimizerWeights = decode(join(dir, 'optimizer.bin'), (parsed as StateFile).optimizer.weights, corrupt, fail);
   const metadata = modelJson.userDefinedMetadata;
   return {
     dir,
@@ -221,26 +222,37 @@ function writeDurably(path: string, contents: string | Uint8Array): void {
 type Corrupt = (path: string, why: string) => never;
 type Fail = (message: string) => never;
 
-function decode(path: string, specs: tf.io.WeightsManifestEntry[], corrupt: Corrupt, fail: Fail): tf.NamedTensorMap {
+/** Tensors of saved weights by name, for `LayersModel.loadWeights`; the caller disposes them. */
+export function weightTensors(weights: readonly SavedWeight[]): tf.NamedTensorMap {
+  return Object.fromEntries(weights.map((w) => [w.name, tf.tensor(w.values, [...w.shape], w.dtype)]));
+}
+
+/** Named tensors in saved order, for `Optimizer.setWeights`; the caller disposes them. */
+export function namedTensors(weights: readonly SavedWeight[]): NamedTensor[] {
+  return weights.map((w) => ({ name: w.name, tensor: tf.tensor(w.values, [...w.shape], w.dtype) }));
+}
+
+function decode(path: string, specs: tf.io.WeightsManifestEntry[], corrupt: Corrupt, fail: Fail): SavedWeight[] {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
   } catch {
     return fail(`${path} is missing or unreadable.`);
   }
-  const expected = specs.reduce((n, spec) => n + spec.shape.reduce((a, b) => a * b, 1) * bytesPerElement(spec, path, corrupt), 0);
+  const sizes = specs.map((spec) => spec.shape.reduce((a, b) => a * b, 1) * bytesPerElement(spec, path, corrupt));
+  const expected = sizes.reduce((a, b) => a + b, 0);
   if (bytes.length !== expected) corrupt(path, `${bytes.length} bytes where its manifest describes ${expected}`);
-  const buffer = new ArrayBuffer(bytes.length);
-  new Uint8Array(buffer).set(bytes);
-  const map = tf.io.decodeWeights(buffer, specs);
-  for (const [name, tensor] of Object.entries(map)) {
+  let offset = 0;
+  return specs.map((spec, i) => {
+    // A copy per weight: the file's buffer need not be aligned for a Float32Array view.
+    const chunk = new Uint8Array(bytes.subarray(offset, offset + sizes[i]!)).buffer;
+    offset += sizes[i]!;
+    const dtype = spec.dtype as SavedWeight['dtype'];
+    const values = dtype === 'int32' ? new Int32Array(chunk) : new Float32Array(chunk);
     // A flipped byte in a float is still a float; NaN or infinity in saved weights is the one thing we can catch.
-    if (tensor.dtype === 'float32' && !tensor.dataSync().every((v) => Number.isFinite(v))) {
-      tf.dispose(Object.values(map));
-      corrupt(path, `weight '${name}' holds NaN or infinite values`);
-    }
-  }
-  return map;
+    if (!values.every((v) => Number.isFinite(v))) corrupt(path, `weight '${spec.name}' holds NaN or infinite values`);
+    return { name: spec.name, shape: spec.shape, dtype, values };
+  });
 }
 
 function bytesPerElement(spec: tf.io.WeightsManifestEntry, path: string, corrupt: Corrupt): number {
@@ -249,8 +261,6 @@ function bytesPerElement(spec: tf.io.WeightsManifestEntry, path: string, corrupt
     case 'float32':
     case 'int32':
       return 4;
-    case 'bool':
-      return 1;
     default:
       return corrupt(path, `unsupported dtype ${spec.dtype}`);
   }

@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs';
 import { check } from '../check/check.js';
 import type { CheckedLayer } from '../check/model.js';
 import { nodeLayerName, type NetcMetadata } from '../compile/compile.js';
@@ -43,57 +42,53 @@ export interface RunInspection {
 /**
  * Reads a run directory's latest checkpoint and returns the gamma, beta, moving mean and moving variance of each
  * batch-norm layer, identified by its summary number and source line. The model is not rebuilt: the values are read
- * straight from the saved weights by the node-to-layer map that the compiler stored in model.json.
+ * straight from the saved weights (no tensor is made) by the node-to-layer map that the compiler stored in model.json.
  */
 export function inspectRun(runDir: string): RunInspection {
   const checkpoint = loadCheckpoint(runDir, 'inspect');
-  try {
-    const { state, source, weights } = checkpoint;
-    const checked = check(parse(source).ast, { fileName: state.file.replace(/^.*[\\/]/, '').replace(/\.net$/, '') });
-    if (checked.model === null) {
-      throw new NetcError('NN5005', `Cannot inspect ${runDir}: the model.net saved in ${checkpoint.dir} no longer checks.`);
-    }
-    const model = checked.model;
-    const metadata = (checkpoint.metadata as Partial<NetcMetadata> | null)?.netc;
-    const layerOf = (layer: CheckedLayer): string =>
-      metadata?.nodes.find((node) => node.index === layer.index)?.output ?? nodeLayerName(layer.op, layer.index);
-
-    const bnLayers = model.layers.filter((layer) => layer.op === 'bn');
-    const values = bnLayers.map((layer): BatchNormValues => {
-      const name = layerOf(layer);
-      const read = (weight: string): number[] => {
-        const tensor = weights[`${name}/${weight}`];
-        if (tensor === undefined) {
-          throw new NetcError('NN5005', `Cannot inspect ${runDir}: the checkpoint has no '${name}/${weight}' for the bn at line ${layer.span.line}.`);
-        }
-        return Array.from(tensor.dataSync());
-      };
-      const gamma = read('gamma');
-      return {
-        index: layer.index + 1,
-        line: layer.span.line,
-        column: layer.span.column,
-        variant: layer.variant ?? 'BatchNorm',
-        impl: state.hyperparameters.bn ?? String(layer.args['impl'] ?? 'builtin'),
-        layer: name,
-        features: gamma.length,
-        gamma,
-        beta: read('beta'),
-        movingMean: read('moving_mean'),
-        movingVariance: read('moving_variance'),
-      };
-    });
-    return {
-      model: state.model,
-      file: state.file,
-      checkpoint: checkpoint.dir,
-      epochsDone: state.epochsDone,
-      epochs: state.hyperparameters.epochs,
-      layers: values,
-      allLayers: model.layers.map((layer) => ({ index: layer.index + 1, op: layer.op, line: layer.span.line })),
-    };
-  } finally {
-    tf.dispose(Object.values(checkpoint.weights));
-    tf.dispose(checkpoint.optimizerWeights.map((w) => w.tensor));
+  const { state, source } = checkpoint;
+  const weights = new Map(checkpoint.weights.map((w) => [w.name, w.values]));
+  const checked = check(parse(source).ast, { fileName: state.file.replace(/^.*[\\/]/, '').replace(/\.net$/, '') });
+  if (checked.model === null) {
+    throw new NetcError('NN5005', `Cannot inspect ${runDir}: the model.net saved in ${checkpoint.dir} no longer checks.`);
   }
+  const model = checked.model;
+  const metadata = (checkpoint.metadata as Partial<NetcMetadata> | null)?.netc;
+  const layerOf = (layer: CheckedLayer): string =>
+    metadata?.nodes.find((node) => node.index === layer.index)?.output ?? nodeLayerName(layer.op, layer.index);
+
+  const bnLayers = model.layers.filter((layer) => layer.op === 'bn');
+  const layers = bnLayers.map((layer): BatchNormValues => {
+    const name = layerOf(layer);
+    const read = (weight: string): number[] => {
+      const saved = weights.get(`${name}/${weight}`);
+      if (saved === undefined) {
+        throw new NetcError('NN5005', `Cannot inspect ${runDir}: the checkpoint has no '${name}/${weight}' for the bn at line ${layer.span.line}.`);
+      }
+      return Array.from(saved);
+    };
+    const gamma = read('gamma');
+    return {
+      index: layer.index + 1,
+      line: layer.span.line,
+      column: layer.span.column,
+      variant: layer.variant ?? 'BatchNorm',
+      impl: state.hyperparameters.bn ?? String(layer.args['impl'] ?? 'builtin'),
+      layer: name,
+      features: gamma.length,
+      gamma,
+      beta: read('beta'),
+      movingMean: read('moving_mean'),
+      movingVariance: read('moving_variance'),
+    };
+  });
+  return {
+    model: state.model,
+    file: state.file,
+    checkpoint: checkpoint.dir,
+    epochsDone: state.epochsDone,
+    epochs: state.hyperparameters.epochs,
+    layers,
+    allLayers: model.layers.map((layer) => ({ index: layer.index + 1, op: layer.op, line: layer.span.line })),
+  };
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { CheckedModel } from '../check/model.js';
 import { compileModel } from '../compile/compile.js';
 import { NetcError } from '../diagnostics/NetcError.js';
-import { saveCheckpoint, type LoadedCheckpoint, type TrainState } from './checkpoint.js';
+import { namedTensors, saveCheckpoint, weightTensors, type LoadedCheckpoint, type TrainState } from './checkpoint.js';
 import { writeCurves } from './curves.js';
 import { createOptimizer, type Hyperparameters } from './hyperparameters.js';
 import { permutation, Rng } from './random.js';
@@ -184,11 +184,13 @@ export async function trainModel(request: TrainRequest): Promise<TrainOutcome> {
   }
 }
 
-/** Loads a checkpoint's weights and optimizer state into a freshly compiled model, then frees the loaded copies. */
+/** Loads a checkpoint's weights and optimizer state into a freshly compiled model. */
 async function restore(model: tf.LayersModel, optimizer: tf.Optimizer, checkpoint: LoadedCheckpoint): Promise<void> {
+  const weights = weightTensors(checkpoint.weights);
+  const optimizerWeights = namedTensors(checkpoint.optimizerWeights);
   try {
-    model.loadWeights(checkpoint.weights, true);
-    await optimizer.setWeights(checkpoint.optimizerWeights);
+    model.loadWeights(weights, true);
+    await optimizer.setWeights(optimizerWeights);
   } catch (error) {
     throw new NetcError(
       'NN5005',
@@ -196,8 +198,8 @@ async function restore(model: tf.LayersModel, optimizer: tf.Optimizer, checkpoin
     );
   } finally {
     // Variables assigned from these tensors hold their own references to the data.
-    tf.dispose(Object.values(checkpoint.weights));
-    tf.dispose(checkpoint.optimizerWeights.map((w) => w.tensor));
+    tf.dispose(Object.values(weights));
+    tf.dispose(optimizerWeights.map((w) => w.tensor));
   }
 }
 

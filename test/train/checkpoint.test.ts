@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { NetcError } from '../../src/diagnostics/NetcError.js';
-import { checkpointDir, hasCheckpoint, loadCheckpoint, saveCheckpoint, type TrainState } from '../../src/train/checkpoint.js';
+import {
+  checkpointDir,
+  hasCheckpoint,
+  loadCheckpoint,
+  namedTensors,
+  saveCheckpoint,
+  weightTensors,
+  type TrainState,
+} from '../../src/train/checkpoint.js';
 import { resolveHyperparameters } from '../../src/train/hyperparameters.js';
 import { Rng } from '../../src/train/random.js';
 
@@ -63,14 +71,18 @@ describe('checkpoints', () => {
     expect(loaded.state).toEqual(state(2));
     expect(loaded.source).toBe('model small\n');
     const fresh = smallModel();
-    fresh.loadWeights(loaded.weights, true);
+    const tensors = weightTensors(loaded.weights);
+    fresh.loadWeights(tensors, true);
+    tf.dispose(Object.values(tensors));
     const saved = model.getWeights().map((w) => Array.from(w.dataSync()));
     expect(fresh.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(saved);
     // Moving statistics moved off their initial 0 and 1, so the check above covered them.
     expect(Array.from(fresh.getLayer('bn_2').getWeights()[2]!.dataSync()).some((v) => v !== 0)).toBe(true);
 
     const restored = tf.train.momentum(0.1, 0.9);
-    await restored.setWeights(loaded.optimizerWeights);
+    const optimizerTensors = namedTensors(loaded.optimizerWeights);
+    await restored.setWeights(optimizerTensors);
+    tf.dispose(optimizerTensors.map((w) => w.tensor));
     const a = await optimizer.getWeights();
     const b = await restored.getWeights();
     expect(b.map((w) => Array.from(w.tensor.dataSync()))).toEqual(a.map((w) => Array.from(w.tensor.dataSync())));

@@ -104,6 +104,5 @@ describe('trainModel', () => {
     });
     const kept = loadCheckpoint(dir);
     expect(kept.state.epochsDone).toBe(1);
-    tf.dispose([...Object.values(kept.weights), ...kept.optimizerWeights.map((w) => w.tensor)]);
   });
 });
