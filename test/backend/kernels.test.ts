@@ -345,4 +345,18 @@ describe('unregistering', () => {
     expect(Array.from(t.dataSync())).toEqual([1, 2, 1, 2]);
     t.dispose();
   });
+
+  test('a subset swaps the set: only the named kernels, tfjs\'s own gradients; all of them again after', async () => {
+    await tf.setBackend('wasm');
+    const tileOfNetc = netcKernelConfigs('wasm').find((k) => k.kernelName === 'Tile')!;
+    const filterOfNetc = netcKernelConfigs('wasm').find((k) => k.kernelName === 'Conv2DBackpropFilter')!;
+    registerNetcKernels('wasm');
+    expect(registerNetcKernels('wasm', { kernels: ['Conv2DBackpropFilter'], gradients: false })).toEqual({ kernels: ['Conv2DBackpropFilter'], gradients: [] });
+    expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')?.kernelFunc).toBe(filterOfNetc.kernelFunc);
+    expect(tf.getKernel('Tile', 'wasm')?.kernelFunc).not.toBe(tileOfNetc.kernelFunc);
+    for (const g of netcGradients) expect(tf.getGradient(g.kernelName)).not.toBe(g);
+    registerNetcKernels('wasm');
+    expect(tf.getKernel('Tile', 'wasm')?.kernelFunc).toBe(tileOfNetc.kernelFunc);
+    for (const g of netcGradients) expect(tf.getGradient(g.kernelName)).toBe(g);
+  });
 });
