@@ -92,7 +92,7 @@ export const allTokens: readonly TokenType[] = [
 
 /** What each token is, for the lexical part of grammar/netc.ebnf. */
 export const tokenDescriptions: ReadonlyMap<TokenType, string> = new Map([
-  [NumberToken, 'NUMBER_LITERAL or MALFORMED_NUMBER (a category: the parser accepts both where a number goes)'],
+  [NumberToken, 'where the parser takes a number it also takes a malformed one, which the lexer has reported'],
   [Newline, 'ends a statement, except after "|"; the end of the file ends the last statement too'],
   [WhiteSpace, 'spaces, tabs and a byte-order mark between tokens; skipped'],
   [Comment, '"#" to the end of the line; skipped'],
