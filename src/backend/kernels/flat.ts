@@ -103,7 +103,7 @@ export function flatBackend(backend: object, name: 'wasm' | 'cpu'): FlatBackend 
   throw new Error(`netc kernels: backend object is not tfjs's ${name} backend`);
 }
 
-/** Top, bottom, left and right padding of a 2-D convolution, resolved from any form tfjs accepts. */
+/** A 2-D convolution's resolved shapes, with its top and left padding from any padding form tfjs accepts. */
 export interface ConvGeometry {
   readonly info: tf.backend_util.Conv2DInfo;
   readonly top: number;
