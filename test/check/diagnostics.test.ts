@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { checkSource, expectDiagnostics, onlyDiagnostic } from './harness.js';
+import { checkParsed, checkSource, expectDiagnostics, onlyDiagnostic } from './harness.js';
 
 // Every file below is valid syntax; each row names the problem, the file, and exactly what is reported where.
 // `I` is the usual header, so layers start on line 2.
@@ -23,7 +23,7 @@ const cases: [string, string, Expected][] = [
   ['impl=5', `${I}conv 6 k5 | bn impl=5 | flatten | dense 10\n`, [{ code: 'NN2004', line: 2, column: 16 }]],
   ['kernel=same', `${I}conv 6 kernel=same\n`, [{ code: 'NN2004', line: 2, column: 8 }]],
   ['bias=3', `${I}conv 6 k5 bias=3 | flatten | dense 10\n`, [{ code: 'NN2004', line: 2, column: 11 }]],
-  ['a word for a size', `${I}conv six k5\n`, [{ code: 'NN2004', line: 2, column: 6 }]],
+  ['a word for a size', `${I}conv out=six k5\n`, [{ code: 'NN2004', line: 2, column: 6 }]],
   ['a three-part kernel', `${I}conv 6 k3x3x3\n`, [{ code: 'NN2004', line: 2, column: 8 }]],
   ['p=same on a pool', `${I}avgpool 2 p=same\n`, [{ code: 'NN2004', line: 2, column: 11 }]],
   ['a word for epochs', `${I}train epochs=ten\nflatten | dense 10\n`, [{ code: 'NN2004', line: 2, column: 7 }]],
@@ -220,5 +220,50 @@ describe('one run reports every problem, and nothing caused by an earlier one', 
       { code: 'NN2014', line: 1, column: 1 },
       { code: 'NN2010', line: 2, column: 8 },
     ]);
+  });
+});
+
+describe('after a syntax error: quiet about what it caused, still reporting the rest', () => {
+  /** Parser and checker codes with their positions, as `netc check` shows them. */
+  const both = (source: string) => {
+    const { syntax, diagnostics } = checkParsed(source);
+    return [...syntax, ...diagnostics].map((d) => `${d.code} ${d.span.line}:${d.span.column}`);
+  };
+
+  test('a dropped layer does not make the next one look misplaced', () => {
+    // The parser drops `conv 6 k5 bias=`; `dense 10` would otherwise read 1x28x28 and report NN3001.
+    expect(both(`${I}conv 6 k5 bias= | relu | dense 10\n`)).toEqual(['NN1001 2:17']);
+  });
+
+  test('arguments lost with a syntax error are not also missing', () => {
+    expect(both(`${I}conv six k5 | flatten | dense 10\n`)).toEqual(['NN1001 2:6']);
+  });
+
+  test('a damaged input gives an unknown shape, not a wrong one', () => {
+    // `1x28x` would read as the flat shape 1, and conv would report NN3002.
+    expect(both('input 1x28x\nconv 6 k5 | flatten | dense 10\n')).toEqual(['NN1004 1:7']);
+  });
+
+  test('no bn-twice warning across a dropped layer', () => {
+    expect(both(`${I}bn | conv 6 k5 bias= | bn | flatten | dense 10\n`)).toEqual(['NN1001 2:22']);
+  });
+
+  test('a statement lost before the first layer may be the input: no NN2006', () => {
+    // The parser drops the whole unreadable first line; it may have been `input ...`.
+    expect(both('= 5\nflatten | dense 10\n')).toEqual(['NN1001 1:1']);
+  });
+
+  test('independent problems after the syntax error are still found', () => {
+    expect(both(`${I}conv 6 k5 bias= | relu\ndens 10 | bn impl=fast\n`)).toEqual(['NN1001 2:17', 'NN2001 3:1', 'NN2016 3:14']);
+  });
+
+  test('a misspelt statement keyword is pointed out', () => {
+    const { diagnostics } = checkParsed('inptu 784\ndense 10\n');
+    expect(diagnostics[0]!.message).toBe('Unknown layer `inptu`; did you mean the `input` statement?');
+  });
+
+  test('without the parser\'s diagnostics the checker reports what it sees', () => {
+    const parsed = checkParsed(`${I}conv 6 k5 bias= | relu | dense 10\n`);
+    expect(parsed.model).toBeNull();
   });
 });

@@ -1,13 +1,22 @@
 import { expect } from 'vitest';
 import { check, type CheckResult } from '../../src/check/check.js';
-import { miniParse } from './miniParse.js';
+import { parse } from '../../src/syntax/parse.js';
 
-/** Checks `source` as a file; the tests' one way in, so swapping the parser touches this line only. */
-export function checkSource(source: string, fileName?: string): CheckResult {
-  return check(miniParse(source), fileName === undefined ? {} : { fileName });
+/** Parses and checks `source` as netc does, passing the parser's diagnostics on to the checker. */
+export function checkParsed(source: string, fileName?: string): CheckResult & { syntax: CheckResult['diagnostics'] } {
+  const parsed = parse(source);
+  const result = check(parsed.ast, { parseDiagnostics: parsed.diagnostics, ...(fileName === undefined ? {} : { fileName }) });
+  return { ...result, syntax: parsed.diagnostics };
 }
 
-/** `expectDiagnostics(src).toEqual([{ code, line, column }])`: what a rule reports, and exactly where. */
+/** Checks `source`, which must be free of syntax errors (checker tests are about the checker). */
+export function checkSource(source: string, fileName?: string): CheckResult {
+  const { syntax, ...result } = checkParsed(source, fileName);
+  expect(syntax, 'syntax errors in a checker test').toEqual([]);
+  return result;
+}
+
+/** `expectDiagnostics(src).toEqual([{ code, line, column }])`: what the checker reports, and exactly where. */
 export function expectDiagnostics(source: string) {
   const { diagnostics } = checkSource(source);
   return expect(diagnostics.map((d) => ({ code: d.code, line: d.span.line, column: d.span.column })));
