@@ -27,7 +27,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
     .fail((message: string | undefined, error: Error | undefined) => {
       if (error && !(error instanceof CliError)) throw error;
       if (handled) return;
-      io.err(`netc: ${message ?? error?.message}\nRun \`netc --help\` for usage.\n`);
+      io.err(`netc: ${oneLine(message ?? error?.message ?? '')}\nRun \`netc --help\` for usage.\n`);
       exitCode = 2;
       handled = true;
     });
@@ -48,7 +48,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
   try {
     await parser.parseAsync([...argv], {}, (err, _args, output) => {
       if (err && !handled) {
-        io.err(`netc: ${err.message}\nRun \`netc --help\` for usage.\n`);
+        io.err(`netc: ${oneLine(err.message)}\nRun \`netc --help\` for usage.\n`);
         exitCode = 2;
         handled = true;
       } else if (output && !err) helpText = output;
@@ -78,4 +78,9 @@ async function runSafely(command: Command<never>, args: never, io: CliIO): Promi
     }
     throw error;
   }
+}
+
+/** yargs spreads some messages over several indented lines; a usage error is one line. */
+function oneLine(message: string): string {
+  return message.replace(/:?\n\s*/g, (m) => (m.startsWith(':') ? ': ' : '; ')).trim();
 }

@@ -18,7 +18,7 @@ export const catalogue = {
   NN1002: { code: 'NN1002', severity: 'error', title: 'Unrecognised character' },
   NN1003: { code: 'NN1003', severity: 'error', title: 'The file is not text' },
   NN1004: { code: 'NN1004', severity: 'error', title: 'Malformed number' },
-  NN1005: { code: 'NN1005', severity: 'error', title: 'Too many syntax errors; the rest are not shown' },
+  NN1005: { code: 'NN1005', severity: 'error', title: 'Too many problems; the rest are not shown' },
 
   // NN2xxx: names and values
   NN2001: { code: 'NN2001', severity: 'error', title: 'Unknown layer' },

@@ -1,0 +1,49 @@
+import type { Argv } from 'yargs';
+import type { Command } from '../Command.js';
+import { describeCounts, formatDiagnosticsText } from '../../diagnostics/format.js';
+import { CliError } from '../io.js';
+import { diagnosticsJson, readModelFile, type ModelFile } from '../modelFile.js';
+
+interface CheckArgs {
+  readonly files: string[];
+  readonly format: 'text' | 'json';
+}
+
+/** `netc check FILE...`: every syntax, name and shape problem, located; exit 1 on any error. */
+export const checkCommand: Command<CheckArgs> = {
+  command: 'check <files..>',
+  describe: 'Parse and shape-check .net files; report every problem with its line and column',
+  builder: (yargs: Argv) =>
+    yargs
+      .positional('files', { type: 'string', array: true, demandOption: true, describe: '.net files to check' })
+      .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' })
+      .example('netc check models/*.net', 'check every model')
+      .example('netc check model.net --format json', 'diagnostics as one JSON array (for editors and CI)')
+      .epilogue('Exit status: 0 no errors (warnings allowed), 1 errors found, 2 usage or I/O problem.') as unknown as Argv<CheckArgs>,
+  async run(args, io) {
+    const results: ModelFile[] = [];
+    const ioErrors: string[] = [];
+    for (const file of args.files) {
+      try {
+        results.push(readModelFile(file));
+      } catch (error) {
+        if (!(error instanceof CliError)) throw error;
+        ioErrors.push(error.message);
+      }
+    }
+    const errors = results.reduce((n, r) => n + r.errors, 0);
+    const warnings = results.reduce((n, r) => n + r.warnings, 0);
+    if (args.format === 'json') {
+      io.out(diagnosticsJson(results));
+    } else {
+      for (const r of results) {
+        if (r.diagnostics.length > 0) io.out(`${formatDiagnosticsText(r.file, r.source, r.diagnostics)}\n`);
+      }
+      const checked = `${results.length} file${results.length === 1 ? '' : 's'} checked`;
+      io.out(`${checked}: ${describeCounts(errors, warnings)}.\n`);
+    }
+    for (const message of ioErrors) io.err(`netc: ${message}\n`);
+    if (ioErrors.length > 0) return 2;
+    return errors > 0 ? 1 : 0;
+  },
+};
