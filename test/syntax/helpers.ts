@@ -1,0 +1,64 @@
+import { expect } from 'vitest';
+import type { Span } from '../../src/diagnostics/Diagnostic.js';
+import type { ArgNode, FileNode, LayerNode, StatementNode, ValueNode } from '../../src/syntax/ast.js';
+import { parse } from '../../src/syntax/parse.js';
+
+/** The AST of a source that must parse without any diagnostic. */
+export function parseClean(source: string): FileNode {
+  const { ast, diagnostics } = parse(source);
+  expect(diagnostics).toEqual([]);
+  return ast;
+}
+
+/** A span as `line:column-endLine:endColumn`, to compare positions at a glance. */
+export function where(span: Span): string {
+  return `${span.line}:${span.column}-${span.endLine}:${span.endColumn}`;
+}
+
+/** The syntax diagnostics of `source` as code and start position. */
+export function diagnosticsOf(source: string): { code: string; line: number; column: number }[] {
+  return parse(source).diagnostics.map((d) => ({ code: d.code, line: d.span.line, column: d.span.column }));
+}
+
+/** A node without its spans, nested nodes included: the structure a test compares. */
+export function withoutSpans(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutSpans);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key]) => key !== 'span')
+      .map(([key, inner]) => [key, withoutSpans(inner)]),
+  );
+}
+
+/** Every layer of a file, in order. */
+export function layersOf(ast: FileNode): LayerNode[] {
+  return ast.statements.flatMap((statement: StatementNode) => (statement.kind === 'Pipeline' ? statement.layers : []));
+}
+
+/** A layer as `name arg arg`, written back from the AST (positions left out). */
+export function showLayer(layer: LayerNode): string {
+  return [layer.name.name, ...layer.args.map(showArg)].join(' ');
+}
+
+function showArg(arg: ArgNode): string {
+  switch (arg.kind) {
+    case 'PositionalArg':
+      return showValue(arg.value);
+    case 'ShortArg':
+      return `${arg.letter}:${showValue(arg.value)}`;
+    case 'KeyValueArg':
+      return `${arg.key.name}=${showValue(arg.value)}`;
+  }
+}
+
+function showValue(value: ValueNode): string {
+  switch (value.kind) {
+    case 'Number':
+      return `#${value.value}`;
+    case 'Dims':
+      return value.values.map((v) => `#${v.value}`).join('x');
+    case 'Ident':
+      return `'${value.name}'`;
+  }
+}

@@ -1,0 +1,151 @@
+import { describe, expect, test } from 'vitest';
+import { lex } from '../../src/syntax/lexer.js';
+import { endOfSource } from '../../src/syntax/spans.js';
+
+/** Token kinds and images, comments and blanks left out. */
+function tokens(source: string): [string, string][] {
+  return lex(source, endOfSource(source)).tokens.map((token) => [token.tokenType.name, token.image]);
+}
+
+function problems(source: string): { code: string; line: number; column: number; endColumn: number }[] {
+  return lex(source, endOfSource(source)).diagnostics.map((d) => ({
+    code: d.code,
+    line: d.span.line,
+    column: d.span.column,
+    endColumn: d.span.endColumn,
+  }));
+}
+
+describe('every token kind', () => {
+  test.each([
+    ['model', [['Model', 'model']]],
+    ['input', [['Input', 'input']]],
+    ['train', [['Train', 'train']]],
+    ['conv', [['Identifier', 'conv']]],
+    ['fashion-mnist', [['Identifier', 'fashion-mnist']]],
+    ['lenet_bn2', [['Identifier', 'lenet_bn2']]],
+    ['_x', [['Identifier', '_x']]],
+    ['models', [['Identifier', 'models']]],
+    ['input2', [['Identifier', 'input2']]],
+    ['training', [['Identifier', 'training']]],
+    ['6', [['NumberLiteral', '6']]],
+    ['0.9', [['NumberLiteral', '0.9']]],
+    ['.5', [['NumberLiteral', '.5']]],
+    ['1e-5', [['NumberLiteral', '1e-5']]],
+    ['2E+3', [['NumberLiteral', '2E+3']]],
+    ['-3', [['NumberLiteral', '-3']]],
+    ['3x5', [['Dims', '3x5']]],
+    ['1x28x28', [['Dims', '1x28x28']]],
+    ['1 x 28 x 28', [['Dims', '1 x 28 x 28']]],
+    ['1\tx\t28', [['Dims', '1\tx\t28']]],
+    ['k5', [['ShortOption', 'k5']]],
+    ['k3x5', [['ShortOption', 'k3x5']]],
+    ['s2', [['ShortOption', 's2']]],
+    ['p-1', [['ShortOption', 'p-1']]],
+    ['k5abc', [['Identifier', 'k5abc']]],
+    ['|', [['Pipe', '|']]],
+    ['=', [['Equals', '=']]],
+    ['\n', [['Newline', '\n']]],
+    ['\r\n', [['Newline', '\r\n']]],
+    ['\r', [['Newline', '\r']]],
+    ['3.', [['MalformedNumber', '3.']]],
+    ['1e', [['MalformedNumber', '1e']]],
+    ['1x28x', [['MalformedNumber', '1x28x']]],
+    ['5abc', [['MalformedNumber', '5abc']]],
+  ])('%j', (source, expected) => {
+    expect(tokens(source)).toEqual(expected);
+  });
+
+  test('comments and blanks are not tokens; comments are kept apart', () => {
+    const source = '\uFEFFconv 6\t# six maps\n';
+    expect(tokens(source)).toEqual([
+      ['Identifier', 'conv'],
+      ['NumberLiteral', '6'],
+      ['Newline', '\n'],
+    ]);
+    expect(lex(source, endOfSource(source)).comments.map((c) => c.image)).toEqual(['# six maps']);
+  });
+
+  test('a whole statement', () => {
+    expect(tokens('conv 6 k5 p=same | bn')).toEqual([
+      ['Identifier', 'conv'],
+      ['NumberLiteral', '6'],
+      ['ShortOption', 'k5'],
+      ['Identifier', 'p'],
+      ['Equals', '='],
+      ['Identifier', 'same'],
+      ['Pipe', '|'],
+      ['Identifier', 'bn'],
+    ]);
+  });
+});
+
+describe('token positions', () => {
+  test('lines and columns are 1-based; CRLF, lone CR and tabs count as the code frame counts them', () => {
+    const source = 'model a\r\n\tinput 784\rconv';
+    const positions = lex(source, endOfSource(source)).tokens.map((t) => [t.image, t.startLine, t.startColumn, t.startOffset]);
+    expect(positions).toEqual([
+      ['model', 1, 1, 0],
+      ['a', 1, 7, 6],
+      ['\r\n', 1, 8, 7],
+      ['input', 2, 2, 10],
+      ['784', 2, 8, 16],
+      ['\r', 2, 11, 19],
+      ['conv', 3, 1, 20],
+    ]);
+  });
+});
+
+describe('lexical problems', () => {
+  test.each([
+    ['conv 6 @', [{ code: 'NN1002', line: 1, column: 8, endColumn: 9 }]],
+    ['conv 6, k5', [{ code: 'NN1002', line: 1, column: 7, endColumn: 8 }]],
+    ['conv @@@ 6', [{ code: 'NN1002', line: 1, column: 6, endColumn: 9 }]],
+    ['\nconv 6 k5\u00a0| bn', [{ code: 'NN1002', line: 2, column: 10, endColumn: 11 }]],
+    ['Conv 6', [{ code: 'NN1002', line: 1, column: 1, endColumn: 5 }]],
+    ['input 3.', [{ code: 'NN1004', line: 1, column: 7, endColumn: 9 }]],
+    ['bn eps=1e', [{ code: 'NN1004', line: 1, column: 8, endColumn: 10 }]],
+    ['input 1x28x', [{ code: 'NN1004', line: 1, column: 7, endColumn: 12 }]],
+    ['dense 10abc', [{ code: 'NN1004', line: 1, column: 7, endColumn: 12 }]],
+    ['dense 1.2.3', [{ code: 'NN1004', line: 1, column: 7, endColumn: 12 }]],
+    ['dense 1e999', [{ code: 'NN1004', line: 1, column: 7, endColumn: 12 }]],
+    ['input 1x1e999x3', [{ code: 'NN1004', line: 1, column: 9, endColumn: 14 }]],
+  ])('%j', (source, expected) => {
+    expect(problems(source)).toEqual(expected);
+  });
+
+  test.each([
+    ['conv 6 @', 'Unrecognised character `@`.'],
+    ['conv 6, k5', 'Unrecognised character `,`; separate arguments with spaces.'],
+    ['a\u00a0b', 'Unrecognised character U+00A0 (a no-break space); use an ordinary space.'],
+    ['input 28×28', 'Unrecognised character `×`; write sizes with the letter `x`, as in `3x5`.'],
+    ['x ((((', 'Unrecognised characters `((((`.'],
+    ['Conv 6', 'Names are written in lower case: `Conv` has upper-case letters; write `conv`.'],
+    ['input 3.', 'Malformed number `3.`: a decimal point must be followed by digits; write `3` or `3.0`.'],
+    ['bn eps=1e', 'Malformed number `1e`: an exponent needs digits, as in `1e-5`.'],
+    ['input 1x28x', 'Malformed size `1x28x`: every `x` must be followed by a number, as in `3x5`.'],
+    ['dense 10abc', 'Malformed number `10abc`: a number must not run into letters; put a space between them.'],
+    ['dense 1.2.3', 'Malformed number `1.2.3`: a number has at most one decimal point.'],
+    ['dense 1e999', 'The number `1e999` is too large; netc numbers are 64-bit floats.'],
+  ])('%j says %j', (source, message) => {
+    expect(lex(source, endOfSource(source)).diagnostics.map((d) => d.message)).toEqual([message]);
+  });
+
+  test('an upper-case name is read as its lower-case spelling, keywords and short options included', () => {
+    expect(tokens('MODEL Lenet\nConv 6 K5')).toEqual([
+      ['Model', 'model'],
+      ['Identifier', 'lenet'],
+      ['Newline', '\n'],
+      ['Identifier', 'conv'],
+      ['NumberLiteral', '6'],
+      ['ShortOption', 'k5'],
+    ]);
+  });
+
+  test('a long run of junk is one diagnostic with a short message', () => {
+    const { diagnostics } = lex(`conv ${'€'.repeat(5000)}`, endOfSource(''));
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]!.span.endColumn - diagnostics[0]!.span.column).toBe(5000);
+    expect(diagnostics[0]!.message.length).toBeLessThan(80);
+  });
+});

@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import type { PipelineNode } from '../../src/syntax/ast.js';
+import { maxSyntaxDiagnostics, parse } from '../../src/syntax/parse.js';
+import { diagnosticsOf, layersOf, parseClean, showLayer } from './helpers.js';
+
+// Hostile inputs: each must come back quickly with an AST and diagnostics, never an exception or a hang.
+
+const model = readFileSync(fileURLToPath(new URL('../../models/lenet-bn.net', import.meta.url)), 'utf8');
+
+describe('bad input', () => {
+  test('empty file: empty AST, no syntax diagnostics', () => {
+    expect(parse('')).toMatchObject({ ast: { kind: 'File', statements: [] }, diagnostics: [] });
+  });
+
+  test('binary junk: one NN1003, not thousands', () => {
+    const bytes = Buffer.alloc(100_000);
+    let seed = 7;
+    for (let i = 0; i < bytes.length; i++) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      bytes[i] = seed >> 23;
+    }
+    const { ast, diagnostics } = parse(bytes.toString('utf8'));
+    expect(diagnostics.map((d) => d.code)).toEqual(['NN1003']);
+    expect(ast.statements).toEqual([]);
+  });
+
+  test('a 10 MB file parses in seconds', () => {
+    const source = `${model}\n`.repeat(Math.ceil(10e6 / (model.length + 1)));
+    const started = performance.now();
+    const { ast, diagnostics } = parse(source);
+    const seconds = (performance.now() - started) / 1000;
+    expect(diagnostics).toEqual([]);
+    expect(ast.statements).toHaveLength((source.length / (model.length + 1)) * 9);
+    // A loose bound on a shared machine (the bench, test/syntax/bench.ts, reports the real figure): it catches a
+    // quadratic slide, not a slow day.
+    expect(seconds).toBeLessThan(60);
+  });
+
+  test('a line of 100,000 `|`: one error, no recursion limit hit', () => {
+    expect(diagnosticsOf('|'.repeat(100_000))).toEqual([{ code: 'NN1001', line: 1, column: 1 }]);
+  });
+
+  test('a layer then 100,000 `|`: capped errors', () => {
+    const { diagnostics, ast } = parse(`conv ${'|'.repeat(100_000)}`);
+    expect(diagnostics).toHaveLength(maxSyntaxDiagnostics + 1);
+    expect(layersOf(ast).map(showLayer)).toEqual(['conv']);
+  });
+
+  test('100,000 layers in one pipeline', () => {
+    const [pipeline] = parseClean(`conv 6 k5${' | relu'.repeat(100_000)}`).statements as [PipelineNode];
+    expect(pipeline.layers).toHaveLength(100_001);
+    expect(pipeline.span.endColumn).toBe(10 + 7 * 100_000);
+  });
+
+  test.each([
+    ['((((((', 1],
+    ['('.repeat(100_000), 1],
+    ['[{(<'.repeat(1000), 1],
+  ])('deep nonsense %#: one diagnostic per run of junk', (source, count) => {
+    expect(parse(source).diagnostics).toHaveLength(count);
+  });
+
+  test('random unicode, astral characters included', () => {
+    let seed = 3;
+    const next = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed;
+    };
+    const chars = Array.from({ length: 20_000 }, () => String.fromCodePoint(0x20 + (next() % 0x1ffd0)));
+    const source = chars.join('').replace(/[\ud800-\udfff]/g, '');
+    const { ast, diagnostics } = parse(source);
+    expect(ast.kind).toBe('File');
+    expect(diagnostics.length).toBeGreaterThan(0);
+    expect(diagnostics.length).toBeLessThanOrEqual(maxSyntaxDiagnostics + 1);
+  });
+
+  test('CRLF line endings read as LF', () => {
+    const lf = parseClean(model);
+    const crlf = parseClean(model.replaceAll('\n', '\r\n'));
+    expect(layersOf(crlf).map(showLayer)).toEqual(layersOf(lf).map(showLayer));
+    expect(layersOf(crlf).map((l) => `${l.span.line}:${l.span.column}`)).toEqual(layersOf(lf).map((l) => `${l.span.line}:${l.span.column}`));
+  });
+
+  test('tabs between tokens and before lines', () => {
+    const tabs = parseClean(model.replaceAll(' ', '\t'));
+    expect(layersOf(tabs).map(showLayer)).toEqual(layersOf(parseClean(model)).map(showLayer));
+  });
+
+  test('a very long line of valid arguments', () => {
+    const [layer] = layersOf(parseClean(`conv ${'6 '.repeat(50_000)}`));
+    expect(layer!.args).toHaveLength(50_000);
+  });
+
+  test('a file without a final line break, and one that is only a line break', () => {
+    expect(parseClean('dense 10').statements).toHaveLength(1);
+    expect(parseClean('\n').statements).toHaveLength(0);
+  });
+});
