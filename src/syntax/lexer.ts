@@ -1,4 +1,5 @@
-import { Lexer, type IToken, type TokenType } from 'chevrotain';
+import type { IToken, Lexer as LexerType, TokenType } from 'chevrotain';
+import { Lexer } from './chevrotain.js';
 import type { Diagnostic, Span } from '../diagnostics/Diagnostic.js';
 import { partSpan, tokenSpan } from './spans.js';
 import { allTokens, Dims, Identifier, Input, MalformedNumber, Model, NumberLiteral, ShortOption, Train } from './tokens.js';
@@ -14,7 +15,7 @@ export interface LexResult {
  * A lexer for the `.net` tokens. `validate` checks the token definitions (unreachable or conflicting patterns);
  * it costs startup time, so the shared instance skips it and a test builds one with it.
  */
-export function createNetLexer(options: { validate: boolean }): Lexer {
+export function createNetLexer(options: { validate: boolean }): LexerType {
   // ensureOptimizations makes a pattern that defeats chevrotain's first-character dispatch a startup error
   // instead of a silent slowdown on big files.
   return new Lexer(allTokens as TokenType[], {
@@ -24,10 +25,10 @@ export function createNetLexer(options: { validate: boolean }): Lexer {
   });
 }
 
-let lexerInstance: Lexer | undefined;
+let lexerInstance: LexerType | undefined;
 
 /** The lexer, built on first use: building it analyses every pattern, which a process should pay for once. */
-function lexer(): Lexer {
+function lexer(): LexerType {
   lexerInstance ??= createNetLexer({ validate: false });
   return lexerInstance;
 }

@@ -1,4 +1,5 @@
-import { createTokenInstance, NotAllInputParsedException, type CstNode, type IRecognitionException, type IToken } from 'chevrotain';
+import type { CstNode, IRecognitionException, IToken } from 'chevrotain';
+import { createTokenInstance, NotAllInputParsedException } from './chevrotain.js';
 import type { Diagnostic, Span } from '../diagnostics/Diagnostic.js';
 import type { FileNode, KeyValueArgNode, LayerNode, StatementNode } from './ast.js';
 import { AstBuilder } from './buildAst.js';

@@ -1,11 +1,5 @@
-import {
-  CstParser,
-  EOF,
-  type IParserErrorMessageProvider,
-  type IToken,
-  type TokenType,
-  tokenMatcher,
-} from 'chevrotain';
+import type { IParserErrorMessageProvider, IToken, TokenType } from 'chevrotain';
+import { CstParser, EOF, tokenMatcher } from './chevrotain.js';
 import { shorten } from './lexer.js';
 import {
   allTokens,

@@ -1,4 +1,5 @@
-import { createSyntaxDiagramsCode, Lexer, type ISerializedGast, type TokenType } from 'chevrotain';
+import type { ISerializedGast, TokenType } from 'chevrotain';
+import { createSyntaxDiagramsCode, Lexer } from './chevrotain.js';
 import { NetParser, SyntaxMessages } from './parser.js';
 import { allTokens, tokenDescriptions } from './tokens.js';
 

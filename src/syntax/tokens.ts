@@ -1,4 +1,5 @@
-import { createToken, Lexer, type TokenType } from 'chevrotain';
+import type { TokenType } from 'chevrotain';
+import { createToken, Lexer } from './chevrotain.js';
 
 // The token set of the `.net` language. Order matters: chevrotain tries token types in this order and takes the
 // first match, so keywords and the glued forms (`k5`, `3x5`) come before the general number and identifier; each
