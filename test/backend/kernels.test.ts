@@ -6,7 +6,7 @@ import {
 } from '../../src/backend/kernels/index.js';
 import { netcGradients } from '../../src/backend/kernels/gradients.js';
 import {
-  avgPoolGrad, conv2dFilterGrad, conv2dInputGrad, geometry, randomArr, relativeError, type Arr, type Pad,
+  avgPoolGrad, conv2dFilterGrad, conv2dInputGrad, geometry, maxPoolGrad, randomArr, relativeError, type Arr, type Pad,
 } from './reference.js';
 
 const tensor = (a: Arr): tf.Tensor => tf.tensor(Float32Array.from(a.data), [...a.shape]);
@@ -25,6 +25,28 @@ const convCases: { name: string; x: number[]; k: [number, number]; o: number; s:
   { name: '1x1 kernel, stride 2', x: [2, 5, 5, 3], k: [1, 1], o: 4, s: [2, 2], pad: 'valid' },
 ];
 
+/** Max-pool windows the language allows: overlapping (stride < window), gapped (stride > window), non-square, same. */
+const maxPoolCases: { x: number[]; k: [number, number]; s: [number, number]; pad: Pad }[] = [
+  { x: [1, 7, 7, 3], k: [3, 3], s: [2, 2], pad: 'valid' },
+  { x: [1, 7, 7, 3], k: [3, 3], s: [2, 2], pad: 'same' },
+  { x: [2, 7, 7, 3], k: [3, 3], s: [1, 1], pad: 'same' },
+  { x: [2, 8, 9, 2], k: [2, 3], s: [1, 2], pad: 'valid' },
+  { x: [1, 5, 6, 2], k: [3, 2], s: [2, 1], pad: 'same' },
+  { x: [1, 7, 7, 3], k: [2, 2], s: [3, 3], pad: 'valid' },
+  { x: [1, 6, 6, 1], k: [2, 2], s: [2, 2], pad: 'same' },
+  { x: [2, 24, 24, 6], k: [2, 2], s: [2, 2], pad: 'valid' },
+];
+
+/** Inputs that once broke wasm's MaxPoolGrad: every value negative, and few distinct values (ties in most windows). */
+const valueKinds = ['random', 'negative', 'tied'] as const;
+
+function valuesOf(kind: (typeof valueKinds)[number], a: Arr): Arr {
+  if (kind === 'random') return a;
+  // Values in [-2.01, -0.01): negative everywhere. Or five levels -1 .. 1 in steps of 0.5: ties everywhere.
+  const f = kind === 'negative' ? (v: number) => Math.fround(v - 1.01) : (v: number) => Math.round(v * 2) / 2;
+  return { shape: a.shape, data: a.data.map(f) };
+}
+
 for (const backend of ['wasm', 'cpu'] as const) {
   describe(`netc kernels on ${backend}`, () => {
     beforeAll(async () => {
@@ -35,7 +57,8 @@ for (const backend of ['wasm', 'cpu'] as const) {
 
     test('netc\'s kernels are the ones registered (so the tests below exercise them)', () => {
       const mine = netcKernelConfigs(backend);
-      expect(mine.length).toBeGreaterThanOrEqual(backend === 'wasm' ? 13 : 7);
+      expect(mine.length).toBeGreaterThanOrEqual(backend === 'wasm' ? 14 : 8);
+      expect(mine.map((k) => k.kernelName)).toContain('MaxPoolGrad');
       for (const k of mine) expect(tf.getKernel(k.kernelName, backend)?.kernelFunc).toBe(k.kernelFunc);
       for (const g of netcGradients) expect(tf.getGradient(g.kernelName)).toBe(g);
     });
@@ -258,6 +281,43 @@ for (const backend of ['wasm', 'cpu'] as const) {
       }) as tf.Tensor);
       expect(relativeError(got.dataSync(), want.data)).toBeLessThan(1e-6);
       got.dispose();
+    });
+
+    test.each(maxPoolCases.flatMap((c) => valueKinds.map((values) => ({ ...c, values }))))(
+      'MaxPoolGrad: $x, window $k, stride $s, $pad, $values values',
+      ({ x, k, s, pad, values }) => {
+        const xa = valuesOf(values, randomArr(x, 121));
+        const g = geometry(x, k[0], k[1], s, pad);
+        const dya = randomArr([g.n, g.oh, g.ow, g.c], 122);
+        const want = maxPoolGrad(xa, dya, k[0], k[1], s, pad);
+        const got = tf.tidy(() => {
+          const input = tensor(xa);
+          const output = tf.maxPool(input as tf.Tensor4D, k, s, pad);
+          return tf.engine().runKernel('MaxPoolGrad', { dy: tensor(dya), input, output }, { filterSize: k, strides: s, pad }) as tf.Tensor;
+        });
+        expect(got.shape).toEqual(x);
+        expect(relativeError(got.dataSync(), want.data)).toBeLessThan(1e-6);
+        got.dispose();
+      },
+    );
+
+    test('MaxPoolGrad of 2x2 windows: an all-negative map sends each window\'s gradient to its largest value, ties to the first', () => {
+      const grad = (values: number[]) => tf.tidy(() =>
+        Array.from(tf.grad((v: tf.Tensor) => tf.sum(tf.maxPool(v as tf.Tensor4D, 2, 2, 'valid')))(tf.tensor(values, [1, 4, 4, 1])).dataSync()));
+      // -16 .. -1 row by row: every window's largest value is its bottom-right one.
+      expect(grad(Array.from({ length: 16 }, (_, i) => i - 16))).toEqual([0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1]);
+      expect(grad(new Array<number>(16).fill(-3))).toEqual([1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0]);
+    });
+
+    test('the gradient through a -Infinity padding and a valid max pool (maxpool 3 s2 p1) matches PyTorch\'s padded windows', () => {
+      const xa = valuesOf('negative', randomArr([1, 7, 7, 3], 131));
+      const pad: Pad = [[0, 0], [1, 1], [1, 1], [0, 0]];
+      const g = geometry(xa.shape, 3, 3, [2, 2], pad);
+      const dya = randomArr([1, g.oh, g.ow, 3], 132);
+      const dx = tf.tidy(() => tf.grad((v: tf.Tensor) =>
+        tf.sum(tf.mul(tf.maxPool(tf.pad(v, pad, -Infinity) as tf.Tensor4D, 3, 2, 'valid'), tensor(dya))))(tensor(xa)));
+      expect(relativeError(dx.dataSync(), maxPoolGrad(xa, dya, 3, 3, [2, 2], pad).data)).toBeLessThan(1e-6);
+      dx.dispose();
     });
 
     test('Identity (clone) gives a tensor that outlives its source', () => {

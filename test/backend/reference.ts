@@ -94,6 +94,31 @@ export function avgPoolGrad(xShape: readonly number[], dy: Arr, kh: number, kw: 
   return { shape: xShape, data: out };
 }
 
+/**
+ * The max-pooling gradient: each window passes dy to its largest input, the first in row-major window order
+ * among equal ones (PyTorch's and tfjs cpu's rule); padded positions are never candidates.
+ */
+export function maxPoolGrad(x: Arr, dy: Arr, kh: number, kw: number, strides: [number, number], pad: Pad): Arr {
+  const { n, h, w, c, oh, ow, top, left } = geometry(x.shape, kh, kw, strides, pad);
+  const out = new Float64Array(n * h * w * c);
+  for (let b = 0; b < n; b++) for (let i = 0; i < oh; i++) for (let j = 0; j < ow; j++) for (let ci = 0; ci < c; ci++) {
+    let best = -Infinity;
+    let at = -1;
+    for (let p = 0; p < kh; p++) for (let q = 0; q < kw; q++) {
+      const r = i * strides[0] + p - top;
+      const t = j * strides[1] + q - left;
+      if (r < 0 || r >= h || t < 0 || t >= w) continue;
+      const index = ((b * h + r) * w + t) * c + ci;
+      if (x.data[index]! > best) {
+        best = x.data[index]!;
+        at = index;
+      }
+    }
+    if (at >= 0) out[at]! += dy.data[((b * oh + i) * ow + j) * c + ci]!;
+  }
+  return { shape: x.shape, data: out };
+}
+
 /** The largest |a - b| over the largest |b| (plus a floor so an all-zero reference still compares absolutely). */
 export function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
   if (got.length !== want.length) return Infinity;

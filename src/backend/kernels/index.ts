@@ -8,6 +8,7 @@ import { netcGradients } from './gradients.js';
 import { identityKernels } from './identity.js';
 import { reduceKernels } from './reduce.js';
 import { avgPoolGradKernels } from './avgPoolGrad.js';
+import { maxPoolGradKernels } from './maxPoolGrad.js';
 import { tileKernels } from './tile.js';
 
 export { withoutInputGradient } from './unusedGradient.js';
@@ -22,6 +23,7 @@ const allKernels: readonly tf.KernelConfig[] = [
   ...identityKernels,
   ...reduceKernels,
   ...avgPoolGradKernels,
+  ...maxPoolGradKernels,
 ];
 
 /** netc's kernel configurations for one backend (what registering installs there). */
