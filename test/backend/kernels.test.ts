@@ -6,7 +6,7 @@ import {
 } from '../../src/backend/kernels/index.js';
 import { netcGradients } from '../../src/backend/kernels/gradients.js';
 import {
-  avgPoolGrad, conv2dFilterGrad, conv2dInputGrad, geometry, maxPoolGrad, randomArr, relativeError, type Arr, type Pad,
+  avgPoolGrad, conv2dFilterGrad, conv2dInputGrad, geometry, maxPoolGrad, randomArr, relativeError, valuesOf, type Arr, type Pad, type ValueKind,
 } from './reference.js';
 
 const tensor = (a: Arr): tf.Tensor => tf.tensor(Float32Array.from(a.data), [...a.shape]);
@@ -38,14 +38,7 @@ const maxPoolCases: { x: number[]; k: [number, number]; s: [number, number]; pad
 ];
 
 /** Inputs that once broke wasm's MaxPoolGrad: every value negative, and few distinct values (ties in most windows). */
-const valueKinds = ['random', 'negative', 'tied'] as const;
-
-function valuesOf(kind: (typeof valueKinds)[number], a: Arr): Arr {
-  if (kind === 'random') return a;
-  // Values in [-2.01, -0.01): negative everywhere. Or five levels -1 .. 1 in steps of 0.5: ties everywhere.
-  const f = kind === 'negative' ? (v: number) => Math.fround(v - 1.01) : (v: number) => Math.round(v * 2) / 2;
-  return { shape: a.shape, data: a.data.map(f) };
-}
+const valueKinds: readonly ValueKind[] = ['random', 'negative', 'tied'];
 
 for (const backend of ['wasm', 'cpu'] as const) {
   describe(`netc kernels on ${backend}`, () => {

@@ -18,6 +18,16 @@ export function randomArr(shape: readonly number[], seed: number): Arr {
   return { shape, data };
 }
 
+/** How test inputs are shaped from random values: as they are, all negative, or on a coarse grid (ties). */
+export type ValueKind = 'random' | 'negative' | 'tied';
+
+/** `a` made negative everywhere ([-2.01, -0.01)) or rounded to five levels -1 .. 1 (ties in most windows). */
+export function valuesOf(kind: ValueKind, a: Arr): Arr {
+  if (kind === 'random') return a;
+  const f = kind === 'negative' ? (v: number) => Math.fround(v - 1.01) : (v: number) => Math.round(v * 2) / 2;
+  return { shape: a.shape, data: a.data.map(f) };
+}
+
 /** Padding as tfjs's conv ops accept it: a name, one number for every side, or [[0,0],[t,b],[l,r],[0,0]]. */
 export type Pad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
 
