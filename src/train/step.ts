@@ -53,15 +53,46 @@ export function inputLayerKernels(model: tf.LayersModel): tf.LayerVariable[] {
 }
 
 /**
+ * The model that yields the logits. A file that ends in `softmax` (`dense 10 | softmax`, as Keras users write)
+ * outputs probabilities; softmax cross-entropy on those would apply softmax twice. For such a model this is
+ * the same layers up to the softmax's input, sharing every weight: the loss takes the logits (more accurate than
+ * the log of clipped probabilities), and accuracy is unchanged because softmax keeps the largest in place.
+ * Any other model is returned as it is.
+ */
+export function logitsModel(model: tf.LayersModel): tf.LayersModel {
+  const known = logitsModels.get(model);
+  if (known !== undefined) return known;
+  const made = withoutFinalSoftmax(model);
+  logitsModels.set(model, made);
+  return made;
+}
+
+/** Built once per model: evaluate runs every epoch. */
+const logitsModels = new WeakMap<tf.LayersModel, tf.LayersModel>();
+
+function withoutFinalSoftmax(model: tf.LayersModel): tf.LayersModel {
+  const output = model.outputs.length === 1 ? model.outputs[0]! : undefined;
+  const layer = output?.sourceLayer;
+  if (output === undefined || layer === undefined || layer.getClassName() !== 'Activation' || layer.getConfig()['activation'] !== 'softmax') {
+    return model;
+  }
+  const logits = layer.inboundNodes[output.nodeIndex]?.inputTensors;
+  if (logits?.length !== 1) return model;
+  return tf.model({ inputs: model.inputs, outputs: logits[0]!, name: `${model.name}_logits` });
+}
+
+/**
  * Builds the training step for a model and optimizer. Each call runs the model in training mode (batch
  * statistics; the moving statistics move exactly once), takes the softmax cross-entropy of the logits averaged
  * over the batch (PyTorch's CrossEntropyLoss) and its gradients, applies the optimizer, and reads back the summed
- * loss and the hit count with one data transfer. Every tensor it makes is released before it returns.
+ * loss and the hit count with one data transfer. Every tensor it makes is released before it returns. A final
+ * softmax layer is left out of the step (see `logitsModel`).
  */
 export function createTrainStep(model: tf.LayersModel, optimizer: tf.Optimizer): TrainStep {
   const variables = model.trainableWeights.map(variableOf);
   const firstKernels = inputLayerKernels(model).map(variableOf);
-  const outputShape = model.outputs[0]?.shape;
+  const net = logitsModel(model);
+  const outputShape = net.outputs[0]?.shape;
   const classes = outputShape?.[outputShape.length - 1];
   if (typeof classes !== 'number' || outputShape?.length !== 2) {
     throw new Error(`internal: createTrainStep needs a model with logits [B, classes], got ${JSON.stringify(outputShape)}`);
@@ -74,7 +105,7 @@ export function createTrainStep(model: tf.LayersModel, optimizer: tf.Optimizer):
       const labels = y.dtype === 'int32' ? y : tf.cast(y, 'int32');
       const { value, grads } = withoutInputGradient(firstKernels, () =>
         tf.variableGrads(() => {
-          const logits = model.apply(x, { training: true }) as tf.Tensor;
+          const logits = net.apply(x, { training: true }) as tf.Tensor;
           // Counted on this same forward pass; kept because the gradient machinery disposes everything else.
           hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32')));
           return tf.losses.softmaxCrossEntropy(tf.oneHot(labels, classes), logits) as tf.Scalar;
@@ -107,13 +138,14 @@ export function evaluate(
     throw new Error(`internal: evaluate got ${images.length} values for ${count} examples of ${exampleShape.join('x')}`);
   }
   if (!(batchSize >= 1)) throw new Error(`internal: evaluate needs a positive batch size, got ${batchSize}`);
+  const net = logitsModel(model);
   let total: tf.Tensor = tf.scalar(0, 'int32');
   for (let start = 0; start < count; start += batchSize) {
     const end = Math.min(count, start + batchSize);
     const next = tf.tidy(() => {
       const x = tf.tensor(images.subarray(start * per, end * per), [end - start, ...exampleShape], 'float32');
       const y = tf.tensor1d(labels.subarray(start, end), 'int32');
-      const logits = model.apply(x, { training: false }) as tf.Tensor;
+      const logits = net.apply(x, { training: false }) as tf.Tensor;
       return tf.add(total, tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32')));
     });
     total.dispose();

@@ -2,7 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { registerNetcKernels } from '../../src/backend/kernels/index.js';
-import { createTrainStep, evaluate, inputLayerKernels } from '../../src/train/step.js';
+import { check } from '../../src/check/check.js';
+import { compileModel } from '../../src/compile/compile.js';
+import { parse } from '../../src/syntax/parse.js';
+import { createTrainStep, evaluate, inputLayerKernels, logitsModel } from '../../src/train/step.js';
 import { randomArr, relativeError } from '../backend/reference.js';
 
 /** Sets every weight of a model from a seeded generator, so that runs and copies agree. */
@@ -58,6 +61,14 @@ function crossEntropy(logits: Float64Array | Float32Array, labels: readonly numb
 }
 
 const labels = [0, 2, 1, 2, 0, 1];
+
+/** A model compiled from .net source by netc's front end and compiler, initialised from a seed. */
+function compileSource(source: string, seed: number): tf.LayersModel {
+  const parsed = parse(source);
+  const checked = check(parsed.ast, { fileName: 'step.net' });
+  expect([...parsed.diagnostics, ...checked.diagnostics].filter((d) => d.severity === 'error')).toEqual([]);
+  return compileModel(checked.model!, { seed });
+}
 
 for (const backend of ['wasm', 'cpu'] as const) {
   describe(`training step on ${backend}`, () => {
@@ -142,6 +153,47 @@ for (const backend of ['wasm', 'cpu'] as const) {
       for (let i = 0; i < 5; i++) step(x, y);
       expect(tf.memory().numTensors).toBe(after1);
       tf.dispose([x, y]);
+    });
+
+    test('a final softmax: the step trains on its input logits, to the same losses, weights and accuracy as the model without it', () => {
+      const body = 'input 1x6x6\nconv 2 k3 | bn | relu | flatten\ndense 3';
+      const plain = compileSource(`${body}\n`, 5);
+      const ending = compileSource(`${body} | softmax\n`, 5);
+      expect(logitsModel(plain)).toBe(plain);
+      expect(logitsModel(ending)).not.toBe(ending);
+      expect(logitsModel(ending).trainableWeights.map((w) => w.read())).toEqual(ending.trainableWeights.map((w) => w.read()));
+      const x = tf.tensor(Float32Array.from(randomArr([6, 6, 6, 1], 6).data), [6, 6, 6, 1]);
+      const y = tf.tensor1d(labels, 'int32');
+      // The summed loss on the logits, and with softmax applied twice (the probabilities taken as logits): what
+      // the step would report without leaving the softmax out. One training pass each moves both models' moving
+      // statistics alike.
+      const loss = (m: tf.LayersModel) => tf.tidy(() => tf.losses.softmaxCrossEntropy(tf.oneHot(y, 3), m.apply(x, { training: true }) as tf.Tensor).dataSync()[0]! * 6);
+      const once = loss(plain);
+      const twice = loss(ending);
+      expect(Math.abs(twice - once)).toBeGreaterThan(0.01);
+      const a = createTrainStep(plain, tf.train.sgd(0.5));
+      const b = createTrainStep(ending, tf.train.sgd(0.5));
+      const losses: [number, number][] = [];
+      for (let i = 0; i < 4; i++) {
+        const p = a(x, y);
+        const q = b(x, y);
+        expect(q.correct).toBe(p.correct);
+        losses.push([p.loss, q.loss]);
+      }
+      for (const [p, q] of losses) expect(Math.abs(q - p)).toBeLessThan(1e-5 * p);
+      expect(Math.abs(losses[0]![1] - once)).toBeLessThan(1e-5 * once);
+      // It learns: the batch's loss falls.
+      expect(losses[3]![1]).toBeLessThan(losses[0]![1]);
+      const pw = plain.getWeights();
+      ending.getWeights().forEach((w, i) => expect(relativeError(w.dataSync(), pw[i]!.dataSync())).toBeLessThan(1e-5));
+      // The softmax model still outputs probabilities, and evaluate (inference mode) agrees with the plain model.
+      const probabilities = ending.predict(x) as tf.Tensor;
+      const rows = tf.sum(probabilities, 1);
+      expect(relativeError(rows.dataSync(), [1, 1, 1, 1, 1, 1])).toBeLessThan(1e-5);
+      const images = Float32Array.from(randomArr([20, 6, 6, 1], 8).data);
+      const ys = Int32Array.from({ length: 20 }, (_, i) => (i * 7) % 3);
+      expect(evaluate(ending, images, ys, [6, 6, 1], 8)).toEqual(evaluate(plain, images, ys, [6, 6, 1], 8));
+      tf.dispose([x, y, probabilities, rows]);
     });
 
     test('evaluate: inference-mode accuracy over uneven batches, without leaks', () => {
