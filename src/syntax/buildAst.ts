@@ -95,7 +95,8 @@ export class AstBuilder {
     const first = layers[0];
     const last = layers[layers.length - 1];
     if (first === undefined || last === undefined) throw new Error('internal: a pipeline needs a layer');
-    return { kind: 'Pipeline', span: joinSpans(first.span, last.span), layers };
+    // A one-layer statement (most lines) shares its layer's span rather than allocating an equal one.
+    return { kind: 'Pipeline', span: first === last ? first.span : joinSpans(first.span, last.span), layers };
   }
 
   /** layer = IDENTIFIER { argument } */
