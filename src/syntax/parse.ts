@@ -24,6 +24,9 @@ export const maxSyntaxDiagnostics = 100;
  */
 const partSize = 1 << 12;
 
+/** A pipeline still open after this many tokens is read layer by layer as the file goes on. */
+const absorbAfter = 4096;
+
 /**
  * Parses a `.net` source text. Never throws on any input: problems come back as diagnostics (NN1001 syntax,
  * NN1002 unrecognised character, NN1003 not text, NN1004 malformed number, NN1005 too many errors), and the AST
@@ -60,25 +63,38 @@ function parseText(source: string, end: Span, fileSpan: Span): ParseResult {
     const text = source.slice(offset, stop);
     const lexed = lexPart(text, offset, line, end);
     sink.add(lexed.diagnostics);
-    const tokens = carried.length === 0 ? lexed.tokens : carried.concat(lexed.tokens);
     const last = stop >= source.length;
-    const complete = last ? tokens.length : completeStatementsLength(tokens);
-    carried = tokens.slice(complete);
-    driver.parseStatements(complete === tokens.length ? tokens : tokens.slice(0, complete), last);
+    // Carried tokens end an open statement, so the scan of the new ones starts as after a `|`. Only new tokens
+    // are scanned and carried ones are not copied, so a statement continued over a million lines stays linear.
+    const complete = last ? lexed.tokens.length : completeStatementsLength(lexed.tokens, carried.length > 0);
+    if (complete === 0 && !last) {
+      for (const token of lexed.tokens) carried.push(token);
+      if (carried.length > absorbAfter) carried = driver.absorbOpenPipeline(carried);
+    } else {
+      const done = lexed.tokens.slice(0, complete);
+      driver.parseStatements(carried.length === 0 ? done : carried.concat(done), last);
+      carried = lexed.tokens.slice(complete);
+    }
     line += lineBreaks(text);
     offset = stop;
   }
   return { ast: { kind: 'File', span: fileSpan, statements: driver.statements }, diagnostics: sink.result() };
 }
 
-/** How many leading tokens form complete statements (up to a line break that is not after a `|`). */
-function completeStatementsLength(tokens: readonly IToken[]): number {
+/**
+ * How many leading tokens end complete statements (up to a line break that is not after a `|`); `continued` when
+ * the tokens continue an open statement, `first` to stop at the end of the first statement.
+ */
+function completeStatementsLength(tokens: readonly IToken[], continued: boolean, first = false): number {
   let length = 0;
-  let continued = false;
   for (let i = 0; i < tokens.length; i++) {
     const type = tokens[i]!.tokenType;
-    if (type !== Newline) continued = type === Pipe;
-    else if (!continued) length = i + 1;
+    if (type !== Newline) {
+      continued = type === Pipe;
+    } else if (!continued) {
+      length = i + 1;
+      if (first) return length;
+    }
   }
   return length;
 }
@@ -99,6 +115,8 @@ type UnitRule = 'statement' | 'layer' | 'keyValue';
 class ParseDriver {
   /** The statements read so far, in source order. */
   readonly statements: StatementNode[] = [];
+  /** The layers read so far of a long pipeline that has not ended yet (see `absorbOpenPipeline`). */
+  private open: { layers: LayerNode[] } | undefined;
   private readonly parser: NetParser;
   private readonly messages: SyntaxMessages;
   private readonly builder: AstBuilder;
@@ -112,7 +130,8 @@ class ParseDriver {
   }
 
   /** Parses complete statements; `last` when they run to the end of the file. */
-  parseStatements(tokens: IToken[], last: boolean): void {
+  parseStatements(all: IToken[], last: boolean): void {
+    const tokens = this.open === undefined ? all : this.closeOpenPipeline(all, this.open);
     if (tokens.length === 0) return;
     const end = this.end;
     // The end of the file ends the last statement as a line break would: the grammar sees one more NEWLINE.
@@ -146,19 +165,26 @@ class ParseDriver {
 
   /** pipeline = layer { "|" { NEWLINE } layer }, one layer at a time. */
   private recoverPipeline(statement: StatementTokens): StatementNode | undefined {
-    const tokens = statement.tokens;
     const layers: LayerNode[] = [];
-    let before: IToken | undefined;
+    this.readLayers(statement.tokens, layers, undefined, statement.end);
+    return layers.length === 0 ? undefined : this.builder.pipelineFrom(layers);
+  }
+
+  /**
+   * Reads the layers of a run of pipeline tokens split at its `|`, adding to `layers` those that parse and
+   * reporting the others. `before` is the `|` just before the run, `after` the token just after it.
+   */
+  private readLayers(tokens: readonly IToken[], layers: LayerNode[], before: IToken | undefined, after: IToken | undefined): void {
     let start = 0;
     for (let i = 0; i <= tokens.length; i++) {
       const token = tokens[i];
       if (token !== undefined && token.tokenType !== Pipe) continue;
       const layerTokens = tokens.slice(start, i).filter((t) => t.tokenType !== Newline);
-      const after = token ?? statement.end;
+      const next = token ?? after;
       if (layerTokens.length === 0) {
-        this.missingLayer(before, after);
+        this.missingLayer(before, next);
       } else {
-        const { cst, error } = this.run('layer', layerTokens, before, after);
+        const { cst, error } = this.run('layer', layerTokens, before, next);
         if (cst !== undefined && (error === undefined || error instanceof NotAllInputParsedException)) {
           layers.push(this.builder.layer(cst));
         }
@@ -166,7 +192,33 @@ class ParseDriver {
       before = token;
       start = i + 1;
     }
-    return layers.length === 0 ? undefined : this.builder.pipelineFrom(layers);
+  }
+
+  /**
+   * A pipeline still open (its last line ends in `|`) after many lines: reads the layers it has so far and keeps
+   * them until it ends, so that a statement continued over a whole file is parsed as it is read, not all at once.
+   * `carried` is its tokens so far; returns those still to carry: its last `|` and the line breaks after it.
+   */
+  absorbOpenPipeline(carried: IToken[]): IToken[] {
+    const continuing = this.open !== undefined;
+    if (!continuing && carried[0]?.tokenType !== Identifier) return carried;
+    let lastPipe = carried.length - 1;
+    while (lastPipe > 0 && carried[lastPipe]!.tokenType !== Pipe) lastPipe--;
+    if (lastPipe === 0) return carried;
+    this.open ??= { layers: [] };
+    this.readLayers(carried.slice(continuing ? 1 : 0, lastPipe), this.open.layers, continuing ? carried[0] : undefined, carried[lastPipe]);
+    return carried.slice(lastPipe);
+  }
+
+  /** Ends an open pipeline with the first statement of `tokens` (which starts at its last `|`); returns the rest. */
+  private closeOpenPipeline(tokens: IToken[], open: { layers: LayerNode[] }): IToken[] {
+    const length = completeStatementsLength(tokens, true, true);
+    const ended = length > 0;
+    const run = ended ? tokens.slice(0, length - 1) : tokens;
+    this.readLayers(run.slice(1), open.layers, run[0], ended ? tokens[length - 1] : undefined);
+    if (open.layers.length > 0) this.statements.push(this.builder.pipelineFrom(open.layers));
+    this.open = undefined;
+    return ended ? tokens.slice(length) : [];
   }
 
   /** A `|` with no layer after it: before another `|`, or at the end of the file (reported at the `|`). */

@@ -26,6 +26,7 @@ const tenMb = (text: string): string => text.repeat(Math.ceil(10e6 / text.length
 time('10 MB of lenet-bn.net', tenMb(`${model}\n`));
 time('10 MB of dense pipelines', tenMb('conv 6 k5 p=same | bn | sigmoid | avgpool 2\n'));
 time('10 MB, an error per line', tenMb('conv 6 k5 = | bn | | relu\n'));
+time('10 MB, one statement', `${tenMb('conv 6 k5 |\n')}relu`);
 time('100,000 pipes', '|'.repeat(100_000));
 time('conv and 100,000 pipes', `conv ${'| '.repeat(100_000)}`);
 time('100,000 layers in one line', `conv ${'| relu '.repeat(100_000)}`);

@@ -88,6 +88,35 @@ describe('bad input', () => {
     expect(layersOf(tabs).map(showLayer)).toEqual(layersOf(parseClean(model)).map(showLayer));
   });
 
+  test('one pipeline continued over 100,000 lines, across many parts of the file', () => {
+    const [pipeline] = parseClean(`${'relu |\n'.repeat(100_000)}relu`).statements as [PipelineNode];
+    expect(pipeline.layers).toHaveLength(100_001);
+    expect(pipeline.layers[100_000]!.span.line).toBe(100_001);
+  });
+
+  test('a long open pipeline is read as it goes, with the same errors and layers as a short one', () => {
+    const body = Array.from({ length: 6000 }, (_, i) => (i === 3000 ? '| |' : `dense ${i + 1} |`)).join('\n');
+    const { ast, diagnostics } = parse(`model m\n${body}\n# the end\n`);
+    expect(diagnostics.map((d) => [d.code, d.span.line, d.span.column, d.message.slice(0, 40)])).toEqual([
+      ['NN1001', 3002, 1, 'Expected a layer name after `|` but foun'],
+      ['NN1001', 3002, 3, 'Expected a layer name after `|` but foun'],
+      ['NN1001', 6001, 12, 'The file ends after `|`, so the pipeline'],
+    ]);
+    expect(ast.statements.map((s) => s.kind)).toEqual(['Model', 'Pipeline']);
+    const layers = layersOf(ast);
+    expect(layers).toHaveLength(5999);
+    expect(showLayer(layers[5998]!)).toBe('dense #6000');
+    expect(layers[5998]!.span.line).toBe(6001);
+  });
+
+  test('statements after a long pipeline follow it in order', () => {
+    const { ast, diagnostics } = parse(`${'relu |\n'.repeat(5000)}relu\ninput 784\nflatten\n`);
+    expect(diagnostics).toEqual([]);
+    expect(ast.statements.map((s) => s.kind)).toEqual(['Pipeline', 'Input', 'Pipeline']);
+    expect((ast.statements[0] as PipelineNode).layers).toHaveLength(5001);
+    expect(ast.statements[1]!.span.line).toBe(5002);
+  });
+
   test('a very long line of valid arguments', () => {
     const [layer] = layersOf(parseClean(`conv ${'6 '.repeat(50_000)}`));
     expect(layer!.args).toHaveLength(50_000);
