@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs';
 import type { TrainOptions } from '../check/model.js';
 
 /** The optimizers `netc train` offers. */
@@ -71,18 +70,6 @@ export function resolveHyperparameters(file: TrainOptions, flags: Hyperparameter
     bn: flags.bn ?? null,
     subset: flags.subset ?? null,
   };
-}
-
-/** The tfjs optimizer for a run. */
-export function createOptimizer(h: Hyperparameters): tf.Optimizer {
-  switch (h.optimizer) {
-    case 'sgd':
-      return tf.train.sgd(h.lr);
-    case 'momentum':
-      return tf.train.momentum(h.lr, h.momentum);
-    case 'adam':
-      return tf.train.adam(h.lr);
-  }
 }
 
 /** `sgd lr 1`, `momentum 0.9 lr 0.1`: how the header line names the optimizer. */

@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { inspectRun, type BatchNormValues, type RunInspection } from '../../train/inspect.js';
+import type { BatchNormValues, RunInspection } from '../../train/inspect.js';
 import type { Command } from '../Command.js';
 import { CliError } from '../io.js';
 
@@ -29,6 +29,8 @@ export const inspectCommand: Command<InspectArgs> = {
       .epilogue('Values are read from the run\'s latest checkpoint.') as unknown as Argv<InspectArgs>,
 
   async run(args, io) {
+    // Loaded here, not at start-up: reading a run pulls in the compiler's tfjs layer registry.
+    const { inspectRun } = await import('../../train/inspect.js');
     const run = inspectRun(args.run);
     let layers = run.layers;
     if (args.layer !== undefined) {

@@ -1,12 +1,12 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Argv } from 'yargs';
-import { selectBackend, type BackendRequest } from '../../backend/select.js';
+import type { BackendRequest } from '../../backend/select.js';
 import type { CheckedModel } from '../../check/model.js';
 import { formatDiagnosticsText } from '../../diagnostics/format.js';
 import { NetcError } from '../../diagnostics/NetcError.js';
 import { loadFashionMnist, subset } from '../../data/fashionMnist.js';
-import { hasCheckpoint, loadCheckpoint, type LoadedCheckpoint } from '../../train/checkpoint.js';
+import type { LoadedCheckpoint } from '../../train/checkpoint.js';
 import { fashionMnistShape, fitModelToDataset } from '../../train/fitDataset.js';
 import {
   describeOptimizer,
@@ -19,7 +19,7 @@ import {
 } from '../../train/hyperparameters.js';
 import { EpochProgress } from '../../train/progress.js';
 import { formatEpochLine, formatFinalLines } from '../../train/report.js';
-import { trainModel, type TrainOutcome } from '../../train/train.js';
+import type { TrainOutcome } from '../../train/train.js';
 import type { Command } from '../Command.js';
 import { CliError, type CliIO } from '../io.js';
 import { checkSource, readModelFile, reportDiagnostics, type ModelFile } from '../modelFile.js';
@@ -82,6 +82,12 @@ export const trainCommand: Command<TrainArgs> = {
 
   async run(args, io) {
     validateFlags(args);
+    // TensorFlow.js loads only once a command needs it: `netc check` and `netc --help` stay fast.
+    const [{ selectBackend }, { hasCheckpoint, loadCheckpoint }, { trainModel }] = await Promise.all([
+      import('../../backend/select.js'),
+      import('../../train/checkpoint.js'),
+      import('../../train/train.js'),
+    ]);
     const resume = args.resume !== undefined ? loadCheckpoint(args.resume, 'resume') : undefined;
     const modelFile = resume ? resumedModelFile(args, resume) : readRequiredModelFile(args);
     if (!modelFile.model) {
@@ -97,7 +103,7 @@ export const trainCommand: Command<TrainArgs> = {
       return 1;
     }
     const hyperparameters = resume ? resumedHyperparameters(args, resume) : resolveHyperparameters(model.train, flagsOf(args));
-    const runDir = resume ? args.resume! : chooseRunDir(args.out, model.name);
+    const runDir = resume ? args.resume! : chooseRunDir(args.out, model.name, hasCheckpoint);
 
     const backend = await selectBackend(args.backend);
     io.out(`${backend.reason}\n`);
@@ -267,7 +273,7 @@ function resumedHyperparameters(args: TrainArgs, resume: LoadedCheckpoint): Hype
 }
 
 /** `runs/<model>-<YYYYMMDD-HHMMSS>` or `--out`; an existing run there is never overwritten. */
-function chooseRunDir(out: string | undefined, modelName: string): string {
+function chooseRunDir(out: string | undefined, modelName: string, hasCheckpoint: (dir: string) => boolean): string {
   const dir = out ?? join('runs', `${modelName}-${timestamp(new Date())}`);
   if (hasCheckpoint(dir)) {
     throw new CliError(`${dir} already holds a run; continue it with --resume ${dir}, or choose another --out.`);
