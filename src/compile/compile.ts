@@ -4,6 +4,7 @@ import type { LowerContext } from '../layers/LayerKind.js';
 import { registerNegInfPadding2D } from '../layers/NegInfPadding2D.js';
 import { findLayerKind } from '../layers/registry.js';
 import { ScratchBatchNorm } from './ScratchBatchNorm.js';
+import { planFusion } from '../backend/fused/fusion.js';
 
 /** Options of `compileModel`. */
 export interface CompileOptions {
@@ -11,6 +12,8 @@ export interface CompileOptions {
   readonly bn?: 'builtin' | 'scratch';
   /** Seeds the Glorot initialisers, so the same seed gives the same initial weights; absent is random. */
   readonly seed?: number;
+  /** netc's fast path (src/backend/fused/fusion.ts): each `bn` fused with the activation after it; default off. */
+  readonly fuse?: boolean;
 }
 
 /** Where one node of the checked graph lives in the compiled model. */
@@ -88,6 +91,7 @@ export function compileGraph(model: CheckedModel, options: CompileOptions = {}):
   const outputs = new Map<number, tf.SymbolicTensor>([[-1, input]]);
   const nodes: CompiledNode[] = [];
   const usedNames = new Set<string>([inputLayerName]);
+  const fusion = options.fuse === true ? planFusion(model) : undefined;
 
   for (const written of model.layers) {
     const layer = withBnOverride(written, options.bn);
@@ -108,7 +112,7 @@ export function compileGraph(model: CheckedModel, options: CompileOptions = {}):
     };
 
     let x = joinInputs(layer, outputs, ctx);
-    for (const tfLayer of kind.lower(layer, ctx)) x = tfLayer.apply(x) as tf.SymbolicTensor;
+    for (const tfLayer of fusion?.get(layer.index)?.(layer, ctx) ?? kind.lower(layer, ctx)) x = tfLayer.apply(x) as tf.SymbolicTensor;
     outputs.set(layer.index, x);
     const output = names[names.length - 1];
     if (output === undefined) throw new Error(`internal: '${layer.op}' lowered to no layer`);

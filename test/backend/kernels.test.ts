@@ -40,16 +40,17 @@ const maxPoolCases: { x: number[]; k: [number, number]; s: [number, number]; pad
 /** Inputs that once broke wasm's MaxPoolGrad: every value negative, and few distinct values (ties in most windows). */
 const valueKinds: readonly ValueKind[] = ['random', 'negative', 'tied'];
 
-for (const backend of ['wasm', 'cpu'] as const) {
-  describe(`netc kernels on ${backend}`, () => {
+// Every kernel test runs with the fast path off (netc's JavaScript kernels) and on (its SIMD kernels).
+for (const [backend, fast] of [['wasm', false], ['wasm', true], ['cpu', false], ['cpu', true]] as const) {
+  describe(`netc kernels on ${backend}, fast path ${fast ? 'on' : 'off'}`, () => {
     beforeAll(async () => {
       await tf.setBackend(backend);
       await tf.ready();
-      registerNetcKernels(backend);
+      expect(registerNetcKernels(backend, { fast }).fast).toBe(fast);
     });
 
     test('netc\'s kernels are the ones registered (so the tests below exercise them)', () => {
-      const mine = netcKernelConfigs(backend);
+      const mine = netcKernelConfigs(backend, fast);
       expect(mine.length).toBeGreaterThanOrEqual(backend === 'wasm' ? 14 : 8);
       expect(mine.map((k) => k.kernelName)).toContain('MaxPoolGrad');
       for (const k of mine) expect(tf.getKernel(k.kernelName, backend)?.kernelFunc).toBe(k.kernelFunc);
@@ -369,7 +370,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
     });
 
     test('registering is idempotent and no kernel leaks tensors', () => {
-      registerNetcKernels(backend);
+      registerNetcKernels(backend, { fast });
       const before = tf.memory().numTensors;
       const xa = randomArr([2, 7, 7, 3], 111);
       tf.tidy(() => {
@@ -403,12 +404,13 @@ describe('unregistering', () => {
     await tf.setBackend('wasm');
     const tileOfNetc = netcKernelConfigs('wasm').find((k) => k.kernelName === 'Tile')!;
     const filterOfNetc = netcKernelConfigs('wasm').find((k) => k.kernelName === 'Conv2DBackpropFilter')!;
-    registerNetcKernels('wasm');
-    expect(registerNetcKernels('wasm', { kernels: ['Conv2DBackpropFilter'], gradients: false })).toEqual({ kernels: ['Conv2DBackpropFilter'], gradients: [] });
+    registerNetcKernels('wasm', { fast: false });
+    expect(registerNetcKernels('wasm', { kernels: ['Conv2DBackpropFilter'], gradients: false, fast: false }))
+      .toEqual({ kernels: ['Conv2DBackpropFilter'], gradients: [], fast: false });
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')?.kernelFunc).toBe(filterOfNetc.kernelFunc);
     expect(tf.getKernel('Tile', 'wasm')?.kernelFunc).not.toBe(tileOfNetc.kernelFunc);
     for (const g of netcGradients) expect(tf.getGradient(g.kernelName)).not.toBe(g);
-    registerNetcKernels('wasm');
+    registerNetcKernels('wasm', { fast: false });
     expect(tf.getKernel('Tile', 'wasm')?.kernelFunc).toBe(tileOfNetc.kernelFunc);
     for (const g of netcGradients) expect(tf.getGradient(g.kernelName)).toBe(g);
   });

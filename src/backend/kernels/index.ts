@@ -10,6 +10,10 @@ import { reduceKernels } from './reduce.js';
 import { avgPoolGradKernels } from './avgPoolGrad.js';
 import { maxPoolGradKernels } from './maxPoolGrad.js';
 import { tileKernels } from './tile.js';
+import { fastPathEnabled } from '../fastPath.js';
+import { simdGradients } from '../simd/gradients.js';
+import { simdKernels } from '../simd/kernels.js';
+import { simdUnavailableReason } from '../simd/module.js';
 
 export { withoutInputGradient } from './unusedGradient.js';
 
@@ -26,16 +30,29 @@ const allKernels: readonly tf.KernelConfig[] = [
   ...maxPoolGradKernels,
 ];
 
-/** netc's kernel configurations for one backend (what registering installs there). */
-export function netcKernelConfigs(backendName: string): readonly tf.KernelConfig[] {
+/** netc's JavaScript kernel configurations for one backend (the path with the fast path off). */
+function baseConfigs(backendName: string): readonly tf.KernelConfig[] {
   return allKernels.filter((k) => k.backendName === backendName);
+}
+
+/**
+ * netc's kernel configurations for one backend (what registering installs there): with `fast` (netc's fast
+ * path, when its SIMD module is built) the SIMD kernels replace the JavaScript ones of the same name and add the
+ * fused batch-norm kernels.
+ */
+export function netcKernelConfigs(backendName: string, fast = false): readonly tf.KernelConfig[] {
+  const base = baseConfigs(backendName);
+  if (!fast || simdUnavailableReason() !== null) return base;
+  const simd = simdKernels.filter((k) => k.backendName === backendName);
+  const replaced = new Set(simd.map((k) => k.kernelName));
+  return [...base.filter((k) => !replaced.has(k.kernelName)), ...simd];
 }
 
 /** The tfjs gradient functions netc replaced, to put back on unregistering. */
 const originalGradients = new Map<string, tf.GradConfig>();
 
-/** Backends currently running netc's kernels, with the kernel names registered there. */
-const active = new Map<string, readonly string[]>();
+/** Backends currently running netc's kernels, with the configurations registered there. */
+const active = new Map<string, { readonly signature: string; readonly configs: readonly tf.KernelConfig[] }>();
 
 /** What registering put in place, for the CLI and the benchmark to show. */
 export interface RegisteredKernels {
@@ -43,6 +60,10 @@ export interface RegisteredKernels {
   readonly kernels: readonly string[];
   /** Kernel names whose gradient function is netc's. */
   readonly gradients: readonly string[];
+  /** Whether the fast path's SIMD kernels are among them. */
+  readonly fast: boolean;
+  /** Why the fast path was asked for but is off (its module is not built), else absent. */
+  readonly fastUnavailable?: string;
 }
 
 /** Which of netc's kernels to install (all of them unless a comparison asks for fewer). */
@@ -51,6 +72,8 @@ export interface RegisterOptions {
   readonly kernels?: readonly string[];
   /** Whether to install netc's gradient functions too (default true). */
   readonly gradients?: boolean;
+  /** The fast path's SIMD and fused kernels (default: `fastPathEnabled()`, on unless NETC_FAST_PATH=0). */
+  readonly fast?: boolean;
 }
 
 /**
@@ -60,10 +83,14 @@ export interface RegisterOptions {
  * still be initialised after this call.
  */
 export function registerNetcKernels(backendName: string, options: RegisterOptions = {}): RegisteredKernels {
-  const mine = netcKernelConfigs(backendName).filter((k) => options.kernels === undefined || options.kernels.includes(k.kernelName));
+  const wantFast = options.fast ?? fastPathEnabled();
+  const unavailable = wantFast ? simdUnavailableReason() : null;
+  const fast = wantFast && unavailable === null && baseConfigs(backendName).length > 0;
+  const mine = netcKernelConfigs(backendName, fast).filter((k) => options.kernels === undefined || options.kernels.includes(k.kernelName));
   const names = mine.map((k) => k.kernelName);
+  const signature = `${fast ? 'fast' : 'base'}:${names.join()}`;
   const current = active.get(backendName);
-  if (current !== undefined && current.join() !== names.join()) unregisterNetcKernels(backendName);
+  if (current !== undefined && current.signature !== signature) unregisterNetcKernels(backendName);
   if (!active.has(backendName)) {
     for (const k of mine) {
       const original = rememberOriginal(k.kernelName, backendName);
@@ -73,10 +100,10 @@ export function registerNetcKernels(backendName: string, options: RegisterOption
       if (original?.disposeFunc !== undefined) config.disposeFunc = original.disposeFunc;
       tf.registerKernel(config);
     }
-    active.set(backendName, names);
+    active.set(backendName, { signature, configs: mine });
   }
   const gradients: string[] = [];
-  if (netcKernelConfigs(backendName).length > 0 && options.gradients !== false) {
+  if (baseConfigs(backendName).length > 0 && options.gradients !== false) {
     for (const g of netcGradients) {
       if (!originalGradients.has(g.kernelName)) {
         const original = tf.getGradient(g.kernelName);
@@ -88,7 +115,13 @@ export function registerNetcKernels(backendName: string, options: RegisterOption
   } else if (options.gradients === false) {
     restoreGradients();
   }
-  return { kernels: names, gradients };
+  if (fast) {
+    // The fused kernels' own gradients: those names are netc's, so nothing of tfjs's is displaced.
+    for (const g of simdGradients) {
+      if (tf.getGradient(g.kernelName) !== g) tf.registerGradient(g);
+    }
+  }
+  return { kernels: names, gradients, fast, ...(unavailable !== null ? { fastUnavailable: unavailable } : {}) };
 }
 
 /** Puts tfjs's own gradient functions back. */
@@ -102,9 +135,9 @@ function restoreGradients(): void {
 
 /** Puts the backend's own kernels back (and tfjs's gradients when no backend runs netc's): for comparisons. */
 export function unregisterNetcKernels(backendName: string): void {
-  const names = active.get(backendName);
-  if (names === undefined) return;
-  for (const k of allKernels.filter((c) => c.backendName === backendName && names.includes(c.kernelName))) {
+  const current = active.get(backendName);
+  if (current === undefined) return;
+  for (const k of current.configs) {
     tf.unregisterKernel(k.kernelName, backendName);
     const original = originalKernel(k.kernelName, backendName);
     if (original !== undefined && original.kernelFunc !== k.kernelFunc) tf.registerKernel(original);

@@ -1,0 +1,707 @@
+// netc's fused SIMD kernels, in AssemblyScript (compiled by `npm run build:simd` to build/netc-simd.wasm).
+//
+// The module imports its memory: on tfjs's wasm backend it is that backend's own heap, so every pointer here
+// is a tensor's memoryOffset and nothing is copied; on the cpu backend it is a private memory that the loader
+// copies tensors into. So the module must own no memory of its own: no data segments (no strings, no lookup
+// tables, no Math library calls), no allocation. Scratch space is a pointer the caller passes in.
+//
+// Layout is tfjs's: channels-last, so a batch-norm or bias input is [rows, C] with C the fastest axis, a
+// pooling or convolution input is [N, H, W, C]. All pointers are byte offsets; all values float32.
+
+// ---------------------------------------------------------------------------------------------------------------
+// Activations. Codes shared with src/backend/simd/kernels.ts.
+
+/** No activation. */
+const ACT_NONE: i32 = 0;
+const ACT_RELU: i32 = 1;
+const ACT_SIGMOID: i32 = 2;
+const ACT_TANH: i32 = 3;
+
+/** e^x on four lanes: x = k ln2 + r with |r| <= ln2/2, e^r by its Taylor series to r^7 (below 1 ulp), 2^k by exponent bits. */
+// @ts-ignore: decorator
+@inline function vexp(v: v128): v128 {
+  // Clamped so that 2^k stays a normal float (e^88 is finite, e^-87 is normal).
+  const x = f32x4.min(f32x4.max(v, f32x4.splat(-87.0)), f32x4.splat(88.0));
+  const k = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
+  // ln 2 in two parts, so that k * ln2 is exact in the first product.
+  let r = f32x4.sub(x, f32x4.mul(k, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(k, f32x4.splat(-2.12194440e-4)));
+  let p = f32x4.splat(<f32>(1.0 / 5040.0));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(<f32>(1.0 / 720.0)));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(<f32>(1.0 / 120.0)));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(<f32>(1.0 / 24.0)));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(<f32>(1.0 / 6.0)));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(0.5));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0));
+  const twoK = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(k), i32x4.splat(127)), 23);
+  return f32x4.mul(p, twoK);
+}
+
+/** tanh on four lanes: an odd polynomial near 0 (no cancellation), 1 - 2 / (e^2|x| + 1) with the sign elsewhere. */
+// @ts-ignore: decorator
+@inline function vtanh(z: v128): v128 {
+  const a = f32x4.abs(z);
+  const z2 = f32x4.mul(z, z);
+  let q = f32x4.splat(-5.70498872745e-3);
+  q = f32x4.add(f32x4.mul(q, z2), f32x4.splat(2.06390887954e-2));
+  q = f32x4.add(f32x4.mul(q, z2), f32x4.splat(-5.37397155531e-2));
+  q = f32x4.add(f32x4.mul(q, z2), f32x4.splat(1.33314422036e-1));
+  q = f32x4.add(f32x4.mul(q, z2), f32x4.splat(-3.33332819422e-1));
+  const small = f32x4.add(z, f32x4.mul(f32x4.mul(z, z2), q));
+  const one = f32x4.splat(1.0);
+  const t = f32x4.sub(one, f32x4.div(f32x4.splat(2.0), f32x4.add(vexp(f32x4.add(a, a)), one)));
+  const large = v128.or(t, v128.and(z, i32x4.splat(0x80000000)));
+  return v128.bitselect(small, large, f32x4.lt(a, f32x4.splat(0.625)));
+}
+
+/** The activation of z. */
+// @ts-ignore: decorator
+@inline function vact(z: v128, act: i32): v128 {
+  if (act == ACT_RELU) return f32x4.max(z, f32x4.splat(0));
+  if (act == ACT_SIGMOID) {
+    const one = f32x4.splat(1.0);
+    return f32x4.div(one, f32x4.add(one, vexp(f32x4.neg(z))));
+  }
+  if (act == ACT_TANH) return vtanh(z);
+  return z;
+}
+
+/** dy * act'(z), from the activation's output y (as tfjs's gradients do): relu y > 0, sigmoid y(1-y), tanh 1-y^2. */
+// @ts-ignore: decorator
+@inline function vactGrad(dy: v128, y: v128, act: i32): v128 {
+  if (act == ACT_RELU) return v128.and(dy, f32x4.gt(y, f32x4.splat(0)));
+  if (act == ACT_SIGMOID) return f32x4.mul(dy, f32x4.mul(y, f32x4.sub(f32x4.splat(1.0), y)));
+  if (act == ACT_TANH) return f32x4.mul(dy, f32x4.sub(f32x4.splat(1.0), f32x4.mul(y, y)));
+  return dy;
+}
+
+// @ts-ignore: decorator
+@inline function sact(z: f32, act: i32): f32 {
+  return f32x4.extract_lane(vact(f32x4.splat(z), act), 0);
+}
+
+// @ts-ignore: decorator
+@inline function sactGrad(dy: f32, y: f32, act: i32): f32 {
+  return f32x4.extract_lane(vactGrad(f32x4.splat(dy), f32x4.splat(y), act), 0);
+}
+
+/** Applies an activation in place to n values (the model's other activations stay tfjs's; this is for tests). */
+export function activate(x: usize, y: usize, n: i32, act: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(y + (<usize>i << 2), vact(v128.load(x + (<usize>i << 2)), act));
+  for (; i < n; i++) store<f32>(y + (<usize>i << 2), sact(load<f32>(x + (<usize>i << 2)), act));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Per-channel work on [rows, C]. The flat array is walked in chunks of P = lcm(C, 4) floats: lane j of every
+// chunk belongs to channel j % C, so four lanes at a time work for any C, with per-lane constants held in
+// "pattern" vectors of P floats. Sums run in float32 over blocks of chunks and are carried in float64 between
+// blocks, so long sums (147,456 rows for LeNet's first batch norm) stay accurate.
+
+/** Floats per chunk for C channels. */
+function chunkOf(c: i32): i32 {
+  if ((c & 3) == 0) return c;
+  if ((c & 1) == 0) return c << 1;
+  return c << 2;
+}
+
+/** Chunks per float32 block before the sums move to float64. */
+const BLOCK: i32 = 128;
+
+/** pattern[j] = values[j % C] for j < P. */
+function fillPattern(pattern: usize, values: usize, c: i32, p: i32): void {
+  for (let j = 0; j < p; j++) store<f32>(pattern + (<usize>j << 2), load<f32>(values + (<usize>(j % c) << 2)));
+}
+
+/** Folds P float64 lane totals into C channels and writes total / divisor as float32. */
+function foldTotals(tot: usize, c: i32, p: i32, out: usize, divisor: f64): void {
+  for (let ch = 0; ch < c; ch++) {
+    let s: f64 = 0;
+    for (let j = ch; j < p; j += c) s += load<f64>(tot + (<usize>j << 3));
+    store<f32>(out + (<usize>ch << 2), <f32>(s / divisor));
+  }
+}
+
+/** Adds P float32 lanes into float64 totals and clears them. */
+function flush(acc: usize, tot: usize, p: i32): void {
+  for (let j = 0; j < p; j++) {
+    store<f64>(tot + (<usize>j << 3), load<f64>(tot + (<usize>j << 3)) + <f64>load<f32>(acc + (<usize>j << 2)));
+    store<f32>(acc + (<usize>j << 2), 0);
+  }
+}
+
+/**
+ * Sums over rows, per channel: out[c] = sum_r x[r, c] / divisor. With `center` != 0 it sums squares about the
+ * pattern at `meanPat` instead (the variance's numerator). Scratch: P floats of accumulators then P float64s.
+ */
+function channelSums(x: usize, rows: i32, c: i32, out: usize, divisor: f64, center: i32, meanPat: usize, scratch: usize): void {
+  const p = chunkOf(c);
+  const acc = scratch;
+  const tot = scratch + (<usize>p << 2);
+  memory.fill(acc, 0, <usize>p << 2);
+  memory.fill(tot, 0, <usize>p << 3);
+  const total = rows * c;
+  const chunks = total / p;
+  const bytes = <usize>p << 2;
+  let at = x;
+  for (let k = 0; k < chunks; k += BLOCK) {
+    const end = min(chunks, k + BLOCK);
+    for (let j: usize = 0; j < bytes; j += 16) {
+      let a = v128.load(acc + j);
+      let q = at + j;
+      if (center != 0) {
+        const m = v128.load(meanPat + j);
+        for (let i = k; i < end; i++) {
+          const d = f32x4.sub(v128.load(q), m);
+          a = f32x4.add(a, f32x4.mul(d, d));
+          q += bytes;
+        }
+      } else {
+        for (let i = k; i < end; i++) {
+          a = f32x4.add(a, v128.load(q));
+          q += bytes;
+        }
+      }
+      v128.store(acc + j, a);
+    }
+    at += <usize>(end - k) * bytes;
+    flush(acc, tot, p);
+  }
+  // The rows after the last whole chunk (fewer than P / C of them), lane by lane.
+  for (let i = chunks * p; i < total; i++) {
+    const j = i - chunks * p;
+    let v = load<f32>(x + (<usize>i << 2));
+    if (center != 0) {
+      v -= load<f32>(meanPat + (<usize>j << 2));
+      v *= v;
+    }
+    store<f64>(tot + (<usize>j << 3), load<f64>(tot + (<usize>j << 3)) + <f64>v);
+  }
+  foldTotals(tot, c, p, out, divisor);
+}
+
+/** Sum (divisor 1) or mean over the leading axes of a channels-last tensor: out[c] = sum_r x[r, c] / divisor. */
+export function sumRows(x: usize, rows: i32, c: i32, out: usize, divisor: f64, scratch: usize): void {
+  channelSums(x, rows, c, out, divisor, 0, 0, scratch);
+}
+
+/** Bytes of scratch the batch-norm and sum kernels need for C channels. */
+export function channelScratchBytes(c: i32): i32 {
+  return chunkOf(c) * 4 * 16 + 64;
+}
+
+/**
+ * y = act((x - mean) * gamma / sqrt(var + eps) + beta) over every lane, mean/var per channel, with the
+ * pattern vectors at `pat` (mean, scale, beta: 3P floats).
+ */
+function normalise(x: usize, y: usize, rows: i32, c: i32, pat: usize, act: i32): void {
+  const p = chunkOf(c);
+  const bytes = <usize>p << 2;
+  const meanPat = pat;
+  const scalePat = pat + bytes;
+  const betaPat = pat + 2 * bytes;
+  const total = rows * c;
+  const chunks = total / p;
+  for (let j: usize = 0; j < bytes; j += 16) {
+    const m = v128.load(meanPat + j);
+    const s = v128.load(scalePat + j);
+    const b = v128.load(betaPat + j);
+    let q = j;
+    for (let i = 0; i < chunks; i++) {
+      v128.store(y + q, vact(f32x4.add(f32x4.mul(f32x4.sub(v128.load(x + q), m), s), b), act));
+      q += bytes;
+    }
+  }
+  for (let i = chunks * p; i < total; i++) {
+    const j = <usize>(i - chunks * p) << 2;
+    const z = (load<f32>(x + (<usize>i << 2)) - load<f32>(meanPat + j)) * load<f32>(scalePat + j) + load<f32>(betaPat + j);
+    store<f32>(y + (<usize>i << 2), sact(z, act));
+  }
+}
+
+/**
+ * Batch norm in training mode fused with the activation after it: writes the batch mean and biased variance
+ * (two passes: the mean, then squares about it) and y = act(gamma * (x - mean) / sqrt(var + eps) + beta).
+ * Scratch: channelScratchBytes(C).
+ */
+export function bnTrain(
+  x: usize, y: usize, rows: i32, c: i32, gamma: usize, beta: usize,
+  mean: usize, variance: usize, eps: f32, act: i32, scratch: usize,
+): void {
+  const p = chunkOf(c);
+  const bytes = <usize>p << 2;
+  const pat = scratch;
+  const sums = scratch + 3 * bytes;
+  channelSums(x, rows, c, mean, <f64>rows, 0, 0, sums);
+  fillPattern(pat, mean, c, p);
+  channelSums(x, rows, c, variance, <f64>rows, 1, pat, sums);
+  // The scale per channel, kept in the beta slot's place until the patterns are filled.
+  for (let j = 0; j < p; j++) {
+    const ch = j % c;
+    const v = load<f32>(variance + (<usize>ch << 2));
+    const inv = <f32>(1.0 / Math.sqrt(<f64>v + <f64>eps));
+    store<f32>(pat + bytes + (<usize>j << 2), load<f32>(gamma + (<usize>ch << 2)) * inv);
+  }
+  fillPattern(pat + 2 * bytes, beta, c, p);
+  normalise(x, y, rows, c, pat, act);
+}
+
+/** Batch norm in inference mode (the given statistics) fused with the activation after it. */
+export function bnInfer(
+  x: usize, y: usize, rows: i32, c: i32, gamma: usize, beta: usize,
+  mean: usize, variance: usize, eps: f32, act: i32, scratch: usize,
+): void {
+  const p = chunkOf(c);
+  const bytes = <usize>p << 2;
+  const pat = scratch;
+  fillPattern(pat, mean, c, p);
+  for (let j = 0; j < p; j++) {
+    const ch = j % c;
+    const inv = <f32>(1.0 / Math.sqrt(<f64>load<f32>(variance + (<usize>ch << 2)) + <f64>eps));
+    store<f32>(pat + bytes + (<usize>j << 2), load<f32>(gamma + (<usize>ch << 2)) * inv);
+  }
+  fillPattern(pat + 2 * bytes, beta, c, p);
+  normalise(x, y, rows, c, pat, act);
+}
+
+/**
+ * The gradient of y = act(gamma * (x - mean) * r + beta), r = 1/sqrt(var + eps), given dy and y.
+ * With dz = dy * act'(y), s1 = sum dz, s2 = sum dz * (x - mean) over the rows:
+ *   dbeta = s1, dgamma = s2 * r,
+ *   training (mean and var are the batch's, functions of x): dx = k1 (dz - s1 / M) + k2 (x - mean) with
+ *     k1 = gamma r, k2 = -gamma r^3 s2 / M (M = rows); dz - s1 / M is taken first, so that it cancels exactly
+ *     where it should (one row per channel) instead of leaving k1's rounding behind;
+ *   inference (fixed statistics): dx = k1 dz.
+ * Two passes over dy, y and x; dz is recomputed in the second rather than stored.
+ */
+export function bnGrad(
+  dy: usize, y: usize, x: usize, rows: i32, c: i32, gamma: usize, mean: usize, variance: usize,
+  eps: f32, act: i32, training: i32, dx: usize, dgamma: usize, dbeta: usize, scratch: usize,
+): void {
+  const p = chunkOf(c);
+  const bytes = <usize>p << 2;
+  // Patterns: mean, k1, k2, s1 / M; then float32 accumulators for s1 and s2; then float64 totals for both.
+  const meanPat = scratch;
+  const k1Pat = scratch + bytes;
+  const k2Pat = scratch + 2 * bytes;
+  const meanDzPat = scratch + 3 * bytes;
+  const acc1 = scratch + 4 * bytes;
+  const acc2 = scratch + 5 * bytes;
+  const tot1 = scratch + 6 * bytes;
+  const tot2 = tot1 + 2 * bytes;
+  fillPattern(meanPat, mean, c, p);
+  memory.fill(acc1, 0, 2 * bytes);
+  memory.fill(tot1, 0, 4 * bytes);
+  const total = rows * c;
+  const chunks = total / p;
+  for (let k = 0; k < chunks; k += BLOCK) {
+    const end = min(chunks, k + BLOCK);
+    for (let j: usize = 0; j < bytes; j += 16) {
+      const m = v128.load(meanPat + j);
+      let a1 = v128.load(acc1 + j);
+      let a2 = v128.load(acc2 + j);
+      let q = <usize>k * bytes + j;
+      for (let i = k; i < end; i++) {
+        const dz = vactGrad(v128.load(dy + q), v128.load(y + q), act);
+        a1 = f32x4.add(a1, dz);
+        a2 = f32x4.add(a2, f32x4.mul(dz, f32x4.sub(v128.load(x + q), m)));
+        q += bytes;
+      }
+      v128.store(acc1 + j, a1);
+      v128.store(acc2 + j, a2);
+    }
+    flush(acc1, tot1, p);
+    flush(acc2, tot2, p);
+  }
+  for (let i = chunks * p; i < total; i++) {
+    const j = <usize>(i - chunks * p);
+    const o = <usize>i << 2;
+    const dz = sactGrad(load<f32>(dy + o), load<f32>(y + o), act);
+    store<f64>(tot1 + (j << 3), load<f64>(tot1 + (j << 3)) + <f64>dz);
+    const d = load<f32>(x + o) - load<f32>(meanPat + (j << 2));
+    store<f64>(tot2 + (j << 3), load<f64>(tot2 + (j << 3)) + <f64>(dz * d));
+  }
+  // Per channel, in float64: the sums, then the three coefficients as patterns.
+  const m = <f64>rows;
+  for (let ch = 0; ch < c; ch++) {
+    let s1: f64 = 0;
+    let s2: f64 = 0;
+    for (let j = ch; j < p; j += c) {
+      s1 += load<f64>(tot1 + (<usize>j << 3));
+      s2 += load<f64>(tot2 + (<usize>j << 3));
+    }
+    const r = 1.0 / Math.sqrt(<f64>load<f32>(variance + (<usize>ch << 2)) + <f64>eps);
+    const g = <f64>load<f32>(gamma + (<usize>ch << 2));
+    store<f32>(dbeta + (<usize>ch << 2), <f32>s1);
+    store<f32>(dgamma + (<usize>ch << 2), <f32>(s2 * r));
+    const k1 = g * r;
+    const k2 = training != 0 ? -k1 * r * r * s2 / m : 0.0;
+    const meanDz = training != 0 ? s1 / m : 0.0;
+    for (let j = ch; j < p; j += c) {
+      store<f32>(k1Pat + (<usize>j << 2), <f32>k1);
+      store<f32>(k2Pat + (<usize>j << 2), <f32>k2);
+      store<f32>(meanDzPat + (<usize>j << 2), <f32>meanDz);
+    }
+  }
+  for (let j: usize = 0; j < bytes; j += 16) {
+    const mv = v128.load(meanPat + j);
+    const k1 = v128.load(k1Pat + j);
+    const k2 = v128.load(k2Pat + j);
+    const mdz = v128.load(meanDzPat + j);
+    let q = j;
+    for (let i = 0; i < chunks; i++) {
+      const dz = vactGrad(v128.load(dy + q), v128.load(y + q), act);
+      const v = f32x4.add(f32x4.mul(k1, f32x4.sub(dz, mdz)), f32x4.mul(k2, f32x4.sub(v128.load(x + q), mv)));
+      v128.store(dx + q, v);
+      q += bytes;
+    }
+  }
+  for (let i = chunks * p; i < total; i++) {
+    const j = <usize>(i - chunks * p) << 2;
+    const o = <usize>i << 2;
+    const dz = sactGrad(load<f32>(dy + o), load<f32>(y + o), act);
+    const v = load<f32>(k1Pat + j) * (dz - load<f32>(meanDzPat + j)) + load<f32>(k2Pat + j) * (load<f32>(x + o) - load<f32>(meanPat + j));
+    store<f32>(dx + o, v);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Pooling on [N, H, W, C]. Four channels at a time; when C is not a multiple of 4 the last group of four
+// overlaps the one before (it recomputes and rewrites equal values), and C < 4 runs lane by lane.
+
+/** First output row (or column) whose window reaches input row r, for stride s, window k, leading pad `before`. */
+// @ts-ignore: decorator
+@inline function firstCovering(r: i32, k: i32, s: i32, before: i32): i32 {
+  const num = r + before - k + 1;
+  return num <= 0 ? 0 : (num + s - 1) / s;
+}
+
+/**
+ * Average pooling; each window is divided by the number of its positions inside the input (tfjs's rule on
+ * both backends: padding is left out of the average; netc pads explicitly before a `valid` pool).
+ */
+export function avgPool(
+  x: usize, y: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, top: i32, left: i32,
+): void {
+  for (let b = 0; b < n; b++) {
+    for (let i = 0; i < oh; i++) {
+      const r0 = max(0, i * sh - top);
+      const r1 = min(h, i * sh - top + kh);
+      for (let j = 0; j < ow; j++) {
+        const c0 = max(0, j * sw - left);
+        const c1 = min(w, j * sw - left + kw);
+        const count = (r1 - r0) * (c1 - c0);
+        const inv: f32 = count > 0 ? <f32>1.0 / <f32>count : 0;
+        const out = y + (<usize>((b * oh + i) * ow + j) * c << 2);
+        if (c >= 4) {
+          let ch = 0;
+          while (ch < c) {
+            if (ch + 4 > c) ch = c - 4;
+            let a = f32x4.splat(0);
+            for (let r = r0; r < r1; r++) {
+              let q = x + (<usize>(((b * h + r) * w + c0) * c + ch) << 2);
+              for (let s = c0; s < c1; s++) {
+                a = f32x4.add(a, v128.load(q));
+                q += <usize>c << 2;
+              }
+            }
+            v128.store(out + (<usize>ch << 2), f32x4.mul(a, f32x4.splat(inv)));
+            ch += 4;
+          }
+        } else {
+          for (let ch = 0; ch < c; ch++) {
+            let a: f32 = 0;
+            for (let r = r0; r < r1; r++) {
+              for (let s = c0; s < c1; s++) a += load<f32>(x + (<usize>(((b * h + r) * w + s) * c + ch) << 2));
+            }
+            store<f32>(out + (<usize>ch << 2), a * inv);
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The average-pooling gradient as tfjs defines it (each window passes dy / (KH * KW) to every position it
+ * covers), gathered: each input position sums the windows that cover it and is written once.
+ * Scratch: 2 * W int32s (the window range of every column).
+ */
+export function avgPoolGrad(
+  dy: usize, dx: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, top: i32, left: i32, scratch: usize,
+): void {
+  const m: f32 = <f32>1.0 / <f32>(kh * kw);
+  for (let s = 0; s < w; s++) {
+    store<i32>(scratch + (<usize>(2 * s) << 2), firstCovering(s, kw, sw, left));
+    store<i32>(scratch + (<usize>(2 * s + 1) << 2), min(ow - 1, (s + left) / sw));
+  }
+  for (let b = 0; b < n; b++) {
+    for (let r = 0; r < h; r++) {
+      const i0 = firstCovering(r, kh, sh, top);
+      const i1 = min(oh - 1, (r + top) / sh);
+      for (let s = 0; s < w; s++) {
+        const j0 = load<i32>(scratch + (<usize>(2 * s) << 2));
+        const j1 = load<i32>(scratch + (<usize>(2 * s + 1) << 2));
+        const out = dx + (<usize>(((b * h + r) * w + s) * c) << 2);
+        if (c >= 4) {
+          let ch = 0;
+          while (ch < c) {
+            if (ch + 4 > c) ch = c - 4;
+            let a = f32x4.splat(0);
+            for (let i = i0; i <= i1; i++) {
+              for (let j = j0; j <= j1; j++) a = f32x4.add(a, v128.load(dy + (<usize>(((b * oh + i) * ow + j) * c + ch) << 2)));
+            }
+            v128.store(out + (<usize>ch << 2), f32x4.mul(a, f32x4.splat(m)));
+            ch += 4;
+          }
+        } else {
+          for (let ch = 0; ch < c; ch++) {
+            let a: f32 = 0;
+            for (let i = i0; i <= i1; i++) {
+              for (let j = j0; j <= j1; j++) a += load<f32>(dy + (<usize>(((b * oh + i) * ow + j) * c + ch) << 2));
+            }
+            store<f32>(out + (<usize>ch << 2), a * m);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Max pooling; padded positions are never candidates (a window with none gives -Infinity, as tfjs's cpu does). */
+export function maxPool(
+  x: usize, y: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, top: i32, left: i32,
+): void {
+  const ninf = f32x4.splat(-Infinity);
+  for (let b = 0; b < n; b++) {
+    for (let i = 0; i < oh; i++) {
+      const r0 = max(0, i * sh - top);
+      const r1 = min(h, i * sh - top + kh);
+      for (let j = 0; j < ow; j++) {
+        const c0 = max(0, j * sw - left);
+        const c1 = min(w, j * sw - left + kw);
+        const out = y + (<usize>((b * oh + i) * ow + j) * c << 2);
+        if (c >= 4) {
+          let ch = 0;
+          while (ch < c) {
+            if (ch + 4 > c) ch = c - 4;
+            let a = ninf;
+            for (let r = r0; r < r1; r++) {
+              let q = x + (<usize>(((b * h + r) * w + c0) * c + ch) << 2);
+              for (let s = c0; s < c1; s++) {
+                a = f32x4.max(a, v128.load(q));
+                q += <usize>c << 2;
+              }
+            }
+            v128.store(out + (<usize>ch << 2), a);
+            ch += 4;
+          }
+        } else {
+          for (let ch = 0; ch < c; ch++) {
+            let a: f32 = -Infinity;
+            for (let r = r0; r < r1; r++) {
+              for (let s = c0; s < c1; s++) a = max(a, load<f32>(x + (<usize>(((b * h + r) * w + s) * c + ch) << 2)));
+            }
+            store<f32>(out + (<usize>ch << 2), a);
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The max-pooling gradient: each window passes dy to its largest input, the first in row-major window order
+ * among equal ones; padded positions never win. Four channels at a time find their winners together; the
+ * additions are made lane by lane (windows may overlap, so winners can repeat).
+ */
+export function maxPoolGrad(
+  dy: usize, x: usize, dx: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, top: i32, left: i32,
+): void {
+  memory.fill(dx, 0, <usize>(n * h * w * c) << 2);
+  const c4 = c & ~3;
+  for (let b = 0; b < n; b++) {
+    for (let i = 0; i < oh; i++) {
+      const r0 = max(0, i * sh - top);
+      const r1 = min(h, i * sh - top + kh);
+      for (let j = 0; j < ow; j++) {
+        const c0 = max(0, j * sw - left);
+        const c1 = min(w, j * sw - left + kw);
+        const g = dy + (<usize>(((b * oh + i) * ow + j) * c) << 2);
+        for (let ch = 0; ch < c4; ch += 4) {
+          let best = f32x4.splat(-Infinity);
+          let at = i32x4.splat(-1);
+          for (let r = r0; r < r1; r++) {
+            for (let s = c0; s < c1; s++) {
+              const pos = ((b * h + r) * w + s) * c + ch;
+              const v = v128.load(x + (<usize>pos << 2));
+              const better = f32x4.gt(v, best);
+              best = v128.bitselect(v, best, better);
+              at = v128.bitselect(i32x4.add(i32x4.splat(pos), i32x4(0, 1, 2, 3)), at, better);
+            }
+          }
+          const gv = v128.load(g + (<usize>ch << 2));
+          addLane(dx, i32x4.extract_lane(at, 0), f32x4.extract_lane(gv, 0));
+          addLane(dx, i32x4.extract_lane(at, 1), f32x4.extract_lane(gv, 1));
+          addLane(dx, i32x4.extract_lane(at, 2), f32x4.extract_lane(gv, 2));
+          addLane(dx, i32x4.extract_lane(at, 3), f32x4.extract_lane(gv, 3));
+        }
+        for (let ch = c4; ch < c; ch++) {
+          let best: f32 = -Infinity;
+          let at = -1;
+          for (let r = r0; r < r1; r++) {
+            for (let s = c0; s < c1; s++) {
+              const pos = ((b * h + r) * w + s) * c + ch;
+              const v = load<f32>(x + (<usize>pos << 2));
+              if (v > best) {
+                best = v;
+                at = pos;
+              }
+            }
+          }
+          addLane(dx, at, load<f32>(g + (<usize>ch << 2)));
+        }
+      }
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function addLane(dx: usize, at: i32, v: f32): void {
+  if (at >= 0) {
+    const q = dx + (<usize>at << 2);
+    store<f32>(q, load<f32>(q) + v);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The filter gradient of a 2-D convolution:
+//   dW[p, q, c, o] = sum over n, i, j of x[n, i*sh + p - top, j*sw + q - left, c] * dy[n, i, j, o]
+// For each image and tap (p, q) and input channel c, the output positions whose tap lands inside the image
+// form a rectangle; over it, 16 (8, 4) output channels accumulate in registers, one x value times a row of
+// dy per position. Each register sum is added to float64 totals once per image (or per block of rows).
+
+/** Rows of output positions summed in float32 before the float64 totals take them. */
+function rowBlock(ow: i32): i32 {
+  return max(1, 1024 / max(1, ow));
+}
+
+/**
+ * dy [N, OH, OW, O] copied to rows of OP = O rounded up to 4 (zeros after), so that every row is whole
+ * vectors; returns dy itself when O is already a multiple of 4.
+ */
+function paddedDy(dy: usize, positions: i32, o: i32, op: i32, scratch: usize): usize {
+  if (o == op) return dy;
+  for (let k = 0; k < positions; k++) {
+    const from = dy + (<usize>(k * o) << 2);
+    const to = scratch + (<usize>(k * op) << 2);
+    memory.copy(to, from, <usize>o << 2);
+    memory.fill(to + (<usize>o << 2), 0, <usize>(op - o) << 2);
+  }
+  return scratch;
+}
+
+/** Bytes of scratch conv2dFilterGrad needs. */
+export function filterGradScratchBytes(n: i32, oh: i32, ow: i32, o: i32, kh: i32, kw: i32, c: i32): i32 {
+  const op = (o + 3) & ~3;
+  const padded = o == op ? 0 : n * oh * ow * op * 4;
+  return padded + kh * kw * c * op * 8 + 64;
+}
+
+export function conv2dFilterGrad(
+  x: usize, dy: usize, out: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, o: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, top: i32, left: i32, scratch: usize,
+): void {
+  const op = (o + 3) & ~3;
+  const tot = scratch;
+  const totBytes = <usize>(kh * kw * c * op) << 3;
+  memory.fill(tot, 0, totBytes);
+  const d = paddedDy(dy, n * oh * ow, o, op, scratch + totBytes);
+  const block = rowBlock(ow);
+  const xStep = <usize>(sw * c) << 2;
+  const dStep = <usize>op << 2;
+  for (let b = 0; b < n; b++) {
+    for (let p = 0; p < kh; p++) {
+      // Output rows whose tap p is inside the image.
+      const i0 = p >= top ? 0 : (top - p + sh - 1) / sh;
+      const i1 = min(oh, (h - 1 + top - p) / sh + 1);
+      for (let q = 0; q < kw; q++) {
+        const j0 = q >= left ? 0 : (left - q + sw - 1) / sw;
+        const j1 = min(ow, (w - 1 + left - q) / sw + 1);
+        if (i0 >= i1 || j0 >= j1) continue;
+        for (let ci = 0; ci < c; ci++) {
+          const t = tot + (<usize>(((p * kw + q) * c + ci) * op) << 3);
+          for (let ib = i0; ib < i1; ib += block) {
+            const ie = min(i1, ib + block);
+            let v = 0;
+            while (v < op) {
+              const left4 = op - v;
+              const width = left4 >= 16 ? 4 : left4 >= 8 ? 2 : 1;
+              let a0 = f32x4.splat(0);
+              let a1 = f32x4.splat(0);
+              let a2 = f32x4.splat(0);
+              let a3 = f32x4.splat(0);
+              for (let i = ib; i < ie; i++) {
+                let xp = x + (<usize>(((b * h + i * sh + p - top) * w + j0 * sw + q - left) * c + ci) << 2);
+                let dp = d + (<usize>(((b * oh + i) * ow + j0) * op + v) << 2);
+                if (width == 4) {
+                  for (let j = j0; j < j1; j++) {
+                    const xv = f32x4.splat(load<f32>(xp));
+                    a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(dp)));
+                    a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(dp, 16)));
+                    a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(dp, 32)));
+                    a3 = f32x4.add(a3, f32x4.mul(xv, v128.load(dp, 48)));
+                    xp += xStep;
+                    dp += dStep;
+                  }
+                } else if (width == 2) {
+                  for (let j = j0; j < j1; j++) {
+                    const xv = f32x4.splat(load<f32>(xp));
+                    a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(dp)));
+                    a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(dp, 16)));
+                    xp += xStep;
+                    dp += dStep;
+                  }
+                } else {
+                  for (let j = j0; j < j1; j++) {
+                    a0 = f32x4.add(a0, f32x4.mul(f32x4.splat(load<f32>(xp)), v128.load(dp)));
+                    xp += xStep;
+                    dp += dStep;
+                  }
+                }
+              }
+              const tv = t + (<usize>v << 3);
+              addTotals(tv, a0);
+              if (width >= 2) addTotals(tv + 32, a1);
+              if (width == 4) {
+                addTotals(tv + 64, a2);
+                addTotals(tv + 96, a3);
+              }
+              v += width * 4;
+            }
+          }
+        }
+      }
+    }
+  }
+  // [KH, KW, C, OP] float64 totals to [KH, KW, C, O] float32.
+  const rows = kh * kw * c;
+  for (let k = 0; k < rows; k++) {
+    for (let oi = 0; oi < o; oi++) {
+      store<f32>(out + (<usize>(k * o + oi) << 2), <f32>load<f64>(tot + (<usize>(k * op + oi) << 3)));
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function addTotals(t: usize, a: v128): void {
+  store<f64>(t, load<f64>(t) + <f64>f32x4.extract_lane(a, 0));
+  store<f64>(t + 8, load<f64>(t + 8) + <f64>f32x4.extract_lane(a, 1));
+  store<f64>(t + 16, load<f64>(t + 16) + <f64>f32x4.extract_lane(a, 2));
+  store<f64>(t + 24, load<f64>(t + 24) + <f64>f32x4.extract_lane(a, 3));
+}
