@@ -8,7 +8,24 @@ export interface FileNode {
 }
 
 /** Any statement of the language. */
-export type StatementNode = ModelNode | InputNode | TrainNode | PipelineNode;
+export type StatementNode = ModelNode | InputNode | TrainNode | PipelineNode | DefNode;
+
+/** `def NAME(p1, p2=default) = PIPELINE` (language v2): a block with parameters. */
+export interface DefNode {
+  readonly kind: 'Def';
+  readonly span: Span;
+  readonly name: IdentNode;
+  readonly params: readonly ParamNode[];
+  readonly body: PipelineNode;
+}
+
+/** One parameter of a `def`: `c`, or `k=5` with a default. */
+export interface ParamNode {
+  readonly kind: 'Param';
+  readonly span: Span;
+  readonly name: IdentNode;
+  readonly default: ValueNode | null;
+}
 
 /** `model NAME` */
 export interface ModelNode {
@@ -31,11 +48,47 @@ export interface TrainNode {
   readonly options: readonly KeyValueArgNode[];
 }
 
-/** `LAYER args | LAYER args ...` (one statement, possibly continued over lines). */
+/** `STAGE | STAGE ...` (one statement, possibly continued over lines; also a block's body or a group's). */
 export interface PipelineNode {
   readonly kind: 'Pipeline';
   readonly span: Span;
-  readonly layers: readonly LayerNode[];
+  /** The stages in order; in a v1 file every stage is a LayerNode. */
+  readonly layers: readonly StageNode[];
+}
+
+/** Anything that may stand between two `|`: a layer, a block use, a repetition, a group or a residual block. */
+export type StageNode = LayerNode | BlockUseNode | RepeatNode | GroupNode | ResidualNode;
+
+/** `NAME(args)`: a use of a block defined with `def` (arguments positional or `key=value`). */
+export interface BlockUseNode {
+  readonly kind: 'BlockUse';
+  readonly span: Span;
+  readonly name: IdentNode;
+  readonly args: readonly (PositionalArgNode | KeyValueArgNode)[];
+}
+
+/** `STAGE x N`: the stage repeated N times in a row (N a number, or a parameter inside a block). */
+export interface RepeatNode {
+  readonly kind: 'Repeat';
+  readonly span: Span;
+  readonly body: StageNode;
+  readonly count: NumberNode | IdentNode;
+}
+
+/** `( PIPELINE )`: a pipeline used as one stage, so that it can be repeated. */
+export interface GroupNode {
+  readonly kind: 'Group';
+  readonly span: Span;
+  readonly body: PipelineNode;
+}
+
+/** `residual { PIPELINE }` (y = x + f(x)), or `residual proj { PIPELINE }` with a 1x1 convolution on the skip path. */
+export interface ResidualNode {
+  readonly kind: 'Residual';
+  readonly span: Span;
+  /** The `proj` keyword when written. */
+  readonly proj: IdentNode | null;
+  readonly body: PipelineNode;
 }
 
 /** One layer as written: its name and arguments in source order. */
@@ -90,7 +143,7 @@ export interface DimsNode {
   readonly values: readonly NumberNode[];
 }
 
-/** An identifier: a name, or a word value such as `same`, `scratch`, `false`. */
+/** An identifier: a name, a word value such as `same`, `scratch`, `false`, or (v2) a block parameter used as a value. */
 export interface IdentNode {
   readonly kind: 'Ident';
   readonly span: Span;

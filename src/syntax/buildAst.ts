@@ -2,14 +2,22 @@ import type { CstElement, CstNode, IToken } from 'chevrotain';
 import { joinSpans, type Span } from '../diagnostics/Diagnostic.js';
 import type {
   ArgNode,
+  BlockUseNode,
+  DefNode,
   DimsNode,
+  GroupNode,
   IdentNode,
   InputNode,
   KeyValueArgNode,
   LayerNode,
   ModelNode,
   NumberNode,
+  ParamNode,
   PipelineNode,
+  PositionalArgNode,
+  RepeatNode,
+  ResidualNode,
+  StageNode,
   StatementNode,
   TrainNode,
   ValueNode,
@@ -33,11 +41,18 @@ export class AstBuilder {
 
   private readonly strings = new Map<string, string>();
 
-  /** statement = modelStatement | inputStatement | trainStatement | pipeline */
+  /** statement = modelStatement | inputStatement | trainStatement | defStatement | pipeline */
   statement(node: CstNode): StatementNode {
     const c = node.children;
-    const [inner] = (c['pipeline'] ?? c['modelStatement'] ?? c['inputStatement'] ?? c['trainStatement'] ?? []) as CstNode[];
+    const [inner] = (c['pipeline'] ??
+      c['modelStatement'] ??
+      c['inputStatement'] ??
+      c['trainStatement'] ??
+      c['defStatement'] ??
+      []) as CstNode[];
     switch (inner?.name) {
+      case 'defStatement':
+        return this.def(inner);
       case 'modelStatement':
         return this.model(inner);
       case 'inputStatement':
@@ -85,18 +100,76 @@ export class AstBuilder {
     return { kind: 'Train', span: last === undefined ? start : joinSpans(start, last.span), options };
   }
 
-  /** pipeline = layer { "|" { NEWLINE } layer } */
-  pipeline(node: CstNode): PipelineNode {
-    return this.pipelineFrom(children(node, 'layer').map((layer) => this.layer(layer)));
+  /** defStatement = "def" IDENTIFIER [ parameters ] "=" pipeline */
+  def(node: CstNode): DefNode {
+    const parameters = children(node, 'parameters')[0];
+    const params = parameters === undefined ? [] : children(parameters, 'parameter').map((p) => this.parameter(p));
+    return this.defFrom(token(node, 'Def'), this.ident(token(node, 'Identifier')), params, this.pipeline(children(node, 'pipeline')[0]!));
   }
 
-  /** A pipeline from the layers that could be read (at least one). */
-  pipelineFrom(layers: readonly LayerNode[]): PipelineNode {
-    const first = layers[0];
-    const last = layers[layers.length - 1];
-    if (first === undefined || last === undefined) throw new Error('internal: a pipeline needs a layer');
-    // A one-layer statement (most lines) shares its layer's span rather than allocating an equal one.
-    return { kind: 'Pipeline', span: first === last ? first.span : joinSpans(first.span, last.span), layers };
+  /** A `def` from its keyword, name, parameters and body (the body may be empty when it could not be read). */
+  defFrom(keyword: IToken, name: IdentNode, params: readonly ParamNode[], body: PipelineNode): DefNode {
+    const last = body.layers.length > 0 ? body.span : (params[params.length - 1]?.span ?? name.span);
+    return { kind: 'Def', span: joinSpans(this.span(keyword), last), name, params, body };
+  }
+
+  /** parameter = IDENTIFIER [ "=" value ] */
+  parameter(node: CstNode): ParamNode {
+    const name = this.ident(token(node, 'Identifier'));
+    const valueNode = children(node, 'value')[0];
+    if (valueNode === undefined) return { kind: 'Param', span: name.span, name, default: null };
+    const value = this.value(valueNode);
+    return { kind: 'Param', span: joinSpans(name.span, value.span), name, default: value };
+  }
+
+  /** pipeline = stage { "|" stage } */
+  pipeline(node: CstNode): PipelineNode {
+    return this.pipelineFrom(children(node, 'stage').map((stage) => this.stage(stage)));
+  }
+
+  /** A pipeline from the stages that could be read (at least one). */
+  pipelineFrom(stages: readonly StageNode[]): PipelineNode {
+    const first = stages[0];
+    const last = stages[stages.length - 1];
+    if (first === undefined || last === undefined) throw new Error('internal: a pipeline needs a stage');
+    // A one-stage statement (most lines) shares its stage's span rather than allocating an equal one.
+    return { kind: 'Pipeline', span: first === last ? first.span : joinSpans(first.span, last.span), layers: stages };
+  }
+
+  /** A pipeline with no stage, for a `def` whose body could not be read: an empty span at `at`'s end. */
+  emptyPipeline(at: Span): PipelineNode {
+    const span = { offset: at.end, end: at.end, line: at.endLine, column: at.endColumn, endLine: at.endLine, endColumn: at.endColumn };
+    return { kind: 'Pipeline', span, layers: [] };
+  }
+
+  /** stage = ( blockUse | layer | group | residual ) [ repetition ] */
+  stage(node: CstNode): StageNode {
+    const c = node.children;
+    const [inner] = (c['layer'] ?? c['blockUse'] ?? c['group'] ?? c['residual'] ?? []) as CstNode[];
+    let stage: StageNode;
+    switch (inner?.name) {
+      case 'layer':
+        stage = this.layer(inner);
+        break;
+      case 'blockUse':
+        stage = this.blockUse(inner);
+        break;
+      case 'group':
+        stage = this.groupFrom(token(inner, 'LParen'), this.pipeline(children(inner, 'pipeline')[0]!), token(inner, 'RParen'));
+        break;
+      case 'residual':
+        stage = this.residualFrom(
+          token(inner, 'Residual'),
+          optionalToken(inner, 'Proj'),
+          this.pipeline(children(inner, 'pipeline')[0]!),
+          token(inner, 'RBrace'),
+        );
+        break;
+      default:
+        throw new Error(`internal: unexpected stage CST ${inner?.name ?? '(empty)'}`);
+    }
+    const repetition = children(node, 'repetition')[0];
+    return repetition === undefined ? stage : this.repeatFrom(stage, repetition);
   }
 
   /** layer = IDENTIFIER { argument } */
@@ -108,10 +181,64 @@ export class AstBuilder {
     return { kind: 'Layer', span: last === undefined ? name.span : joinSpans(name.span, last.span), name, args };
   }
 
-  /** argument = NUMBER | DIMS | SHORT_OPTION | keyValue */
+  /** blockUse = IDENTIFIER "(" [ blockArgument { "," blockArgument } ] ")" */
+  blockUse(node: CstNode): BlockUseNode {
+    const args = children(node, 'blockArgument').map((arg) => this.blockArgument(arg));
+    return this.blockUseFrom(token(node, 'Identifier'), args, token(node, 'RParen'));
+  }
+
+  /** A block use from its name, the arguments that could be read and its closing `)` (if written). */
+  blockUseFrom(nameToken: IToken, args: readonly (PositionalArgNode | KeyValueArgNode)[], close: IToken | undefined): BlockUseNode {
+    const name = this.ident(nameToken);
+    const end = close !== undefined ? this.span(close) : (args[args.length - 1]?.span ?? name.span);
+    return { kind: 'BlockUse', span: joinSpans(name.span, end), name, args };
+  }
+
+  /** blockArgument = keyValue | value */
+  blockArgument(node: CstNode): PositionalArgNode | KeyValueArgNode {
+    const keyValue = children(node, 'keyValue')[0];
+    if (keyValue !== undefined) return this.keyValue(keyValue);
+    const value = this.value(children(node, 'value')[0]!);
+    return { kind: 'PositionalArg', span: value.span, value };
+  }
+
+  /** group = "(" pipeline ")"; `close` is missing when the `(` was never closed. */
+  groupFrom(open: IToken, body: PipelineNode, close: IToken | undefined): GroupNode {
+    const end = close !== undefined ? this.span(close) : body.span;
+    return { kind: 'Group', span: joinSpans(this.span(open), end), body };
+  }
+
+  /** residual = "residual" [ "proj" ] "{" pipeline "}"; `close` is missing when the `{` was never closed. */
+  residualFrom(keyword: IToken, proj: IToken | undefined, body: PipelineNode, close: IToken | undefined): ResidualNode {
+    const end = close !== undefined ? this.span(close) : body.span;
+    return { kind: 'Residual', span: joinSpans(this.span(keyword), end), proj: proj === undefined ? null : this.ident(proj), body };
+  }
+
+  /** repetition = REPEAT | "x" ( NUMBER | IDENTIFIER ), applied to `body`. */
+  repeatFrom(body: StageNode, node: CstNode): RepeatNode {
+    const glued = optionalToken(node, 'Repeat');
+    let count: NumberNode | IdentNode;
+    if (glued !== undefined) {
+      // `x3`: the count is the text after the `x`, with its own span.
+      count = this.number(glued, 1, glued.image.length, false);
+    } else {
+      const numberToken = optionalToken(node, 'Number');
+      count = numberToken !== undefined ? this.number(numberToken, 0, numberToken.image.length, numberToken.tokenType === MalformedNumber) : this.ident(token(node, 'Identifier'));
+    }
+    return { kind: 'Repeat', span: joinSpans(body.span, count.span), body, count };
+  }
+
+  /** argument = NUMBER | DIMS | SHORT_OPTION | keyValue | IDENTIFIER */
   argument(node: CstNode): ArgNode {
     const keyValue = children(node, 'keyValue')[0];
     if (keyValue !== undefined) return this.keyValue(keyValue);
+    const name = optionalToken(node, 'Identifier');
+    if (name !== undefined) {
+      // A bare name as a value: a block parameter (`conv c`), or a mistake such as a missing `|` that the checker
+      // reports with the names it knows.
+      const value = this.ident(name);
+      return { kind: 'PositionalArg', span: value.span, value };
+    }
     const short = optionalToken(node, 'ShortOption');
     if (short !== undefined) {
       const value = this.valueOf(short, 1);
@@ -128,13 +255,15 @@ export class AstBuilder {
     const key = this.ident(token(node, 'Identifier'));
     const valueNode = children(node, 'value')[0];
     if (valueNode === undefined) throw new Error('internal: key=value without a value');
-    const valueToken = optionalToken(valueNode, 'Number') ?? optionalToken(valueNode, 'Dims');
-    // value = NUMBER | DIMS | IDENTIFIER | SHORT_OPTION; after `=` a short option such as `k5` is just a name.
-    const value: ValueNode =
-      valueToken !== undefined
-        ? this.valueOf(valueToken)
-        : this.ident(optionalToken(valueNode, 'Identifier') ?? token(valueNode, 'ShortOption'));
+    const value = this.value(valueNode);
     return { kind: 'KeyValueArg', span: joinSpans(key.span, value.span), key, value };
+  }
+
+  /** value = NUMBER | DIMS | IDENTIFIER | SHORT_OPTION | REPEAT; a short option (`k5`) or `x3` here is a name. */
+  value(node: CstNode): ValueNode {
+    const valueToken = optionalToken(node, 'Number') ?? optionalToken(node, 'Dims');
+    if (valueToken !== undefined) return this.valueOf(valueToken);
+    return this.ident(optionalToken(node, 'Identifier') ?? optionalToken(node, 'ShortOption') ?? token(node, 'Repeat'));
   }
 
   /** The value of a NUMBER or DIMS token, or of the part of a SHORT_OPTION after its letter (`from` = 1). */
@@ -162,7 +291,8 @@ export class AstBuilder {
     return { kind: 'Number', span, value, text: this.intern(text) };
   }
 
-  private ident(tok: IToken): IdentNode {
+  /** The name a token spells (also `x` and `proj`, which are names outside their special places). */
+  ident(tok: IToken): IdentNode {
     return { kind: 'Ident', span: this.span(tok), name: this.intern(tok.image) };
   }
 

@@ -2,7 +2,22 @@ import type { IToken, Lexer as LexerType, TokenType } from 'chevrotain';
 import { Lexer } from './chevrotain.js';
 import type { Diagnostic, Span } from '../diagnostics/Diagnostic.js';
 import { partSpan, tokenSpan } from './spans.js';
-import { allTokens, Dims, Identifier, Input, MalformedNumber, Model, NumberLiteral, ShortOption, Train } from './tokens.js';
+import {
+  allTokens,
+  Def,
+  Dims,
+  Identifier,
+  Input,
+  MalformedNumber,
+  Model,
+  NumberLiteral,
+  Proj,
+  Repeat,
+  Residual,
+  ShortOption,
+  Times,
+  Train,
+} from './tokens.js';
 
 /** The tokens of a source text, its comments, and the lexical problems found (NN1002, NN1004). */
 export interface LexResult {
@@ -71,7 +86,7 @@ export function lexPart(text: string, offset: number, line: number, end: Span): 
     const type = token.tokenType;
     if (type === MalformedNumber) {
       diagnostics.push(error('NN1004', malformedNumberMessage(token.image), tokenSpan(token, end)));
-    } else if (type === NumberLiteral || type === Dims || type === ShortOption) {
+    } else if (type === NumberLiteral || type === Dims || type === ShortOption || type === Repeat) {
       checkMagnitudes(token, end, diagnostics);
     } else if (type === Identifier && /[A-Z]/.test(token.image)) {
       lowerIdentifier(token, end, diagnostics);
@@ -95,7 +110,7 @@ function error(code: string, message: string, span: Span): Diagnostic {
 function checkMagnitudes(token: IToken, end: Span, diagnostics: Diagnostic[]): void {
   const image = token.image;
   if (image.length < 300 && !/[eE]/.test(image)) return;
-  const start = token.tokenType === ShortOption ? 1 : 0;
+  const start = token.tokenType === ShortOption || token.tokenType === Repeat ? 1 : 0;
   for (const match of image.slice(start).matchAll(/[^ \tx]+/g)) {
     if (Number.isFinite(Number(match[0]))) continue;
     const from = start + match.index;
@@ -117,8 +132,9 @@ function lowerIdentifier(token: IToken, end: Span, diagnostics: Diagnostic[]): v
       tokenSpan(token, end),
     ),
   );
-  // Re-typed by the patterns of the tokens an identifier can be lowered into (a keyword, a short option).
-  const type = keywords.get(lower) ?? (shortOptionOnly.test(lower) ? ShortOption : Identifier);
+  // Re-typed by the patterns of the tokens an identifier can be lowered into (a keyword, a repetition count, a
+  // short option), in the lexer's order.
+  const type = keywords.get(lower) ?? (repeatOnly.test(lower) ? Repeat : shortOptionOnly.test(lower) ? ShortOption : Identifier);
   token.tokenType = type;
   token.tokenTypeIdx = type.tokenTypeIdx!;
   token.image = lower;
@@ -128,7 +144,12 @@ const keywords: ReadonlyMap<string, TokenType> = new Map([
   ['model', Model],
   ['input', Input],
   ['train', Train],
+  ['def', Def],
+  ['residual', Residual],
+  ['x', Times],
+  ['proj', Proj],
 ]);
+const repeatOnly = new RegExp(`^(?:${(Repeat.PATTERN as RegExp).source})$`);
 const shortOptionOnly = new RegExp(`^(?:${(ShortOption.PATTERN as RegExp).source})$`);
 
 /** Cuts long texts for messages so that a megabyte of junk does not become a megabyte-long message. */
@@ -156,7 +177,6 @@ function malformedNumberMessage(text: string): string {
 
 /** Characters that users paste by mistake, with the fix. */
 const characterHints: Readonly<Record<string, string>> = {
-  ',': '; separate arguments with spaces',
   ';': '; end a statement with a new line',
   ':': '; write options as `key=value`',
   '×': '; write sizes with the letter `x`, as in `3x5`',

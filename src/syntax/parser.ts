@@ -3,19 +3,35 @@ import { CstParser, EOF, tokenMatcher } from './chevrotain.js';
 import { shorten } from './lexer.js';
 import {
   allTokens,
+  Comma,
+  Def,
   Dims,
   Equals,
   Identifier,
   Input,
+  LBrace,
+  LParen,
   MalformedNumber,
   Model,
   Newline,
   NumberLiteral,
   NumberToken,
   Pipe,
+  Proj,
+  RBrace,
+  Repeat,
+  Residual,
+  RParen,
   ShortOption,
+  Times,
   Train,
 } from './tokens.js';
+
+/** True for the keywords that start a statement of their own. */
+export function isStatementKeyword(token: IToken | undefined): boolean {
+  const type = token?.tokenType;
+  return type === Model || type === Input || type === Train || type === Def;
+}
 
 /** How a token reads in a message: `` `conv` ``, "the number `6`", "the end of the line". */
 export function describeToken(token: IToken | undefined): string {
@@ -27,6 +43,8 @@ export function describeToken(token: IToken | undefined): string {
     case Model:
     case Input:
     case Train:
+    case Def:
+    case Residual:
       return `the keyword ${image}`;
     case NumberLiteral:
     case MalformedNumber:
@@ -35,6 +53,8 @@ export function describeToken(token: IToken | undefined): string {
       return `the size ${image}`;
     case ShortOption:
       return `the option ${image}`;
+    case Repeat:
+      return `the repetition ${image}`;
     default:
       return image;
   }
@@ -45,7 +65,7 @@ export function describeToken(token: IToken | undefined): string {
  * tokens surround the unit being parsed (`before`, `after`), because a unit's own input starts and ends in EOF.
  */
 export class SyntaxMessages implements IParserErrorMessageProvider {
-  /** The token just before the unit being parsed (the `|` before a layer), if any. */
+  /** The token just before the unit being parsed (the `|` before a stage), if any. */
   before: IToken | undefined;
   /** The token just after the unit being parsed (the `|` or line break that ends it), if any. */
   after: IToken | undefined;
@@ -69,18 +89,26 @@ export class SyntaxMessages implements IParserErrorMessageProvider {
       switch (options.ruleName) {
         case 'modelStatement':
           return `Expected a model name after \`model\` but found ${found}.`;
-        case 'layer': {
-          const keyword = actualToken !== undefined && [Model, Input, Train].includes(actualToken.tokenType);
-          const hint = keyword ? `; the line before ends in \`|\`, so this line continues its pipeline` : '';
-          return `Expected a layer name${after} but found ${found}${hint}.`;
-        }
+        case 'defStatement':
+          return `Expected a block name after \`def\` but found ${found}; a block is defined as \`def NAME(PARAMS) = PIPELINE\`.`;
+        case 'parameter':
+          return `Expected a parameter name${after} but found ${found}.`;
+        case 'layer':
+        case 'stage':
+          return `Expected a layer name${after} but found ${found}${continuationHint(actualToken)}.`;
         case 'keyValue':
           return `Expected a \`key=value\` option${after} but found ${found}.`;
       }
     }
-    if (options.expected === Equals && previous !== undefined) {
+    if (options.expected === Equals && previous !== undefined && options.ruleName !== 'defStatement') {
       const example = actualToken !== undefined && isValueToken(actualToken) ? `, as in \`${shorten(previous.image)}=${shorten(actualToken.image)}\`` : '';
       return `Expected \`=\` after \`${shorten(previous.image)}\` but found ${found}; options are written \`key=value\`${example}.`;
+    }
+    if (options.expected === Equals) {
+      return `Expected \`=\`${after} but found ${found}; a block is defined as \`def NAME(PARAMS) = PIPELINE\`.`;
+    }
+    if (options.expected === RParen && (options.ruleName === 'parameters' || options.ruleName === 'blockUse')) {
+      return `Expected \`,\` or \`)\`${after} but found ${found}.`;
     }
     if (options.expected === Newline) return `Expected the end of the line${after} but found ${found}.`;
     return `Expected ${describeType(options.expected)}${after} but found ${found}.`;
@@ -100,22 +128,29 @@ export class SyntaxMessages implements IParserErrorMessageProvider {
   }): string {
     const actualToken = options.actual[0] === undefined ? undefined : this.actual(options.actual[0]);
     const found = describeToken(actualToken);
+    const previous = this.previous(options.previous);
+    const after = previous === undefined ? '' : ` after ${describeToken(previous)}`;
     switch (options.ruleName) {
       case 'statement': {
         const hint =
           actualToken?.tokenType === Pipe
             ? '; to continue the line before, end it with `|` instead of starting this one with it'
             : '';
-        return `Expected a statement (\`model\`, \`input\`, \`train\` or a layer name) but found ${found}${hint}.`;
+        return `Expected a statement (\`model\`, \`input\`, \`train\`, \`def\` or a layer name) but found ${found}${hint}.`;
       }
+      case 'stage':
+        return `Expected a layer name${after} but found ${found}${continuationHint(actualToken)}.`;
       case 'inputStatement':
         return `Expected the input shape after \`input\`, such as \`1x28x28\` or \`784\`, but found ${found}.`;
       case 'value':
-        return `Expected a value after \`=\` (a number, a size such as \`3x5\`, or a name) but found ${found}.`;
+        return `Expected a value${after} (a number, a size such as \`3x5\`, or a name) but found ${found}.`;
+      case 'blockArgument':
+        return `Expected a block argument${after} (a value or \`key=value\`) but found ${found}.`;
+      case 'repetition':
+        return `Expected a repetition count${after} (a number or a parameter name, as in \`x 3\` or \`x n\`) but found ${found}.`;
     }
     const expected = options.expectedPathsPerAlt.flatMap((alt) => alt.map((path) => path[0])).filter((t) => t !== undefined);
-    const after = this.previous(options.previous);
-    return `Expected ${listTypes(expected)}${after === undefined ? '' : ` after ${describeToken(after)}`} but found ${found}.`;
+    return `Expected ${listTypes(expected)}${after} but found ${found}.`;
   }
 
   buildEarlyExitMessage(options: {
@@ -131,8 +166,13 @@ export class SyntaxMessages implements IParserErrorMessageProvider {
   }
 }
 
+/** After a line that ends in `|`, a statement keyword is read as the next stage: say why. */
+function continuationHint(token: IToken | undefined): string {
+  return isStatementKeyword(token) ? '; the line before ends in `|`, so this line continues its pipeline' : '';
+}
+
 function isValueToken(token: IToken): boolean {
-  return [NumberLiteral, MalformedNumber, Dims, Identifier, ShortOption].includes(token.tokenType);
+  return [NumberLiteral, MalformedNumber, Dims, Identifier, ShortOption, Repeat, Times, Proj].includes(token.tokenType);
 }
 
 /** How an expected token type reads in a message. */
@@ -141,12 +181,14 @@ function describeType(type: TokenType): string {
   if (type === NumberToken || type === NumberLiteral) return 'a number';
   if (type === Dims) return 'a size such as `3x5`';
   if (type === ShortOption) return 'an option such as `k5`';
+  if (type === Repeat) return 'a repetition such as `x3`';
   if (type === Newline) return 'the end of the line';
   if (type === EOF) return 'the end of the file';
-  if (type === Pipe) return '`|`';
-  if (type === Equals) return '`=`';
-  if (type === Model || type === Input || type === Train) return `\`${type.name.toLowerCase()}\``;
-  return type.name;
+  if (type === Model || type === Input || type === Train || type === Def || type === Residual) {
+    return `\`${type.name.toLowerCase()}\``;
+  }
+  const literal = [Pipe, Equals, Comma, LParen, RParen, LBrace, RBrace, Times, Proj].includes(type);
+  return literal ? `\`${String(type.LABEL).slice(1, -1)}\`` : type.name;
 }
 
 function listTypes(types: readonly TokenType[]): string {
@@ -157,8 +199,10 @@ function listTypes(types: readonly TokenType[]): string {
 
 /**
  * The `.net` grammar. Each rule's JSDoc is its production; grammar/netc.ebnf is printed from these rules
- * (`npm run grammar`). Error recovery is done by the parse driver (src/syntax/parse.ts), one statement, layer or
- * option at a time, so chevrotain's own recovery is off and a failed unit never yields a half-invented tree.
+ * (`npm run grammar`). Line breaks that continue a statement (after `|`, after a `def` header's `=`, inside
+ * brackets) never reach the parser: the parse driver drops them, so the rules see one statement per NEWLINE.
+ * Error recovery is done by the parse driver (src/syntax/parse.ts), one statement, stage, option, parameter or
+ * block argument at a time, so chevrotain's own recovery is off and a failed unit never yields a half-invented tree.
  */
 export class NetParser extends CstParser {
   /** `validate` checks the grammar (ambiguities, left recursion) at a startup cost; tests turn it on. */
@@ -187,12 +231,13 @@ export class NetParser extends CstParser {
     });
   });
 
-  /** statement = modelStatement | inputStatement | trainStatement | pipeline ; */
+  /** statement = modelStatement | inputStatement | trainStatement | defStatement | pipeline ; */
   readonly statement = this.RULE('statement', () => {
     this.OR([
       { ALT: () => this.SUBRULE(this.modelStatement) },
       { ALT: () => this.SUBRULE(this.inputStatement) },
       { ALT: () => this.SUBRULE(this.trainStatement) },
+      { ALT: () => this.SUBRULE(this.defStatement) },
       { ALT: () => this.SUBRULE(this.pipeline) },
     ]);
   });
@@ -215,34 +260,112 @@ export class NetParser extends CstParser {
     this.MANY(() => this.SUBRULE(this.keyValue));
   });
 
-  /** pipeline = layer { "|" { NEWLINE } layer } ; */
-  readonly pipeline = this.RULE('pipeline', () => {
-    this.SUBRULE(this.layer);
-    this.MANY(() => {
-      this.CONSUME(Pipe);
-      this.MANY2(() => this.CONSUME(Newline));
-      this.SUBRULE2(this.layer);
+  /** defStatement = "def" IDENTIFIER [ parameters ] "=" pipeline ; */
+  readonly defStatement = this.RULE('defStatement', () => {
+    this.CONSUME(Def);
+    this.CONSUME(Identifier);
+    this.OPTION(() => this.SUBRULE(this.parameters));
+    this.CONSUME(Equals);
+    this.SUBRULE(this.pipeline);
+  });
+
+  /** parameters = "(" [ parameter { "," parameter } ] ")" ; */
+  readonly parameters = this.RULE('parameters', () => {
+    this.CONSUME(LParen);
+    this.MANY_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.parameter) });
+    this.CONSUME(RParen);
+  });
+
+  /** parameter = IDENTIFIER [ "=" value ] ; */
+  readonly parameter = this.RULE('parameter', () => {
+    this.CONSUME(Identifier);
+    this.OPTION(() => {
+      this.CONSUME(Equals);
+      this.SUBRULE(this.value);
     });
   });
 
-  /** layer = IDENTIFIER { argument } ; */
+  /** pipeline = stage { "|" stage } ; */
+  readonly pipeline = this.RULE('pipeline', () => {
+    this.SUBRULE(this.stage);
+    this.MANY(() => {
+      this.CONSUME(Pipe);
+      this.SUBRULE2(this.stage);
+    });
+  });
+
+  /** stage = ( blockUse | layer | group | residual ) [ repetition ] ; */
+  readonly stage = this.RULE('stage', () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.blockUse) },
+      { ALT: () => this.SUBRULE(this.layer) },
+      { ALT: () => this.SUBRULE(this.group) },
+      { ALT: () => this.SUBRULE(this.residual) },
+    ]);
+    this.OPTION(() => this.SUBRULE(this.repetition));
+  });
+
+  /** layer = IDENTIFIER { argument } ; (an argument never starts with the repetition operator "x") */
   readonly layer = this.RULE('layer', () => {
     this.CONSUME(Identifier);
-    // A bare name after the arguments is not a `key=value` without its `=`: it is most often the next layer with
-    // its `|` missing, which the parse driver says. Two tokens of lookahead tell the two apart.
+    // A bare `x` after a layer's arguments is the repetition operator (`relu x 3`), not a positional name; `x=`
+    // is still a key. Two tokens of lookahead tell them apart.
     this.MANY({
-      GATE: () => this.LA(1).tokenType !== Identifier || this.LA(2).tokenType === Equals,
+      GATE: () => this.LA(1).tokenType !== Times || this.LA(2).tokenType === Equals,
       DEF: () => this.SUBRULE(this.argument),
     });
   });
 
-  /** argument = NUMBER | DIMS | SHORT_OPTION | keyValue ; */
+  /** blockUse = IDENTIFIER "(" [ blockArgument { "," blockArgument } ] ")" ; */
+  readonly blockUse = this.RULE('blockUse', () => {
+    this.CONSUME(Identifier);
+    this.CONSUME(LParen);
+    this.MANY_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.blockArgument) });
+    this.CONSUME(RParen);
+  });
+
+  /** blockArgument = keyValue | value ; */
+  readonly blockArgument = this.RULE('blockArgument', () => {
+    this.OR([{ ALT: () => this.SUBRULE(this.keyValue) }, { ALT: () => this.SUBRULE(this.value) }]);
+  });
+
+  /** group = "(" pipeline ")" ; */
+  readonly group = this.RULE('group', () => {
+    this.CONSUME(LParen);
+    this.SUBRULE(this.pipeline);
+    this.CONSUME(RParen);
+  });
+
+  /** residual = "residual" [ "proj" ] "{" pipeline "}" ; */
+  readonly residual = this.RULE('residual', () => {
+    this.CONSUME(Residual);
+    this.OPTION(() => this.CONSUME(Proj));
+    this.CONSUME(LBrace);
+    this.SUBRULE(this.pipeline);
+    this.CONSUME(RBrace);
+  });
+
+  /** repetition = REPEAT | "x" ( NUMBER | IDENTIFIER ) ; */
+  readonly repetition = this.RULE('repetition', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(Repeat) },
+      {
+        ALT: () => {
+          this.CONSUME(Times);
+          this.OR2([{ ALT: () => this.CONSUME(NumberToken) }, { ALT: () => this.CONSUME(Identifier) }]);
+        },
+      },
+    ]);
+  });
+
+  /** argument = NUMBER | DIMS | SHORT_OPTION | keyValue | IDENTIFIER ; */
   readonly argument = this.RULE('argument', () => {
     this.OR([
       { ALT: () => this.CONSUME(NumberToken) },
       { ALT: () => this.CONSUME(Dims) },
       { ALT: () => this.CONSUME(ShortOption) },
       { ALT: () => this.SUBRULE(this.keyValue) },
+      { ALT: () => this.CONSUME(Identifier) },
     ]);
   });
 
@@ -253,13 +376,14 @@ export class NetParser extends CstParser {
     this.SUBRULE(this.value);
   });
 
-  /** value = NUMBER | DIMS | IDENTIFIER | SHORT_OPTION ; (a SHORT_OPTION after "=" is read as a name) */
+  /** value = NUMBER | DIMS | IDENTIFIER | SHORT_OPTION | REPEAT ; (a SHORT_OPTION or REPEAT here is read as a name) */
   readonly value = this.RULE('value', () => {
     this.OR([
       { ALT: () => this.CONSUME(NumberToken) },
       { ALT: () => this.CONSUME(Dims) },
       { ALT: () => this.CONSUME(Identifier) },
       { ALT: () => this.CONSUME(ShortOption) },
+      { ALT: () => this.CONSUME(Repeat) },
     ]);
   });
 }

@@ -1,5 +1,6 @@
 import type { ISerializedGast, TokenType } from 'chevrotain';
 import { createSyntaxDiagramsCode, Lexer } from './chevrotain.js';
+import { maxNesting } from './parse.js';
 import { NetParser, SyntaxMessages } from './parser.js';
 import { allTokens, tokenDescriptions } from './tokens.js';
 
@@ -84,6 +85,10 @@ function printToken(type: TokenType): string {
   if (longer.length > 0) {
     lines.push(`(* gives way to a longer match of ${longer.map(tokenName).join(' or ')} at the same place *)`);
   }
+  const named = (type.CATEGORIES ?? []).filter((category) => category.PATTERN !== Lexer.NA);
+  if (named.length > 0) {
+    lines.push(`(* also counts as ${named.map(tokenName).join(' or ')}: the syntax takes it wherever it takes one *)`);
+  }
   if (pattern === Lexer.NA) {
     const members = allTokens.filter((member) => member.CATEGORIES?.includes(type));
     lines.push(`${tokenName(type)} = ${members.map(tokenName).join(' | ')} ;`);
@@ -101,14 +106,18 @@ export function printEbnf(): string {
   const lexed = allTokens.filter((type) => type.PATTERN !== Lexer.NA);
   const categories = allTokens.filter((type) => type.PATTERN === Lexer.NA);
   return [
-    '(* The .net language, version 1: its grammar in EBNF (ISO 14977 style: "=" defines, "|" separates',
+    '(* The .net language, version 2: its grammar in EBNF (ISO 14977 style: "=" defines, "|" separates',
     '   alternatives, [ ] is optional, { } repeats zero or more times, ( ) groups, ";" ends a rule, "? /re/ ?" is',
     '   the JavaScript regular expression a token matches).',
     '   Printed from the parser (src/syntax/parser.ts) and its tokens (src/syntax/tokens.ts) by `npm run grammar`;',
     '   do not edit: test/grammar fails when this file and the parser disagree. *)',
     '',
-    '(* Syntax. The lexer drops WHITESPACE and COMMENT; a line that ends in "|" continues on the next one,',
-    '   with blank and comment lines allowed between (the { NEWLINE } in pipeline). *)',
+    '(* Syntax. The lexer drops WHITESPACE and COMMENT. A NEWLINE ends a statement except where the statement',
+    '   clearly goes on, and there it is dropped before the parser sees it: after "|", after the "=" of a',
+    '   defStatement, and anywhere inside "( )" and "{ }" of a pipeline or a defStatement (blank and comment',
+    '   lines may come between). A line that starts with "model", "input", "train" or "def" always starts a',
+    `   statement: a bracket still open there is reported as never closed. Brackets nest at most ${maxNesting} deep.`,
+    '   In a layer\'s arguments a bare "x" is never an argument: it starts the stage\'s repetition. *)',
     '',
     ...rules.map(printRule),
     '',

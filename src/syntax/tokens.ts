@@ -7,8 +7,11 @@ import { createToken, Lexer } from './chevrotain.js';
 
 /** One number as written: an optional minus (so the checker can say "non-positive"), digits, fraction, exponent. */
 const num = String.raw`-?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?`;
-/** The `x` between dimensions; spaces and tabs around it are allowed (`1 x 28 x 28`). */
-const times = String.raw`[ \t]*x[ \t]*`;
+/**
+ * The `x` between dimensions: glued to the number before it (`3x5`, `3x 5`) or with blanks on both sides
+ * (`3 x 5`). A blank before `x` and none after (`k5 x2`) is not a size: there `x2` is a repetition (language v2).
+ */
+const times = String.raw`(?:x[ \t]*|[ \t]+x[ \t]+)`;
 
 /** Any number the parser accepts: a well-formed one or a malformed one (already reported by the lexer). */
 export const NumberToken = createToken({ name: 'Number', label: 'NUMBER', pattern: Lexer.NA });
@@ -49,6 +52,40 @@ export const ShortOption = createToken({
   longer_alt: Identifier,
 });
 
+/** `x` glued to a number, `x3`, `x-1`, `x1.5`: a repetition count (language v2); `x3a` stays an identifier. */
+export const Repeat = createToken({
+  name: 'Repeat',
+  label: 'REPEAT',
+  pattern: new RegExp(`x${num}`),
+  longer_alt: Identifier,
+});
+
+/**
+ * The word `x`: the repetition operator after a stage (`relu x 3`, `cbs(c) x n`). It is also a name (a layer
+ * `x`, a key `x=`), so it belongs to the IDENTIFIER category and the parser tells the two uses apart by position.
+ */
+export const Times = createToken({
+  name: 'Times',
+  label: '"x"',
+  pattern: /x/,
+  longer_alt: Identifier,
+  categories: [Identifier],
+});
+
+/** The word `proj` after `residual`; elsewhere an ordinary name, hence in the IDENTIFIER category. */
+export const Proj = createToken({
+  name: 'Proj',
+  label: '"proj"',
+  pattern: /proj/,
+  longer_alt: Identifier,
+  categories: [Identifier],
+});
+
+/** The keyword `def` (language v2): defines a block. */
+export const Def = createToken({ name: 'Def', label: '"def"', pattern: /def/, longer_alt: Identifier });
+/** The keyword `residual` (language v2): a block with a skip connection. */
+export const Residual = createToken({ name: 'Residual', label: '"residual"', pattern: /residual/, longer_alt: Identifier });
+
 /** The keyword `model`. */
 export const Model = createToken({ name: 'Model', label: '"model"', pattern: /model/, longer_alt: Identifier });
 /** The keyword `input`. */
@@ -58,8 +95,18 @@ export const Train = createToken({ name: 'Train', label: '"train"', pattern: /tr
 
 /** `|` chains layers; at the end of a line it continues the statement on the next one. */
 export const Pipe = createToken({ name: 'Pipe', label: '"|"', pattern: /\|/ });
-/** `=` in `key=value`. */
+/** `=` in `key=value`, in a parameter's default and after a `def` header. */
 export const Equals = createToken({ name: 'Equals', label: '"="', pattern: /=/ });
+/** `,` between a block's parameters and between the arguments of a block use. */
+export const Comma = createToken({ name: 'Comma', label: '","', pattern: /,/ });
+/** `(` opens a group, a block's parameter list or a block use's arguments; line breaks inside are blanks. */
+export const LParen = createToken({ name: 'LParen', label: '"("', pattern: /\(/ });
+/** `)` closes what `(` opened. */
+export const RParen = createToken({ name: 'RParen', label: '")"', pattern: /\)/ });
+/** `{` opens a residual block's body; line breaks inside are blanks. */
+export const LBrace = createToken({ name: 'LBrace', label: '"{"', pattern: /\{/ });
+/** `}` closes what `{` opened. */
+export const RBrace = createToken({ name: 'RBrace', label: '"}"', pattern: /\}/ });
 
 /** A line break ends a statement (`\n`, `\r\n` or a lone `\r`, as the code frame counts lines). */
 export const Newline = createToken({ name: 'Newline', label: 'NEWLINE', pattern: /\r\n|\r|\n/, line_breaks: true });
@@ -81,9 +128,19 @@ export const allTokens: readonly TokenType[] = [
   Comment,
   Pipe,
   Equals,
+  Comma,
+  LParen,
+  RParen,
+  LBrace,
+  RBrace,
   Model,
   Input,
   Train,
+  Def,
+  Residual,
+  Repeat,
+  Times,
+  Proj,
   ShortOption,
   Dims,
   NumberLiteral,
@@ -94,16 +151,26 @@ export const allTokens: readonly TokenType[] = [
 /** What each token is, for the lexical part of grammar/netc.ebnf. */
 export const tokenDescriptions: ReadonlyMap<TokenType, string> = new Map([
   [NumberToken, 'where the parser takes a number it also takes a malformed one, which the lexer has reported'],
-  [Newline, 'ends a statement, except after "|"; the end of the file ends the last statement too'],
+  [Newline, 'ends a statement, except where the statement goes on (see above); the end of the file ends the last one too'],
   [WhiteSpace, 'spaces, tabs and a byte-order mark between tokens; skipped'],
   [Comment, '"#" to the end of the line; skipped'],
-  [Pipe, 'chains layers'],
-  [Equals, 'joins a key to its value'],
+  [Pipe, 'chains stages'],
+  [Equals, 'joins a key to its value, a parameter to its default, a block header to its body'],
+  [Comma, 'separates parameters and block arguments'],
+  [LParen, 'opens a group, a parameter list or block arguments; inside brackets a line break is a blank'],
+  [RParen, 'closes "("'],
+  [LBrace, 'opens a residual body; inside brackets a line break is a blank'],
+  [RBrace, 'closes "{"'],
   [Model, 'keyword'],
   [Input, 'keyword'],
   [Train, 'keyword'],
-  [ShortOption, 'a letter glued to a number or to dimensions: k5, k3x5, s2, p1'],
-  [Dims, 'numbers joined by "x", with optional blanks around it: 3x5, 1x28x28, 1 x 28 x 28'],
+  [Def, 'keyword'],
+  [Residual, 'keyword'],
+  [Repeat, 'x glued to a number: x3, x-1; a repetition count (x3a is an IDENTIFIER)'],
+  [Times, 'the repetition operator before a spaced count: x 3, x n'],
+  [Proj, 'after "residual": a 1x1 convolution on the skip path'],
+  [ShortOption, 'a letter glued to a number or to dimensions: k5, k3x5, k3 x 5, s2, p1'],
+  [Dims, 'numbers joined by "x", glued to the number before it or blanks on both sides: 3x5, 1x28x28, 1 x 28 x 28'],
   [NumberLiteral, 'an integer or a decimal with an optional exponent and minus sign: 6, 0.9, 1e-5, -3'],
   [MalformedNumber, 'something that starts like a number but is not one (3., 1e, 1x28x); an error, parsed as a NUMBER'],
   [Identifier, 'a name; the language allows [a-z_][a-z0-9_-]*, other letters are an error'],

@@ -19,9 +19,30 @@ describe('grammar files are printed from the parser', () => {
   test('the EBNF has a rule for every parser rule and every token', () => {
     const ebnf = printEbnf();
     const rules = Object.keys(new NetParser(new SyntaxMessages()).getGAstProductions());
-    expect(rules).toEqual(['file', 'statement', 'modelStatement', 'inputStatement', 'trainStatement', 'pipeline', 'layer', 'argument', 'keyValue', 'value']);
+    expect(rules).toEqual([
+      'file',
+      'statement',
+      'modelStatement',
+      'inputStatement',
+      'trainStatement',
+      'defStatement',
+      'parameters',
+      'parameter',
+      'pipeline',
+      'stage',
+      'layer',
+      'blockUse',
+      'blockArgument',
+      'group',
+      'residual',
+      'repetition',
+      'argument',
+      'keyValue',
+      'value',
+    ]);
     for (const rule of rules) expect(ebnf).toMatch(new RegExp(`^${rule}\\s+= `, 'm'));
-    for (const token of ['NEWLINE', 'WHITESPACE', 'COMMENT', '"|"', '"="', '"model"', '"input"', '"train"', 'SHORT_OPTION', 'DIMS', 'NUMBER_LITERAL', 'MALFORMED_NUMBER', 'IDENTIFIER', 'NUMBER']) {
+    const tokens = ['NEWLINE', 'WHITESPACE', 'COMMENT', '"|"', '"="', '","', '"("', '")"', '"{"', '"}"', '"model"', '"input"', '"train"', '"def"', '"residual"'];
+    for (const token of [...tokens, 'REPEAT', '"x"', '"proj"', 'SHORT_OPTION', 'DIMS', 'NUMBER_LITERAL', 'MALFORMED_NUMBER', 'IDENTIFIER', 'NUMBER']) {
       expect(ebnf).toContain(`\n${token} = `);
     }
   });
@@ -30,8 +51,20 @@ describe('grammar files are printed from the parser', () => {
     const ebnf = printEbnf();
     expect(ebnf).toContain('file = { NEWLINE | statement NEWLINE } ;');
     expect(ebnf).toContain('inputStatement = "input" ( NUMBER | DIMS ) ;');
-    expect(ebnf).toContain('pipeline = layer { "|" { NEWLINE } layer } ;');
+    expect(ebnf).toContain('pipeline = stage { "|" stage } ;');
     expect(ebnf).toContain('keyValue = IDENTIFIER "=" value ;');
+    expect(ebnf).toContain('defStatement = "def" IDENTIFIER [ parameters ] "=" pipeline ;');
+    expect(ebnf).toContain('parameters = "(" [ parameter { "," parameter } ] ")" ;');
+    expect(ebnf).toContain('stage = ( blockUse | layer | group | residual ) [ repetition ] ;');
+    expect(ebnf).toContain('residual = "residual" [ "proj" ] "{" pipeline "}" ;');
+    expect(ebnf).toMatch(/repetition\n {4}= REPEAT\n {4}\| "x" \( NUMBER \| IDENTIFIER \)\n {4};/);
+  });
+
+  test('the words that are also names say so', () => {
+    const ebnf = printEbnf();
+    for (const word of ['"x"', '"proj"']) {
+      expect(ebnf).toMatch(new RegExp(`\\(\\* also counts as IDENTIFIER[^\\n]*\\*\\)\\n${word} = `));
+    }
   });
 });
 

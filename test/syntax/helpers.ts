@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { Span } from '../../src/diagnostics/Diagnostic.js';
-import type { ArgNode, FileNode, LayerNode, StatementNode, ValueNode } from '../../src/syntax/ast.js';
+import type { ArgNode, FileNode, LayerNode, StageNode, StatementNode, ValueNode } from '../../src/syntax/ast.js';
 import { parse } from '../../src/syntax/parse.js';
 
 /** The AST of a source that must parse without any diagnostic. */
@@ -31,9 +31,49 @@ export function withoutSpans(value: unknown): unknown {
   );
 }
 
-/** Every layer of a file, in order. */
+/** Every layer stage of the file's top-level pipelines, in order (a v1 file has no other stage). */
 export function layersOf(ast: FileNode): LayerNode[] {
+  return ast.statements.flatMap((statement: StatementNode) =>
+    statement.kind === 'Pipeline' ? statement.layers.filter((stage): stage is LayerNode => stage.kind === 'Layer') : [],
+  );
+}
+
+/** Every stage of the file's top-level pipelines, in order. */
+export function stagesOf(ast: FileNode): StageNode[] {
   return ast.statements.flatMap((statement: StatementNode) => (statement.kind === 'Pipeline' ? statement.layers : []));
+}
+
+/**
+ * A stage written back compactly: layers as `showLayer`, `cbs(#6, k=#3)`, `( a | b )`, `residual proj{ a }`, and
+ * a repetition as `rep(STAGE, #3)` so that what it binds to is plain.
+ */
+export function showStage(stage: StageNode): string {
+  switch (stage.kind) {
+    case 'Layer':
+      return showLayer(stage);
+    case 'BlockUse':
+      return `${stage.name.name}(${stage.args.map(showArg).join(', ')})`;
+    case 'Group':
+      return `( ${stage.body.layers.map(showStage).join(' | ')} )`;
+    case 'Residual':
+      return `residual${stage.proj === null ? '' : ' proj'}{ ${stage.body.layers.map(showStage).join(' | ')} }`;
+    case 'Repeat':
+      return `rep(${showStage(stage.body)}, ${showValue(stage.count)})`;
+  }
+}
+
+/** A statement written back: pipelines as their stages, defs as `def NAME(PARAMS) = STAGES`, others by kind. */
+export function showStatement(statement: StatementNode): string {
+  switch (statement.kind) {
+    case 'Pipeline':
+      return statement.layers.map(showStage).join(' | ');
+    case 'Def': {
+      const params = statement.params.map((p) => (p.default === null ? p.name.name : `${p.name.name}=${showValue(p.default)}`));
+      return `def ${statement.name.name}(${params.join(', ')}) = ${statement.body.layers.map(showStage).join(' | ')}`;
+    }
+    default:
+      return statement.kind;
+  }
 }
 
 /** A layer as `name arg arg`, written back from the AST (positions left out). */
@@ -52,7 +92,8 @@ function showArg(arg: ArgNode): string {
   }
 }
 
-function showValue(value: ValueNode): string {
+/** A value: `#6` for a number, `#3x#5` for a size, `'same'` for a name. */
+export function showValue(value: ValueNode): string {
   switch (value.kind) {
     case 'Number':
       return `#${value.value}`;

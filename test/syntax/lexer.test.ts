@@ -52,6 +52,28 @@ describe('every token kind', () => {
     ['1e', [['MalformedNumber', '1e']]],
     ['1x28x', [['MalformedNumber', '1x28x']]],
     ['5abc', [['MalformedNumber', '5abc']]],
+    // Language v2.
+    ['def', [['Def', 'def']]],
+    ['residual', [['Residual', 'residual']]],
+    ['default', [['Identifier', 'default']]],
+    ['residuals', [['Identifier', 'residuals']]],
+    ['proj', [['Proj', 'proj']]],
+    ['projection', [['Identifier', 'projection']]],
+    ['x', [['Times', 'x']]],
+    ['xavier', [['Identifier', 'xavier']]],
+    ['x-ray', [['Identifier', 'x-ray']]],
+    ['x3', [['Repeat', 'x3']]],
+    ['x-1', [['Repeat', 'x-1']]],
+    ['x1.5', [['Repeat', 'x1.5']]],
+    ['x0', [['Repeat', 'x0']]],
+    ['x1000000', [['Repeat', 'x1000000']]],
+    ['x3a', [['Identifier', 'x3a']]],
+    ['x2_block', [['Identifier', 'x2_block']]],
+    ['(', [['LParen', '(']]],
+    [')', [['RParen', ')']]],
+    ['{', [['LBrace', '{']]],
+    ['}', [['RBrace', '}']]],
+    [',', [['Comma', ',']]],
   ])('%j', (source, expected) => {
     expect(tokens(source)).toEqual(expected);
   });
@@ -64,6 +86,23 @@ describe('every token kind', () => {
       ['Newline', '\n'],
     ]);
     expect(lex(source, endOfSource(source)).comments.map((c) => c.image)).toEqual(['# six maps']);
+  });
+
+  test.each([
+    // v1 sizes stay sizes: `x` glued to the number before it, or with blanks on both sides.
+    ['conv 6 k3 x 5', [['Identifier', 'conv'], ['NumberLiteral', '6'], ['ShortOption', 'k3 x 5']]],
+    ['3x 5', [['Dims', '3x 5']]],
+    ['k3x 5', [['ShortOption', 'k3x 5']]],
+    // A blank before `x` and none after: a repetition, which v1 read as a size.
+    ['conv 6 k5 x2', [['Identifier', 'conv'], ['NumberLiteral', '6'], ['ShortOption', 'k5'], ['Repeat', 'x2']]],
+    ['dense 64 x3', [['Identifier', 'dense'], ['NumberLiteral', '64'], ['Repeat', 'x3']]],
+    ['relu x 3', [['Identifier', 'relu'], ['Times', 'x'], ['NumberLiteral', '3']]],
+    ['cbs(c) x n', [['Identifier', 'cbs'], ['LParen', '('], ['Identifier', 'c'], ['RParen', ')'], ['Times', 'x'], ['Identifier', 'n']]],
+    ['(relu)x3', [['LParen', '('], ['Identifier', 'relu'], ['RParen', ')'], ['Repeat', 'x3']]],
+    ['residual proj {', [['Residual', 'residual'], ['Proj', 'proj'], ['LBrace', '{']]],
+    ['def f(c, k=5) =', [['Def', 'def'], ['Identifier', 'f'], ['LParen', '('], ['Identifier', 'c'], ['Comma', ','], ['Identifier', 'k'], ['Equals', '='], ['NumberLiteral', '5'], ['RParen', ')'], ['Equals', '=']]],
+  ])('v2: %j', (source, expected) => {
+    expect(tokens(source)).toEqual(expected);
   });
 
   test('a whole statement', () => {
@@ -99,7 +138,8 @@ describe('token positions', () => {
 describe('lexical problems', () => {
   test.each([
     ['conv 6 @', [{ code: 'NN1002', line: 1, column: 8, endColumn: 9 }]],
-    ['conv 6, k5', [{ code: 'NN1002', line: 1, column: 7, endColumn: 8 }]],
+    ['conv 6; k5', [{ code: 'NN1002', line: 1, column: 7, endColumn: 8 }]],
+    ['dense x1e999', [{ code: 'NN1004', line: 1, column: 8, endColumn: 13 }]],
     ['conv @@@ 6', [{ code: 'NN1002', line: 1, column: 6, endColumn: 9 }]],
     ['\nconv 6 k5\u00a0| bn', [{ code: 'NN1002', line: 2, column: 10, endColumn: 11 }]],
     ['Conv 6', [{ code: 'NN1002', line: 1, column: 1, endColumn: 5 }]],
@@ -116,10 +156,10 @@ describe('lexical problems', () => {
 
   test.each([
     ['conv 6 @', 'Unrecognised character `@`.'],
-    ['conv 6, k5', 'Unrecognised character `,`; separate arguments with spaces.'],
+    ['conv 6; k5', 'Unrecognised character `;`; end a statement with a new line.'],
     ['a\u00a0b', 'Unrecognised character U+00A0 (a no-break space); use an ordinary space.'],
     ['input 28×28', 'Unrecognised character `×`; write sizes with the letter `x`, as in `3x5`.'],
-    ['x ((((', 'Unrecognised characters `((((`.'],
+    ['x [[[[', 'Unrecognised characters `[[[[`.'],
     ['Conv 6', 'Names are written in lower case: `Conv` has upper-case letters; write `conv`.'],
     ['input 3.', 'Malformed number `3.`: a decimal point must be followed by digits; write `3` or `3.0`.'],
     ['bn eps=1e', 'Malformed number `1e`: an exponent needs digits, as in `1e-5`.'],
@@ -139,6 +179,16 @@ describe('lexical problems', () => {
       ['Identifier', 'conv'],
       ['NumberLiteral', '6'],
       ['ShortOption', 'k5'],
+    ]);
+  });
+
+  test('so are the v2 words: `DEF`, `Residual`, `PROJ`, `X` and `X3`', () => {
+    expect(tokens('DEF Residual PROJ X X3')).toEqual([
+      ['Def', 'def'],
+      ['Residual', 'residual'],
+      ['Proj', 'proj'],
+      ['Times', 'x'],
+      ['Repeat', 'x3'],
     ]);
   });
 

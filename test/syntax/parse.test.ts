@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import type { InputNode, ModelNode, PipelineNode, TrainNode } from '../../src/syntax/ast.js';
+import type { InputNode, LayerNode, ModelNode, PipelineNode, TrainNode } from '../../src/syntax/ast.js';
 import { parse } from '../../src/syntax/parse.js';
-import { layersOf, parseClean, showLayer, where, withoutSpans } from './helpers.js';
+import { layersOf, parseClean, showLayer, showStage, where, withoutSpans } from './helpers.js';
 
 const readModel = (name: string): string => readFileSync(fileURLToPath(new URL(`../../models/${name}`, import.meta.url)), 'utf8');
 
@@ -74,12 +74,12 @@ describe('statements', () => {
   test('a layer pipeline', () => {
     const [pipeline] = parseClean('conv 6 k5 | bn | sigmoid | avgpool 2').statements as PipelineNode[];
     expect(pipeline!.kind).toBe('Pipeline');
-    expect(pipeline!.layers.map(showLayer)).toEqual(['conv #6 k:#5', 'bn', 'sigmoid', 'avgpool #2']);
+    expect(pipeline!.layers.map(showStage)).toEqual(['conv #6 k:#5', 'bn', 'sigmoid', 'avgpool #2']);
   });
 
   test('each line is its own statement; a line that ends in `|` continues over blank and comment lines', () => {
     const ast = parseClean('conv 6 k5 |   # first\n\n# between\n  bn |\r\n\tsigmoid\nflatten\n');
-    expect(ast.statements.map((s) => (s as PipelineNode).layers.map((l) => l.name.name))).toEqual([
+    expect(ast.statements.map((s) => (s as PipelineNode).layers.map((l) => (l as LayerNode).name.name))).toEqual([
       ['conv', 'bn', 'sigmoid'],
       ['flatten'],
     ]);
@@ -163,7 +163,7 @@ describe('spans: 0-based offsets, 1-based lines and columns, exclusive ends', ()
   const source = 'model m\ninput 1x28x28\r\n\nconv 6 k3x5 p=same |\n  bn';
   const ast = parseClean(source);
   const [model, input, pipeline] = ast.statements as [ModelNode, InputNode, PipelineNode];
-  const [conv, bn] = pipeline.layers as [NonNullable<PipelineNode['layers'][0]>, NonNullable<PipelineNode['layers'][0]>];
+  const [conv, bn] = pipeline.layers as [LayerNode, LayerNode];
   const [six, short, pad] = conv.args;
 
   test.each([
@@ -213,7 +213,7 @@ describe('big files are parsed in parts with the same result', () => {
     const ast = parseClean(lines.join('\n'));
     expect(ast.statements).toHaveLength(3000);
     const last = ast.statements[2999] as PipelineNode;
-    expect(last.layers.map(showLayer)).toEqual(['conv #3000 k:#3', 'bn', 'relu']);
+    expect(last.layers.map(showStage)).toEqual(['conv #3000 k:#3', 'bn', 'relu']);
     expect(where(last.span)).toBe('8998:1-9000:12');
   });
 

@@ -55,11 +55,21 @@ describe('bad input', () => {
   });
 
   test.each([
-    ['((((((', 1],
-    ['('.repeat(100_000), 1],
-    ['[{(<'.repeat(1000), 1],
-  ])('deep nonsense %#: one diagnostic per run of junk', (source, count) => {
-    expect(parse(source).diagnostics).toHaveLength(count);
+    ['((((((', ['NN1008']],
+    ['('.repeat(100_000), ['NN1006']],
+    ['{'.repeat(100_000), ['NN1001']],
+    ['residual { '.repeat(100_000), ['NN1006']],
+    [`def f = ${'(relu | '.repeat(50_000)}`, ['NN1006']],
+    [`relu | ${'('.repeat(300)}relu${')'.repeat(300)} | relu`, ['NN1006']],
+  ])('deep nesting %#: one diagnostic, no stack overflow', (source, codes) => {
+    expect(parse(source).diagnostics.map((d) => d.code)).toEqual(codes);
+  });
+
+  test('brackets between unrecognised characters: capped, never thrown', () => {
+    // `[` and `<` are junk; the `{(` between them make each its own run, so each is reported, up to the cap.
+    const { diagnostics } = parse('[{(<'.repeat(1000));
+    expect(diagnostics).toHaveLength(maxSyntaxDiagnostics + 1);
+    expect(diagnostics[0]!.code).toBe('NN1002');
   });
 
   test('random unicode, astral characters included', () => {
