@@ -1,13 +1,20 @@
 import type { Diagnostic, RelatedLocation, Severity, Span } from '../diagnostics/Diagnostic.js';
 import { catalogue, type Code } from '../diagnostics/messages.js';
 
-/** Collects the diagnostics of one check, each with the severity its code has in the catalogue. */
+/**
+ * Collects the diagnostics of one check, each with the severity its code has in the catalogue. The same problem
+ * found twice at the same place (a block's definition checked for each of its uses, a repeated layer) is kept once.
+ */
 export class Reporter {
   private readonly list: Diagnostic[] = [];
+  private readonly seen = new Set<string>();
   private errorCount = 0;
 
   /** Records a problem; the severity comes from the catalogue unless the reporter overrides it. */
   report(code: Code, message: string, span: Span, related?: readonly RelatedLocation[], severity?: Severity): void {
+    const key = `${code} ${span.offset} ${span.end} ${message}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
     severity ??= catalogue[code].severity;
     if (severity === 'error') this.errorCount++;
     this.list.push(related === undefined ? { code, severity, message, span } : { code, severity, message, span, related });

@@ -1,16 +1,17 @@
-import type { CheckedLayer, CheckedModel, ParamCount, Shape } from './model.js';
+import type { CheckedLayer, CheckedModel, ParamCount } from './model.js';
 import type { Diagnostic } from '../diagnostics/Diagnostic.js';
-import type { FileNode, InputNode, LayerNode, ModelNode, TrainNode } from '../syntax/ast.js';
+import type { DefNode, FileNode, InputNode, ModelNode, StageNode, TrainNode } from '../syntax/ast.js';
 // Only type imports from tfjs are reachable from here: `netc check` must answer without loading TensorFlow.js.
-import { findLayerKind, layerNameHints, layerNames } from '../layers/registry.js';
 import { Reporter } from './Reporter.js';
-import { didYouMean, listNames } from './didYouMean.js';
-import { inferShapes, type LayerShapes, type ResolvedLayer } from './infer.js';
-import { resolveInputShape } from './inputShape.js';
-import { resolveArgs, type ReportFn } from './resolveArgs.js';
 import { SyntaxDamage } from './SyntaxDamage.js';
+import { collectBlocks } from './blocks.js';
+import { Expander } from './expand.js';
+import { addOp, useFrames, type GraphNode } from './graph.js';
+import { resolveInputShape } from './inputShape.js';
+import type { ReportFn } from './resolveArgs.js';
+import { siteOf } from './sites.js';
 import { rules } from './rules/index.js';
-import type { FileStatements } from './rules/Rule.js';
+import type { FileStatements, RuleContext } from './rules/Rule.js';
 import { defaultDataset, resolveTrain } from './trainOptions.js';
 
 /** Options of `check`. */
@@ -31,8 +32,9 @@ export interface CheckResult {
 }
 
 /**
- * Checks a parsed `.net` file: resolves names and arguments, infers every shape in one pass, runs the rules,
- * and builds the checked model. Reports every problem it can find; never throws on user input.
+ * Checks a parsed `.net` file: collects the blocks, expands the pipeline into a graph while inferring every shape
+ * (one pass), runs the rules, and builds the checked model. Reports every problem it can find; never throws on
+ * user input.
  */
 export function check(ast: FileNode, options: CheckOptions = {}): CheckResult {
   const reporter = new Reporter();
@@ -44,15 +46,31 @@ export function check(ast: FileNode, options: CheckOptions = {}): CheckResult {
   // A damaged `input` may have lost dimensions (`1x28x` reads as `1`): its shape is unknown, not wrong.
   const input = firstInput === undefined || damage.damaged(firstInput) ? null : resolveInputShape(firstInput, report);
   const train = resolveTrain(statements.trains, report);
-  const layers = statements.layers.map((node, index) => resolveLayer(node, index, damage, report));
-  const shapes = inferShapes(input, layers, reporter);
+  const blocks = collectBlocks(statements.defs, statements.layers, damage, report);
+  const expander = new Expander({ reporter, damage, blocks });
+  const output = expander.expandMain(statements.layers, input);
+  // A block the model never expands is still checked for what its definition alone decides.
+  const alone = new Expander({ reporter, damage, blocks }, true);
+  for (const def of statements.defs) if (!expander.entered.has(def)) alone.checkAlone(def);
+  const nodes = expander.nodes;
 
-  const context = { statements, layers, shapes, damage, dataset: train.options.dataset ?? defaultDataset, report };
+  const context: RuleContext = {
+    statements,
+    nodes,
+    output: output.shape === null ? null : (nodes[output.id] ?? null),
+    damage,
+    dataset: train.options.dataset ?? defaultDataset,
+    report,
+    reportAt(node, code, message, at = {}) {
+      const site = siteOf(node.frames, node.span, message, at.dependent ?? true, at.related);
+      reporter.report(code, site.message, site.span, site.related.length > 0 ? site.related : undefined);
+    },
+  };
   for (const rule of rules) rule(context);
 
   const diagnostics = reporter.sorted();
   if (reporter.hasErrors || damage.any || firstInput === undefined || input === null) return { model: null, diagnostics };
-  const checkedLayers = layers.map((layer) => checkedLayer(layer, shapes[layer.index]!));
+  const checkedLayers = nodes.map(checkedLayer);
   const model: CheckedModel = {
     name: statements.models[0]?.name.name ?? modelNameFromFile(options.fileName),
     input,
@@ -65,12 +83,13 @@ export function check(ast: FileNode, options: CheckOptions = {}): CheckResult {
   return { model, diagnostics };
 }
 
-/** The statements by kind; pipelines are joined into one stack, as consecutive statements chain. */
+/** The statements by kind; top-level pipelines are joined into one, as consecutive statements chain. */
 function groupStatements(file: FileNode): FileStatements {
   const models: ModelNode[] = [];
   const inputs: InputNode[] = [];
   const trains: TrainNode[] = [];
-  const layers: LayerNode[] = [];
+  const defs: DefNode[] = [];
+  const layers: StageNode[] = [];
   for (const statement of file.statements) {
     switch (statement.kind) {
       case 'Model':
@@ -82,57 +101,35 @@ function groupStatements(file: FileNode): FileStatements {
       case 'Train':
         trains.push(statement);
         break;
+      case 'Def':
+        defs.push(statement);
+        break;
       case 'Pipeline':
-        layers.push(...statement.layers);
+        for (const stage of statement.layers) layers.push(stage);
         break;
     }
   }
-  return { file, models, inputs, trains, layers };
+  return { file, models, inputs, trains, defs, layers };
 }
 
-function resolveLayer(node: LayerNode, index: number, damage: SyntaxDamage, report: ReportFn): ResolvedLayer {
-  const name = node.name.name;
-  const kind = findLayerKind(name);
-  const afterSyntaxError = damage.reaches(node);
-  if (kind === undefined) {
-    report('NN2001', unknownLayerMessage(name), node.name.span);
-    return { index, node, kind: null, args: {}, argSpans: {}, complete: false, afterSyntaxError };
+// Only called when the check found no error, so every node resolved and every shape is known.
+function checkedLayer(node: GraphNode): CheckedLayer {
+  const { kind, input, output } = node;
+  if (input === null || output === null || (kind === null && node.role !== 'add')) {
+    throw new Error(`internal: node ${node.index} is unresolved in an error-free check`);
   }
-  const resolved = resolveArgs(kind, node, report, { damaged: damage.damaged(node) });
-  return { index, node, kind, args: resolved.args, argSpans: resolved.spans, complete: resolved.complete, afterSyntaxError };
-}
-
-function unknownLayerMessage(name: string): string {
-  const hinted = layerNameHints[name];
-  if (hinted === 'bn') {
-    return `Unknown layer \`${name}\`; did you mean \`bn\`? It picks BatchNorm1d or BatchNorm2d from its input.`;
-  }
-  const guess = hinted ?? didYouMean(name, layerNames());
-  if (guess !== undefined) return `Unknown layer \`${name}\`; did you mean \`${guess}\`?`;
-  // `inptu 784` parses as a layer; the likely slip is a statement keyword.
-  const statement = didYouMean(name, ['input', 'model', 'train']);
-  if (statement !== undefined) return `Unknown layer \`${name}\`; did you mean the \`${statement}\` statement?`;
-  return `Unknown layer \`${name}\`; the layers are ${listNames(layerNames(), 'and')}.`;
-}
-
-// Only called when the check found no error, so every layer resolved and every shape is known.
-function checkedLayer(layer: ResolvedLayer, shapes: LayerShapes): CheckedLayer {
-  const { kind } = layer;
-  if (kind === null || shapes.input === null || shapes.output === null) {
-    throw new Error(`internal: layer ${layer.index} is unresolved in an error-free check`);
-  }
-  const input: Shape = shapes.input;
+  const uses = useFrames(node.frames);
   return {
-    index: layer.index,
-    op: kind.name,
-    variant: kind.variant?.(input) ?? null,
-    args: layer.args,
-    span: layer.node.span,
-    // Language v1 is a straight stack: each layer reads the one before it, the first reads the input (-1).
-    inputs: [layer.index - 1],
+    index: node.index,
+    op: kind?.name ?? addOp,
+    variant: node.role === 'projection' ? 'projection' : (kind?.variant?.(input) ?? null),
+    args: node.args,
+    span: node.span,
+    inputs: node.inputs,
     inputShape: input,
-    outputShape: shapes.output,
-    params: kind.params(input, layer.args),
+    outputShape: output,
+    params: kind?.params(input, node.args) ?? { trainable: 0, nonTrainable: 0 },
+    ...(uses.length > 0 ? { blocks: uses.map((frame) => ({ name: frame.def.name.name, span: frame.use.span })) } : {}),
   };
 }
 

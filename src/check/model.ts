@@ -16,9 +16,9 @@ export interface ParamCount {
 export interface CheckedLayer {
   /** Position in `CheckedModel.layers`; also the node's id. */
   readonly index: number;
-  /** Canonical layer name (`dense` for `linear`). */
+  /** Canonical layer name (`dense` for `linear`), or `add` for a residual join (language v2; not a layer kind). */
   readonly op: string;
-  /** `BatchNorm1d` / `BatchNorm2d` for `bn`, null elsewhere. */
+  /** `BatchNorm1d` / `BatchNorm2d` for `bn`, `projection` for the skip-path layer of `residual proj`, null elsewhere. */
   readonly variant: string | null;
   /** Every argument of the layer kind, defaults filled in, by long name (`kernel`, `stride`, `pad`, ...). */
   readonly args: Readonly<Record<string, ArgValue>>;
@@ -32,6 +32,17 @@ export interface CheckedLayer {
   readonly inputShape: Shape;
   readonly outputShape: Shape;
   readonly params: ParamCount;
+  /**
+   * Language v2: the block uses this node was expanded from, outermost first (empty or absent for a layer written
+   * directly in the pipeline). `span` is the use's span in the source.
+   */
+  readonly blocks?: readonly BlockOrigin[];
+}
+
+/** One block use a node came from: the block's name and where it was used. */
+export interface BlockOrigin {
+  readonly name: string;
+  readonly span: Span;
 }
 
 /** Training defaults from the file's `train` line; absent keys are absent. */

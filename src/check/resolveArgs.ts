@@ -48,12 +48,17 @@ const shapeNeutral: ReadonlySet<ArgType['kind']> = new Set(['bool', 'number', 'e
  * Reads the arguments of `layer` against `kind`: positional, short (`k5`) and `key=value` forms, each given at
  * most once, with values of the right type; fills defaults; reports every problem through `report`.
  * `damaged` (a syntax error in the layer) keeps quiet about missing arguments, which the parser may have dropped.
+ * Messages show each value as it reached the layer: a block parameter's value, not the parameter's name.
  */
 export function resolveArgs(
   kind: LayerKind,
   layer: LayerNode,
   report: ReportFn,
-  options: { readonly damaged?: boolean } = {},
+  options: {
+    readonly damaged?: boolean;
+    /** Arguments whose value is not known (a block parameter checked without a use): written, but not read. */
+    readonly unknown?: ReadonlySet<ArgNode>;
+  } = {},
 ): ResolvedArgs {
   const layerName = layer.name.name;
   const values: Record<string, ArgValue> = {};
@@ -88,6 +93,10 @@ export function resolveArgs(
       continue;
     }
     written.set(spec.name, arg);
+    if (options.unknown?.has(arg) === true) {
+      complete = false;
+      continue;
+    }
 
     const result = resolveValue(spec.type, arg.value, `\`${spec.name}\` of \`${layerName}\``);
     if (result.ok) {

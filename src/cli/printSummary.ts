@@ -1,4 +1,11 @@
-import type { CheckedModel, Shape } from '../check/model.js';
+import type { BlockOrigin, CheckedLayer, CheckedModel, Shape } from '../check/model.js';
+
+/** A block use in the summary: the block's name and where it is used. */
+export interface BlockUseJson {
+  readonly name: string;
+  readonly line: number;
+  readonly column: number;
+}
 
 /** The JSON form of `netc summary --format json`. */
 export interface SummaryJson {
@@ -7,27 +14,40 @@ export interface SummaryJson {
   readonly layers: readonly {
     readonly op: string;
     readonly variant: string | null;
+    /** Where the layer is written: inside a `def` for a row that came from a block. */
     readonly line: number;
     readonly column: number;
     readonly output: readonly number[];
     readonly params: { readonly trainable: number; readonly nonTrainable: number };
+    /** The rows (0-based positions in `layers`) this one reads; -1 is the model input. A residual join has two. */
+    readonly inputs: readonly number[];
+    /** The innermost block use the row was expanded from (the use nearest its definition), or null. */
+    readonly block: BlockUseJson | null;
+    /** Every block use the row was expanded from, outermost (in the main pipeline) first; empty when none. */
+    readonly blocks: readonly BlockUseJson[];
   }[];
   readonly totals: { readonly trainable: number; readonly nonTrainable: number };
 }
 
-/** The summary as data: one row per layer as written, in order. */
+/** The summary as data: one row per node of the expanded graph, in order. */
 export function toSummaryJson(model: CheckedModel): SummaryJson {
   return {
     model: model.name,
     input: [...model.input],
-    layers: model.layers.map((layer) => ({
-      op: layer.op,
-      variant: layer.variant,
-      line: layer.span.line,
-      column: layer.span.column,
-      output: [...layer.outputShape],
-      params: { trainable: layer.params.trainable, nonTrainable: layer.params.nonTrainable },
-    })),
+    layers: model.layers.map((layer) => {
+      const blocks = (layer.blocks ?? []).map(blockJson);
+      return {
+        op: layer.op,
+        variant: layer.variant,
+        line: layer.span.line,
+        column: layer.span.column,
+        output: [...layer.outputShape],
+        params: { trainable: layer.params.trainable, nonTrainable: layer.params.nonTrainable },
+        inputs: [...layer.inputs],
+        block: blocks[blocks.length - 1] ?? null,
+        blocks,
+      };
+    }),
     totals: { trainable: model.totals.trainable, nonTrainable: model.totals.nonTrainable },
   };
 }
@@ -42,9 +62,17 @@ export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
 }
 
-/** A Keras/torchinfo-style table: index, source line, layer, variant, output shape, parameters; then totals. */
+/**
+ * A Keras/torchinfo-style table: index, source line, layer, variant, output shape, parameters; then totals.
+ * A model that is not a straight stack gets an `inputs` column (the rows each row reads, `in` for the model
+ * input), and one with blocks a `block` column naming the uses each row came from (`stage@9:1>cbs@3:19`).
+ */
 export function printSummary(model: CheckedModel, file?: string): string {
   const header = ['#', 'line', 'layer', 'variant', 'output', 'trainable', 'non-trainable'];
+  const straight = model.layers.every((layer) => layer.inputs.length === 1 && layer.inputs[0] === layer.index - 1);
+  const hasBlocks = model.layers.some((layer) => (layer.blocks ?? []).length > 0);
+  if (!straight) header.push('inputs');
+  if (hasBlocks) header.push('block');
   const rows = model.layers.map((layer) => [
     String(layer.index + 1),
     `${layer.span.line}:${layer.span.column}`,
@@ -53,6 +81,8 @@ export function printSummary(model: CheckedModel, file?: string): string {
     formatShape(layer.outputShape),
     formatCount(layer.params.trainable),
     formatCount(layer.params.nonTrainable),
+    ...(straight ? [] : [formatInputs(layer)]),
+    ...(hasBlocks ? [formatBlocks(layer.blocks ?? [])] : []),
   ]);
   const rightAligned = new Set([0, 5, 6]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -75,4 +105,18 @@ export function printSummary(model: CheckedModel, file?: string): string {
     `non-trainable params: ${formatCount(nonTrainable)}`,
     '',
   ].join('\n');
+}
+
+/** `3+9`: the rows a node reads, numbered like the `#` column; `in` is the model input. */
+function formatInputs(layer: CheckedLayer): string {
+  return layer.inputs.map((id) => (id < 0 ? 'in' : String(id + 1))).join('+');
+}
+
+/** `stage@9:1>cbs@3:19`: the block uses a row came from, outermost first; empty for a row written directly. */
+export function formatBlocks(blocks: readonly BlockOrigin[]): string {
+  return blocks.map((block) => `${block.name}@${block.span.line}:${block.span.column}`).join('>');
+}
+
+function blockJson(block: BlockOrigin): BlockUseJson {
+  return { name: block.name, line: block.span.line, column: block.span.column };
 }

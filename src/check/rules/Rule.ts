@@ -1,8 +1,8 @@
 import type { SyntaxDamage } from '../SyntaxDamage.js';
-import type { LayerShapes, ResolvedLayer } from '../infer.js';
+import type { GraphNode } from '../graph.js';
 import type { RelatedLocation, Span } from '../../diagnostics/Diagnostic.js';
 import type { Code } from '../../diagnostics/messages.js';
-import type { FileNode, InputNode, LayerNode, ModelNode, TrainNode } from '../../syntax/ast.js';
+import type { DefNode, FileNode, InputNode, ModelNode, StageNode, TrainNode } from '../../syntax/ast.js';
 
 /** The statements of a file grouped by kind, each group in source order. */
 export interface FileStatements {
@@ -10,22 +10,34 @@ export interface FileStatements {
   readonly models: readonly ModelNode[];
   readonly inputs: readonly InputNode[];
   readonly trains: readonly TrainNode[];
-  /** Every layer of every pipeline, top to bottom: the stack. */
-  readonly layers: readonly LayerNode[];
+  readonly defs: readonly DefNode[];
+  /** Every stage of every top-level pipeline, top to bottom: the model as written, before expansion. */
+  readonly layers: readonly StageNode[];
 }
 
-/** What a rule reads (the resolved file and the inferred shapes) and how it reports. */
+/** What a rule reads (the file and the expanded graph with its shapes) and how it reports. */
 export interface RuleContext {
   readonly statements: FileStatements;
-  readonly layers: readonly ResolvedLayer[];
-  /** `shapes[i]` belongs to `layers[i]`. */
-  readonly shapes: readonly LayerShapes[];
+  /** The expanded graph in topological order, with the shapes flowing into and out of each node. */
+  readonly nodes: readonly GraphNode[];
+  /** The node whose output is the model's output, or null when it is unknown (after a problem). */
+  readonly output: GraphNode | null;
   /** Where syntax errors were, so rules do not report what they caused (a dropped layer, a lost `input`). */
   readonly damage: SyntaxDamage;
   /** The dataset the file trains on: its `train` line's, or the default. */
   readonly dataset: string;
   report(code: Code, message: string, span: Span, related?: readonly RelatedLocation[]): void;
+  /**
+   * Reports a problem of a node: at the node, or at its block use when it came from one and `dependent` (the
+   * default) says the problem depends on the use (see `siteOf`).
+   */
+  reportAt(
+    node: GraphNode,
+    code: Code,
+    message: string,
+    options?: { readonly related?: readonly RelatedLocation[]; readonly dependent?: boolean },
+  ): void;
 }
 
-/** A check that reads the results of resolution and inference and reports what it finds; one per file. */
+/** A check that reads the results of expansion and inference and reports what it finds; one per file. */
 export type Rule = (context: RuleContext) => void;
