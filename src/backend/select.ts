@@ -142,9 +142,13 @@ export async function selectBackend(request: BackendRequest, loaders: Partial<Ba
     return { ok: true, value: `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}) on the CPU (${cpu})` };
   };
   const gpuDevice = (): string => `tfjs-node-gpu (libtensorflow, CUDA) on ${l.gpuName() ?? 'the GPU'}`;
-  const finish = (name: BackendName, tfBackend: string, device: string, reason: string): BackendChoice => ({
-    name, tfBackend, device, reason, kernels: l.registerKernels(tfBackend),
-  });
+  const finish = (name: BackendName, tfBackend: string, device: string, reason: string): BackendChoice => {
+    const kernels = l.registerKernels(tfBackend);
+    // The fast path is said only where it changes something: on the backends netc has kernels for.
+    const fast = kernels.fast ? '; netc fast path on (SIMD kernels, fused batch norm)' : kernels.fastUnavailable !== undefined && kernels.kernels.length > 0
+      ? `; netc fast path off: ${kernels.fastUnavailable}` : '';
+    return { name, tfBackend, device, reason: `${reason}${fast}`, kernels };
+  };
   const unavailable = (what: BackendName, why: string, fix: string): NetcError =>
     new NetcError('NN4001', `backend '${what}' is not available: ${why}; ${fix}.`);
 

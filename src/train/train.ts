@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CheckedModel } from '../check/model.js';
+import { fastPathEnabled } from '../backend/fastPath.js';
 import { compileModel } from '../compile/compile.js';
 import { NetcError } from '../diagnostics/NetcError.js';
 import { namedTensors, saveCheckpoint, weightTensors, type LoadedCheckpoint, type TrainState } from './checkpoint.js';
@@ -77,7 +78,7 @@ export interface TrainOutcome {
 export async function trainModel(request: TrainRequest): Promise<TrainOutcome> {
   const h = request.hyperparameters;
   const { train, test, runDir, observer } = request;
-  const compileOptions = { ...(h.bn === null ? {} : { bn: h.bn }), ...(h.seed === null ? {} : { seed: h.seed }) };
+  const compileOptions = { ...(h.bn === null ? {} : { bn: h.bn }), ...(h.seed === null ? {} : { seed: h.seed }), fuse: fastPathEnabled() };
   const model = compileModel(request.model, compileOptions);
   const optimizer = createOptimizer(h);
   try {

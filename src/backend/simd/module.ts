@@ -32,7 +32,7 @@ export type FusedActivation = keyof typeof activationCodes;
 
 /** The module's exports; pointers are byte offsets into the memory it was instantiated with. */
 export interface SimdExports {
-  activate(x: number, y: number, n: number, act: number): void;
+  activate(x: number, y: number, n: number, act: number, scratch: number): void;
   sumRows(x: number, rows: number, c: number, out: number, divisor: number, scratch: number): void;
   channelScratchBytes(c: number): number;
   bnTrain(x: number, y: number, rows: number, c: number, gamma: number, beta: number, mean: number, variance: number, eps: number, act: number, scratch: number): void;

@@ -17,53 +17,119 @@ const ACT_RELU: i32 = 1;
 const ACT_SIGMOID: i32 = 2;
 const ACT_TANH: i32 = 3;
 
-/** e^x on four lanes: x = k ln2 + r with |r| <= ln2/2, e^r by its Taylor series to r^7 (below 1 ulp), 2^k by exponent bits. */
-// @ts-ignore: decorator
-@inline function vexp(v: v128): v128 {
-  // Clamped so that 2^k stays a normal float (e^88 is finite, e^-87 is normal).
-  const x = f32x4.min(f32x4.max(v, f32x4.splat(-87.0)), f32x4.splat(88.0));
-  const k = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
+// The activations' constants live in memory (see storeConstants) and are loaded where used: V8 builds a
+// v128.const inside the loop from general registers on every iteration, several instructions each, and the
+// exponential needs about twenty of them. Byte offsets into the table:
+const C_LO: usize = 0;
+const C_HI: usize = 16;
+const C_LOG2E: usize = 32;
+const C_MAGIC: usize = 48;
+const C_LN2HI: usize = 64;
+const C_LN2LO: usize = 80;
+const C_ONE: usize = 96;
+const C_HALF: usize = 112;
+const C_E3: usize = 128;
+const C_E4: usize = 144;
+const C_E5: usize = 160;
+const C_E6: usize = 176;
+const C_E7: usize = 192;
+const C_TWO: usize = 208;
+const C_SMALL: usize = 224;
+const C_T0: usize = 240;
+const C_T1: usize = 256;
+const C_T2: usize = 272;
+const C_T3: usize = 288;
+const C_T4: usize = 304;
+const C_SIGN: usize = 320;
+const C_BIAS: usize = 336;
+
+/** Bytes of the constant table. */
+const CONST_BYTES: usize = 352;
+
+/** Writes the activations' constant table at cp (16-byte aligned). */
+function storeConstants(cp: usize): void {
+  v128.store(cp + C_LO, f32x4.splat(-87.0));
+  v128.store(cp + C_HI, f32x4.splat(88.0));
+  v128.store(cp + C_LOG2E, f32x4.splat(1.44269504088896341));
+  // 1.5 * 2^23: adding it rounds to an integer held in the low mantissa bits.
+  v128.store(cp + C_MAGIC, f32x4.splat(12582912.0));
   // ln 2 in two parts, so that k * ln2 is exact in the first product.
-  let r = f32x4.sub(x, f32x4.mul(k, f32x4.splat(0.693359375)));
-  r = f32x4.sub(r, f32x4.mul(k, f32x4.splat(-2.12194440e-4)));
-  let p = f32x4.splat(<f32>(1.0 / 5040.0));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(<f32>(1.0 / 720.0)));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(<f32>(1.0 / 120.0)));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(<f32>(1.0 / 24.0)));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(<f32>(1.0 / 6.0)));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(0.5));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0));
-  const twoK = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(k), i32x4.splat(127)), 23);
+  v128.store(cp + C_LN2HI, f32x4.splat(0.693359375));
+  v128.store(cp + C_LN2LO, f32x4.splat(-2.12194440e-4));
+  v128.store(cp + C_ONE, f32x4.splat(1.0));
+  v128.store(cp + C_HALF, f32x4.splat(0.5));
+  v128.store(cp + C_E3, f32x4.splat(<f32>(1.0 / 6.0)));
+  v128.store(cp + C_E4, f32x4.splat(<f32>(1.0 / 24.0)));
+  v128.store(cp + C_E5, f32x4.splat(<f32>(1.0 / 120.0)));
+  v128.store(cp + C_E6, f32x4.splat(<f32>(1.0 / 720.0)));
+  v128.store(cp + C_E7, f32x4.splat(<f32>(1.0 / 5040.0)));
+  v128.store(cp + C_TWO, f32x4.splat(2.0));
+  v128.store(cp + C_SMALL, f32x4.splat(0.625));
+  // tanh(x) = x + x^3 P(x^2) on |x| < 0.625 (Cephes' minimax coefficients; checked against Math.tanh in the tests).
+  v128.store(cp + C_T0, f32x4.splat(-5.70498872745e-3));
+  v128.store(cp + C_T1, f32x4.splat(2.06390887954e-2));
+  v128.store(cp + C_T2, f32x4.splat(-5.37397155531e-2));
+  v128.store(cp + C_T3, f32x4.splat(1.33314422036e-1));
+  v128.store(cp + C_T4, f32x4.splat(-3.33332819422e-1));
+  v128.store(cp + C_SIGN, i32x4.splat(0x80000000));
+  v128.store(cp + C_BIAS, i32x4.splat(127));
+}
+
+// @ts-ignore: decorator
+@inline function cst(cp: usize, offset: usize): v128 {
+  return v128.load(cp + offset);
+}
+
+/**
+ * e^x on four lanes: x = k ln2 + r with |r| <= ln2/2, e^r by its Taylor series to r^7 (below 1 ulp) in
+ * Estrin's order (three dependent steps instead of Horner's seven), 2^k by exponent bits.
+ */
+// @ts-ignore: decorator
+@inline function vexp(v: v128, cp: usize): v128 {
+  // Clamped so that 2^k stays a normal float (e^88 is finite, e^-87 is normal).
+  const x = f32x4.min(f32x4.max(v, cst(cp, C_LO)), cst(cp, C_HI));
+  const shifted = f32x4.add(f32x4.mul(x, cst(cp, C_LOG2E)), cst(cp, C_MAGIC));
+  const k = f32x4.sub(shifted, cst(cp, C_MAGIC));
+  let r = f32x4.sub(x, f32x4.mul(k, cst(cp, C_LN2HI)));
+  r = f32x4.sub(r, f32x4.mul(k, cst(cp, C_LN2LO)));
+  const r2 = f32x4.mul(r, r);
+  const r4 = f32x4.mul(r2, r2);
+  const p01 = f32x4.add(cst(cp, C_ONE), r);
+  const p23 = f32x4.add(cst(cp, C_HALF), f32x4.mul(r, cst(cp, C_E3)));
+  const p45 = f32x4.add(cst(cp, C_E4), f32x4.mul(r, cst(cp, C_E5)));
+  const p67 = f32x4.add(cst(cp, C_E6), f32x4.mul(r, cst(cp, C_E7)));
+  const p = f32x4.add(f32x4.add(p01, f32x4.mul(r2, p23)), f32x4.mul(r4, f32x4.add(p45, f32x4.mul(r2, p67))));
+  // The integer plus the exponent bias, moved into the exponent field (the magic constant's own bits shift out).
+  const twoK = i32x4.shl(i32x4.add(shifted, cst(cp, C_BIAS)), 23);
   return f32x4.mul(p, twoK);
 }
 
 /** tanh on four lanes: an odd polynomial near 0 (no cancellation), 1 - 2 / (e^2|x| + 1) with the sign elsewhere. */
 // @ts-ignore: decorator
-@inline function vtanh(z: v128): v128 {
+@inline function vtanh(z: v128, cp: usize): v128 {
   const a = f32x4.abs(z);
   const z2 = f32x4.mul(z, z);
-  let q = f32x4.splat(-5.70498872745e-3);
-  q = f32x4.add(f32x4.mul(q, z2), f32x4.splat(2.06390887954e-2));
-  q = f32x4.add(f32x4.mul(q, z2), f32x4.splat(-5.37397155531e-2));
-  q = f32x4.add(f32x4.mul(q, z2), f32x4.splat(1.33314422036e-1));
-  q = f32x4.add(f32x4.mul(q, z2), f32x4.splat(-3.33332819422e-1));
+  let q = cst(cp, C_T0);
+  q = f32x4.add(f32x4.mul(q, z2), cst(cp, C_T1));
+  q = f32x4.add(f32x4.mul(q, z2), cst(cp, C_T2));
+  q = f32x4.add(f32x4.mul(q, z2), cst(cp, C_T3));
+  q = f32x4.add(f32x4.mul(q, z2), cst(cp, C_T4));
   const small = f32x4.add(z, f32x4.mul(f32x4.mul(z, z2), q));
-  const one = f32x4.splat(1.0);
-  const t = f32x4.sub(one, f32x4.div(f32x4.splat(2.0), f32x4.add(vexp(f32x4.add(a, a)), one)));
-  const large = v128.or(t, v128.and(z, i32x4.splat(0x80000000)));
-  return v128.bitselect(small, large, f32x4.lt(a, f32x4.splat(0.625)));
+  const one = cst(cp, C_ONE);
+  const t = f32x4.sub(one, f32x4.div(cst(cp, C_TWO), f32x4.add(vexp(f32x4.add(a, a), cp), one)));
+  const large = v128.or(t, v128.and(z, cst(cp, C_SIGN)));
+  return v128.bitselect(small, large, f32x4.lt(a, cst(cp, C_SMALL)));
 }
 
 /** The activation of z. */
 // @ts-ignore: decorator
-@inline function vact(z: v128, act: i32): v128 {
+@inline function vact(z: v128, act: i32, cp: usize): v128 {
   if (act == ACT_RELU) return f32x4.max(z, f32x4.splat(0));
   if (act == ACT_SIGMOID) {
-    const one = f32x4.splat(1.0);
-    return f32x4.div(one, f32x4.add(one, vexp(f32x4.neg(z))));
+    const one = cst(cp, C_ONE);
+    return f32x4.div(one, f32x4.add(one, vexp(f32x4.neg(z), cp)));
   }
-  if (act == ACT_TANH) return vtanh(z);
+  if (act == ACT_TANH) return vtanh(z, cp);
   return z;
 }
 
@@ -77,8 +143,8 @@ const ACT_TANH: i32 = 3;
 }
 
 // @ts-ignore: decorator
-@inline function sact(z: f32, act: i32): f32 {
-  return f32x4.extract_lane(vact(f32x4.splat(z), act), 0);
+@inline function sact(z: f32, act: i32, cp: usize): f32 {
+  return f32x4.extract_lane(vact(f32x4.splat(z), act, cp), 0);
 }
 
 // @ts-ignore: decorator
@@ -86,11 +152,12 @@ const ACT_TANH: i32 = 3;
   return f32x4.extract_lane(vactGrad(f32x4.splat(dy), f32x4.splat(y), act), 0);
 }
 
-/** Applies an activation in place to n values (the model's other activations stay tfjs's; this is for tests). */
-export function activate(x: usize, y: usize, n: i32, act: i32): void {
+/** y = act(x) for n values (the model's other activations stay tfjs's; this is for tests). Scratch: 512 bytes. */
+export function activate(x: usize, y: usize, n: i32, act: i32, scratch: usize): void {
+  storeConstants(scratch);
   let i = 0;
-  for (; i + 4 <= n; i += 4) v128.store(y + (<usize>i << 2), vact(v128.load(x + (<usize>i << 2)), act));
-  for (; i < n; i++) store<f32>(y + (<usize>i << 2), sact(load<f32>(x + (<usize>i << 2)), act));
+  for (; i + 4 <= n; i += 4) v128.store(y + (<usize>i << 2), vact(v128.load(x + (<usize>i << 2)), act, scratch));
+  for (; i < n; i++) store<f32>(y + (<usize>i << 2), sact(load<f32>(x + (<usize>i << 2)), act, scratch));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -188,7 +255,7 @@ export function sumRows(x: usize, rows: i32, c: i32, out: usize, divisor: f64, s
 
 /** Bytes of scratch the batch-norm and sum kernels need for C channels. */
 export function channelScratchBytes(c: i32): i32 {
-  return chunkOf(c) * 4 * 16 + 64;
+  return chunkOf(c) * 4 * 16 + <i32>CONST_BYTES + 64;
 }
 
 /**
@@ -201,22 +268,29 @@ function normalise(x: usize, y: usize, rows: i32, c: i32, pat: usize, act: i32):
   const meanPat = pat;
   const scalePat = pat + bytes;
   const betaPat = pat + 2 * bytes;
+  // Past the patterns and bnTrain's sums (3P floats and P float64s).
+  const cp = pat + 6 * bytes;
+  storeConstants(cp);
   const total = rows * c;
   const chunks = total / p;
-  for (let j: usize = 0; j < bytes; j += 16) {
-    const m = v128.load(meanPat + j);
-    const s = v128.load(scalePat + j);
-    const b = v128.load(betaPat + j);
-    let q = j;
-    for (let i = 0; i < chunks; i++) {
-      v128.store(y + q, vact(f32x4.add(f32x4.mul(f32x4.sub(v128.load(x + q), m), s), b), act));
-      q += bytes;
+  // A block of chunks at a time (it stays in cache while each lane group walks it), not the whole tensor per group.
+  for (let k = 0; k < chunks; k += BLOCK) {
+    const end = min(chunks, k + BLOCK);
+    for (let j: usize = 0; j < bytes; j += 16) {
+      const m = v128.load(meanPat + j);
+      const s = v128.load(scalePat + j);
+      const b = v128.load(betaPat + j);
+      let q = <usize>k * bytes + j;
+      for (let i = k; i < end; i++) {
+        v128.store(y + q, vact(f32x4.add(f32x4.mul(f32x4.sub(v128.load(x + q), m), s), b), act, cp));
+        q += bytes;
+      }
     }
   }
   for (let i = chunks * p; i < total; i++) {
     const j = <usize>(i - chunks * p) << 2;
     const z = (load<f32>(x + (<usize>i << 2)) - load<f32>(meanPat + j)) * load<f32>(scalePat + j) + load<f32>(betaPat + j);
-    store<f32>(y + (<usize>i << 2), sact(z, act));
+    store<f32>(y + (<usize>i << 2), sact(z, act, cp));
   }
 }
 
@@ -344,17 +418,20 @@ export function bnGrad(
       store<f32>(meanDzPat + (<usize>j << 2), <f32>meanDz);
     }
   }
-  for (let j: usize = 0; j < bytes; j += 16) {
-    const mv = v128.load(meanPat + j);
-    const k1 = v128.load(k1Pat + j);
-    const k2 = v128.load(k2Pat + j);
-    const mdz = v128.load(meanDzPat + j);
-    let q = j;
-    for (let i = 0; i < chunks; i++) {
-      const dz = vactGrad(v128.load(dy + q), v128.load(y + q), act);
-      const v = f32x4.add(f32x4.mul(k1, f32x4.sub(dz, mdz)), f32x4.mul(k2, f32x4.sub(v128.load(x + q), mv)));
-      v128.store(dx + q, v);
-      q += bytes;
+  for (let k = 0; k < chunks; k += BLOCK) {
+    const end = min(chunks, k + BLOCK);
+    for (let j: usize = 0; j < bytes; j += 16) {
+      const mv = v128.load(meanPat + j);
+      const k1 = v128.load(k1Pat + j);
+      const k2 = v128.load(k2Pat + j);
+      const mdz = v128.load(meanDzPat + j);
+      let q = <usize>k * bytes + j;
+      for (let i = k; i < end; i++) {
+        const dz = vactGrad(v128.load(dy + q), v128.load(y + q), act);
+        const v = f32x4.add(f32x4.mul(k1, f32x4.sub(dz, mdz)), f32x4.mul(k2, f32x4.sub(v128.load(x + q), mv)));
+        v128.store(dx + q, v);
+        q += bytes;
+      }
     }
   }
   for (let i = chunks * p; i < total; i++) {
