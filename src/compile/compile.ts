@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { addOp } from '../check/graph.js';
 import type { CheckedLayer, CheckedModel, Shape } from '../check/model.js';
 import type { LowerContext } from '../layers/LayerKind.js';
 import { registerNegInfPadding2D } from '../layers/NegInfPadding2D.js';
@@ -71,9 +72,9 @@ export function compileModel(model: CheckedModel, options: CompileOptions = {}):
 
 /**
  * Lowers every node of the checked graph to tfjs layers with the functional API, channels-last inside.
- * A node reads the outputs of `CheckedLayer.inputs`; a node with several inputs (a residual join, language v2)
- * first adds them elementwise. The map from nodes to layers is returned and also stored as the model's
- * user-defined metadata, so it survives a save and load.
+ * A node reads the outputs of `CheckedLayer.inputs`; a residual join (op `add`, language v2) is their
+ * elementwise sum, and any other node with several inputs first adds them. The map from nodes to layers is
+ * returned and also stored as the model's user-defined metadata, so it survives a save and load.
  */
 export function compileGraph(model: CheckedModel, options: CompileOptions = {}): CompiledGraph {
   // Saved models with a padded max pool need this class registered before they load; registering here
@@ -95,7 +96,8 @@ export function compileGraph(model: CheckedModel, options: CompileOptions = {}):
 
   for (const written of model.layers) {
     const layer = withBnOverride(written, options.bn);
-    const kind = findLayerKind(layer.op);
+    // A residual join is no layer kind: the node is only the sum of its inputs (see joinInputs).
+    const kind = layer.op === addOp ? null : findLayerKind(layer.op);
     if (kind === undefined) throw new Error(`internal: no layer kind '${layer.op}' (node ${layer.index})`);
     const names: string[] = [];
     const ctx: LowerContext = {
@@ -111,8 +113,8 @@ export function compileGraph(model: CheckedModel, options: CompileOptions = {}):
       },
     };
 
-    let x = joinInputs(layer, outputs, ctx);
-    for (const tfLayer of fusion?.get(layer.index)?.(layer, ctx) ?? kind.lower(layer, ctx)) x = tfLayer.apply(x) as tf.SymbolicTensor;
+    let x = joinInputs(layer, outputs, ctx, kind === null);
+    if (kind !== null) for (const tfLayer of fusion?.get(layer.index)?.(layer, ctx) ?? kind.lower(layer, ctx)) x = tfLayer.apply(x) as tf.SymbolicTensor;
     outputs.set(layer.index, x);
     const output = names[names.length - 1];
     if (output === undefined) throw new Error(`internal: '${layer.op}' lowered to no layer`);
@@ -139,14 +141,25 @@ function withBnOverride(layer: CheckedLayer, bn: CompileOptions['bn']): CheckedL
   return { ...layer, args: { ...layer.args, impl: bn } };
 }
 
-/** The tensor a node reads: its one input, or the elementwise sum of several (a residual join). */
-function joinInputs(layer: CheckedLayer, outputs: Map<number, tf.SymbolicTensor>, ctx: LowerContext): tf.SymbolicTensor {
+/**
+ * The tensor a node reads: its one input, or the elementwise sum of several (`tf.layers.add`). For an `add` node
+ * (`whole`) the sum is the node itself, named like it (`add_10`); before another node's own layers it is a helper
+ * (`relu_3_add`).
+ */
+function joinInputs(
+  layer: CheckedLayer,
+  outputs: Map<number, tf.SymbolicTensor>,
+  ctx: LowerContext,
+  whole: boolean,
+): tf.SymbolicTensor {
   const inputs = layer.inputs.map((id) => {
     const tensor = outputs.get(id);
     if (tensor === undefined) throw new Error(`internal: node ${layer.index} reads node ${id} before it is compiled`);
     return tensor;
   });
+  if (inputs.length === 0 || (whole && inputs.length < 2)) {
+    throw new Error(`internal: node ${layer.index} has ${inputs.length} inputs`);
+  }
   if (inputs.length === 1) return inputs[0]!;
-  if (inputs.length === 0) throw new Error(`internal: node ${layer.index} has no input`);
-  return tf.layers.add({ name: ctx.name('add') }).apply(inputs) as tf.SymbolicTensor;
+  return tf.layers.add({ name: whole ? ctx.name() : ctx.name('add') }).apply(inputs) as tf.SymbolicTensor;
 }

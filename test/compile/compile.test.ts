@@ -43,8 +43,16 @@ function maxDifference(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
 }
 
-test('the models directory holds the four starting models', () => {
-  expect(modelFiles).toEqual(['lenet-bn-scratch.net', 'lenet-bn.net', 'lenet.net', 'mlp-bn.net']);
+test('the models directory holds the four starting models and the three of language v2', () => {
+  expect(modelFiles).toEqual([
+    'lenet-bn-blocks.net',
+    'lenet-bn-scratch.net',
+    'lenet-bn.net',
+    'lenet.net',
+    'mlp-bn.net',
+    'resnet-mini.net',
+    'vgg-mini.net',
+  ]);
 });
 
 describe.each(modelFiles)('compiling models/%s', (file) => {
@@ -199,5 +207,127 @@ describe('graphs, not only stacks', () => {
     const d = graph.model.getLayer('dense_1').apply(x) as tf.Tensor;
     const expected = tf.relu(tf.add(d, tf.relu(d)));
     expect(maxDifference(graph.model.predict(x) as tf.Tensor, expected)).toBeLessThan(1e-6);
+  });
+});
+
+describe('language v2: residual joins and projections', () => {
+  /** Checks and compiles a source that must be free of errors. */
+  function compileSource(source: string, seed = 1): { model: CheckedModel; graph: CompiledGraph } {
+    const parsed = parse(source);
+    const checked = check(parsed.ast, { fileName: 'residual', parseDiagnostics: parsed.diagnostics });
+    expect([...parsed.diagnostics, ...checked.diagnostics].filter((d) => d.severity === 'error')).toEqual([]);
+    return { model: checked.model!, graph: compileGraph(checked.model!, { seed }) };
+  }
+
+  /** The tfjs layers a compiled layer reads from. */
+  const inbound = (graph: CompiledGraph, name: string): string[] =>
+    graph.model.getLayer(name).inboundNodes[0]!.inboundLayers.map((l) => l.name);
+
+  test('each add node is one tfjs Add layer reading its skip source and its body output', () => {
+    const model = checkedModel('resnet-mini.net');
+    const graph = compileGraph(model, { seed: 2 });
+    const outputOf = (id: number): string => (id < 0 ? 'input' : graph.nodes[id]!.output);
+    const adds = model.layers.filter((l) => l.op === 'add');
+    expect(adds).toHaveLength(4);
+    for (const add of adds) {
+      const node = graph.nodes[add.index]!;
+      expect(node.layers).toEqual([`add_${add.index + 1}`]);
+      expect(graph.model.getLayer(node.output).getClassName()).toBe('Add');
+      expect(inbound(graph, node.output)).toEqual(add.inputs.map(outputOf));
+    }
+    // The projections are 1x1 convolutions with stride 2 and no bias, reading the block's input.
+    const projections = model.layers.filter((l) => l.variant === 'projection');
+    for (const projection of projections) {
+      const config = graph.model.getLayer(graph.nodes[projection.index]!.output).getConfig();
+      expect(config).toMatchObject({ kernelSize: [1, 1], strides: [2, 2], useBias: false, padding: 'valid' });
+      expect(inbound(graph, graph.nodes[projection.index]!.output)).toEqual([outputOf(projection.inputs[0]!)]);
+    }
+  });
+
+  test('the forward pass is x + f(x): the add layer outputs the sum of the skip and the body', () => {
+    const { graph } = compileSource('input 2x5x5\nresidual proj { conv 3 k3 s2 p1 | relu } | flatten | dense 10\n');
+    const x = tf.randomNormal([2, 5, 5, 2], 0, 1, 'float32', 4);
+    const probe = tf.model({
+      inputs: graph.model.inputs,
+      outputs: ['relu_2', 'conv_3', 'add_4'].map((name) => graph.model.getLayer(name).output as tf.SymbolicTensor),
+    });
+    const [body, skip, sum] = probe.predict(x) as tf.Tensor[];
+    expect(sum!.shape).toEqual([2, 3, 3, 3]);
+    expect(maxDifference(sum!, tf.add(body!, skip!))).toBeLessThan(1e-6);
+    // The projection computes a strided 1x1 convolution of the input with its own kernel.
+    const kernel = graph.model.getLayer('conv_3').getWeights()[0]!;
+    expect(maxDifference(skip!, tf.conv2d(x as tf.Tensor4D, kernel as tf.Tensor4D, 2, 'valid'))).toBeLessThan(1e-6);
+  });
+
+  /** d(sum of outputs)/d(input) of a compiled model, in training mode. */
+  function inputGradient(model: tf.LayersModel, x: tf.Tensor): tf.Tensor {
+    return tf.grad((input: tf.Tensor) => tf.sum(model.apply(input, { training: true }) as tf.Tensor))(x);
+  }
+
+  /** Sets a layer's weights to zeros of the same shapes. */
+  function zero(model: tf.LayersModel, name: string): void {
+    const layer = model.getLayer(name);
+    layer.setWeights(layer.getWeights().map((w) => tf.zerosLike(w)));
+  }
+
+  test('the gradient flows through both paths: 1 + W on an identity skip', () => {
+    // y = x + (W x + b); d(sum y)/dx_i = 1 + sum_j W[i][j] (tfjs dense kernels are [in, out]).
+    const { graph } = compileSource('input 4\nresidual { dense 4 }\n', 3);
+    const x = tf.tensor2d([[0.5, -1, 2, 0.25]]);
+    const kernel = graph.model.getLayer('dense_1').getWeights()[0]!;
+    const expected = tf.add(1, tf.sum(kernel, 1)).reshape([1, 4]);
+    expect(maxDifference(inputGradient(graph.model, x), expected)).toBeLessThan(1e-6);
+    // The body's weights are not all zero, so its path did contribute.
+    expect(maxDifference(expected, tf.onesLike(expected))).toBeGreaterThan(1e-3);
+    // With the body's weights zeroed only the skip path is left: the identity's gradient, exactly ones.
+    zero(graph.model, 'dense_1');
+    expect(maxDifference(inputGradient(graph.model, x), tf.ones([1, 4]))).toBe(0);
+  });
+
+  test('with proj, the input gradient is the sum of the body\'s and the projection\'s contributions', () => {
+    const { graph } = compileSource('input 2x6x6\nresidual proj { conv 4 k3 s2 p1 | bn } | flatten | dense 10\n', 5);
+    const x = tf.randomNormal([3, 6, 6, 2], 0, 1, 'float32', 6);
+    const both = inputGradient(graph.model, x);
+    const weights = graph.model.getWeights().map((w) => w.clone());
+    zero(graph.model, 'conv_1');
+    const projectionOnly = inputGradient(graph.model, x);
+    graph.model.setWeights(weights);
+    zero(graph.model, 'conv_3');
+    const bodyOnly = inputGradient(graph.model, x);
+    graph.model.setWeights(weights);
+    // Each path alone contributes something, and together exactly their sum: the join adds gradients.
+    expect(tf.max(tf.abs(projectionOnly)).dataSync()[0]).toBeGreaterThan(1e-4);
+    expect(tf.max(tf.abs(bodyOnly)).dataSync()[0]).toBeGreaterThan(1e-4);
+    expect(maxDifference(both, tf.add(projectionOnly, bodyOnly))).toBeLessThan(1e-5);
+  });
+
+  test('a residual model trains: one SGD step lowers the loss and moves the weights of both paths', () => {
+    const { graph } = compileSource('input 1x8x8\nconv 4 k3 p1 | residual proj { conv 8 k3 s2 p1 | bn | relu } | flatten | dense 10\n', 8);
+    const x = tf.randomNormal([16, 8, 8, 1], 0, 1, 'float32', 9);
+    const labels = tf.oneHot(tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5], 'int32'), 10);
+    const loss = () => tf.losses.softmaxCrossEntropy(labels, graph.model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar;
+    const before = ['conv_2', 'conv_5'].map((name) => graph.model.getLayer(name).getWeights()[0]!.clone());
+    const first = loss().dataSync()[0]!;
+    for (let i = 0; i < 5; i++) tf.train.sgd(0.1).minimize(loss);
+    expect(loss().dataSync()[0]!).toBeLessThan(first);
+    ['conv_2', 'conv_5'].forEach((name, i) => {
+      expect(maxDifference(graph.model.getLayer(name).getWeights()[0]!, before[i]!)).toBeGreaterThan(1e-6);
+    });
+  });
+});
+
+describe('lenet-bn-blocks compiles to lenet-bn', () => {
+  test('with one seed: the same layers, the same initial weights, the same outputs in both modes', () => {
+    const [plain, blocks] = ['lenet-bn.net', 'lenet-bn-blocks.net'].map((file) => compileGraph(checkedModel(file), { seed: 11 }));
+    expect(blocks!.nodes).toEqual(plain!.nodes);
+    expect(blocks!.model.layers.map((l) => [l.name, l.getClassName()])).toEqual(plain!.model.layers.map((l) => [l.name, l.getClassName()]));
+    const [a, b] = [plain!.model.getWeights(), blocks!.model.getWeights()];
+    expect(b.length).toBe(a.length);
+    a.forEach((w, i) => expect(maxDifference(w, b[i]!)).toBe(0));
+    const x = batch(checkedModel('lenet-bn.net'), 8, 12);
+    for (const training of [false, true]) {
+      const [ya, yb] = [plain!, blocks!].map((g) => g.model.apply(x, { training }) as tf.Tensor);
+      expect(maxDifference(ya!, yb!)).toBe(0);
+    }
   });
 });

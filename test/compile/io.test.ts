@@ -115,3 +115,20 @@ describe('saveModel and loadModel', () => {
     rmSync(join(dir, 'noweights'), { recursive: true });
   });
 });
+
+describe('language v2 models', () => {
+  test('a residual model with a projection round-trips: same outputs and node map', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'netc-io-v2-'));
+    try {
+      const model = compile('input 2x6x6\ndef down(c) = residual proj { conv c k3 s2 p1 | bn | relu } | relu\ndown(4) | flatten | dense 2\n', 3);
+      model.apply(x, { training: true });
+      await saveModel(model, join(own, 'residual'));
+      const loaded = await loadModel(join(own, 'residual'));
+      expect(outputs(loaded)).toEqual(outputs(model));
+      expect(netcMetadata(loaded)).toEqual(netcMetadata(model));
+      expect(loaded.layers.map((l) => l.getClassName())).toContain('Add');
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
+  });
+});
