@@ -106,9 +106,14 @@ function cpuCall(backend: CpuBackendLike): SimdCall {
   return {
     k,
     input: (info) => {
-      const values = backend.data.get(info.dataId).values;
+      let values = backend.data.get(info.dataId).values;
+      // The cpu backend may keep a tensor's values in another typed array than its dtype says (a cast from bool).
+      if (ArrayBuffer.isView(values) && !(values instanceof DataView)) {
+        const kind = info.dtype === 'int32' ? Int32Array : Float32Array;
+        if (!(values instanceof kind)) values = kind.from(values as unknown as ArrayLike<number>);
+      }
       if (!(values instanceof Float32Array || values instanceof Int32Array)) {
-        throw new Error(`netc SIMD kernels: a cpu tensor of ${info.dtype} has no float32 or int32 values`);
+        throw new Error(`netc SIMD kernels: a cpu tensor of ${info.dtype} has no readable values`);
       }
       const at = reserve(values.byteLength);
       new Uint8Array(memory.buffer, at, values.byteLength).set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));

@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { setFastPath } from '../../src/backend/fastPath.js';
+import { netc, workspace } from '../cli/trainHelpers.js';
+
+// The fast path changes how netc computes, not what: `netc train --seed S` for 2 epochs gives the same loss curve
+// with it on and off (within 1e-3), and the scratch and built-in batch norms still agree, on each backend.
+
+const lenetBn = readFileSync(join(import.meta.dirname, '..', '..', 'models', 'lenet-bn.net'), 'utf8');
+
+/**
+ * Trains models/lenet-bn.net for 2 epochs of 2 batches on synthetic images (256 a batch on wasm, 128 on the slower
+ * cpu backend); returns the epochs' losses.
+ */
+async function lossCurve(backend: 'wasm' | 'cpu', fast: boolean, bn: 'builtin' | 'scratch'): Promise<{ losses: number[]; out: string }> {
+  setFastPath(fast);
+  const batch = backend === 'wasm' ? 256 : 128;
+  const ws = workspace(lenetBn, { train: 2 * batch, test: 64 });
+  const out = join(ws.dir, 'run');
+  const r = await netc([
+    'train', ws.net, '--data', ws.data, '--seed', '7', '--epochs', '2', '--subset', String(2 * batch), '--batch', String(batch),
+    '--backend', backend, '--bn', bn, '--out', out,
+  ]);
+  expect(r.err).toBe('');
+  expect(r.code).toBe(0);
+  // curves.csv: a header, then epoch,loss,train_acc,test_acc with every digit the run computed.
+  const rows = readFileSync(join(out, 'curves.csv'), 'utf8').trim().split('\n').slice(1);
+  return { losses: rows.map((line) => Number(line.split(',')[1])), out: r.out };
+}
+
+afterAll(() => setFastPath(true));
+
+for (const backend of ['wasm', 'cpu'] as const) {
+  describe(`netc train on ${backend}, fast path on and off`, () => {
+    test('the same loss curves for built-in and scratch batch norm, and both batch norms agree', async () => {
+      const curves: Record<string, number[]> = {};
+      for (const bn of ['builtin', 'scratch'] as const) {
+        for (const fast of [false, true]) {
+          const { losses, out } = await lossCurve(backend, fast, bn);
+          expect(losses).toHaveLength(2);
+          expect(out).toContain(fast ? 'netc fast path on' : `trains on ${backend}`);
+          if (!fast) expect(out).not.toContain('netc fast path on');
+          curves[`${bn} ${fast ? 'on' : 'off'}`] = losses;
+        }
+      }
+      const base = curves['builtin off']!;
+      // It trained: the second epoch's loss is below the first's.
+      expect(base[1]!).toBeLessThan(base[0]!);
+      for (const [name, losses] of Object.entries(curves)) {
+        losses.forEach((loss, i) => expect(Math.abs(loss - base[i]!), `${name}, epoch ${i + 1}`).toBeLessThan(1e-3));
+      }
+    });
+  });
+}
