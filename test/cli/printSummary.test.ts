@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { printSummary, toSummaryJson } from '../../src/cli/printSummary.js';
+import { checkSource } from '../check/harness.js';
+
+// The summary of language v2 models: every expanded row names the block use it came from, and a graph that is
+// not a straight stack shows which rows each row reads. (netc summary's v1 output is tested in check.test.ts.)
+
+const nested = [
+  'input 1x28x28', //                                  1
+  'def cbs(c) = conv c k5 | bn | sigmoid', //          2
+  'def stage(c) = cbs(c) | avgpool 2', //              3
+  'stage(6) | cbs(16)', //                             4
+  'flatten | residual { dense 1024 | relu } | dense 10', // 5
+  '',
+].join('\n');
+
+describe('text', () => {
+  test('a block column names each use, nested ones outermost first; an inputs column shows the joins', () => {
+    const text = printSummary(checkSource(nested).model!, 'nested.net');
+    const lines = text.split('\n');
+    expect(lines[2]).toMatch(/^ #\s+line\s+layer\s+variant\s+output\s+trainable\s+non-trainable\s+inputs\s+block$/);
+    const rows = lines.filter((l) => /^\s*\d+\s+\d+:\d+/.test(l));
+    expect(rows).toHaveLength(12);
+    expect(rows[0]).toMatch(/^\s*1\s+2:14\s+conv\s+-\s+6x24x24\s+156\s+0\s+in\s+stage@4:1>cbs@3:16$/);
+    expect(rows[3]).toMatch(/^\s*4\s+3:25\s+avgpool\s+-\s+6x12x12\s+0\s+0\s+3\s+stage@4:1$/);
+    expect(rows[4]).toMatch(/^\s*5\s+2:14\s+conv\s+-\s+16x8x8\s+2,416\s+0\s+4\s+cbs@4:12$/);
+    // Written-out rows have an empty block cell.
+    expect(rows[7]).toMatch(/^\s*8\s+5:1\s+flatten\s+-\s+1024\s+0\s+0\s+7$/);
+    // The join reads the skip source (row 8) and the body's output (row 10).
+    expect(rows[10]).toMatch(/^\s*11\s+5:11\s+add\s+-\s+1024\s+0\s+0\s+8\+10$/);
+  });
+
+  test('a straight stack without blocks keeps the v1 table', () => {
+    const text = printSummary(checkSource('input 784\ndense 10\n').model!);
+    expect(text.split('\n')[2]).toMatch(/^#\s+line\s+layer\s+variant\s+output\s+trainable\s+non-trainable$/);
+  });
+
+  test('lenet-bn-blocks: the rows of lenet-bn, with the uses', () => {
+    const read = (file: string) => readFileSync(new URL(`../../models/${file}.net`, import.meta.url), 'utf8');
+    const blocks = printSummary(checkSource(read('lenet-bn-blocks')).model!).split('\n');
+    const plain = printSummary(checkSource(read('lenet-bn')).model!).split('\n');
+    // Same op, variant, output and parameters on every row; the same totals.
+    const core = (line: string) => line.replace(/^\s*\d+\s+\d+:\d+\s+/, '').replace(/\s+(cbs|dbs)@\S+$/, '').trim();
+    const rows = (lines: string[]) => lines.filter((l) => /^\s*\d+\s+\d+:\d+/.test(l)).map(core);
+    expect(rows(blocks)).toEqual(rows(plain));
+    expect(blocks.slice(-4)).toEqual(plain.slice(-4));
+    expect(blocks.filter((l) => l.endsWith('cbs@12:10'))).toHaveLength(4);
+  });
+});
+
+describe('json', () => {
+  test('block is the innermost use, blocks the whole chain, inputs the rows read', () => {
+    const json = toSummaryJson(checkSource(nested).model!);
+    expect(json.layers[0]).toMatchObject({
+      op: 'conv',
+      line: 2,
+      column: 14,
+      inputs: [-1],
+      block: { name: 'cbs', line: 3, column: 16 },
+      blocks: [
+        { name: 'stage', line: 4, column: 1 },
+        { name: 'cbs', line: 3, column: 16 },
+      ],
+    });
+    expect(json.layers[3]).toMatchObject({ op: 'avgpool', block: { name: 'stage', line: 4, column: 1 }, blocks: [{ name: 'stage' }] });
+    expect(json.layers[10]).toMatchObject({ op: 'add', inputs: [7, 9], block: null, blocks: [] });
+  });
+});
