@@ -1,18 +1,22 @@
-// `npm run bench`: LeNet-BN training speed on every backend this machine has, against PyTorch in the same run.
+// `npm run bench`: training speed of every model in models/ on every backend this machine has, with netc's fast
+// path off and on, against PyTorch's LeNet-BN in the same run.
 //
-//   npm run bench -- [--batches N] [--warmup N] [--backends wasm,cpu,node,gpu] [--bn builtin,scratch]
-//                    [--kernels all|minimal] [--profile] [--no-torch]
+//   npm run bench -- [--batches N] [--warmup N] [--backends wasm,cpu,node,gpu] [--models lenet-bn,mlp-bn]
+//                    [--fast off,on] [--kernels all|minimal] [--profile] [--no-torch]
 //
-// Each (backend, batch norm) pair trains models/lenet-bn.net on synthetic batches of 256 (uniform images, random
-// labels) with SGD lr 1.0: warm-up batches first, then timed ones, the variants interleaved in rounds.
-// Reported: examples/second from the median batch time, the kernel calls per step, and the tensors left
-// behind (must be 0).
-// PyTorch runs test/bench/torch_lenet_bn.py before and after netc; the ratio uses the mean of its two runs.
-// `--kernels minimal` keeps only the one kernel wasm lacks (Conv2DBackpropFilter): tfjs as shipped.
+// Each (backend, model, fast path) trains on synthetic batches of 256 (uniform images, random labels) with SGD
+// lr 1.0: warm-up batches first, then timed ones, all variants of a backend interleaved in rounds so that a busy
+// machine slows them alike. Reported: examples/second from the median batch time, the kernel calls per step, and
+// the tensors left behind (must be 0). The fast path (src/backend/fastPath.ts) is netc's SIMD kernels and the
+// compiler's fused batch norm; off is the path before it.
+// PyTorch runs test/bench/torch_lenet_bn.py (LeNet-BN, built-in and from-scratch batch norm) before and after
+// netc; the ratios use the mean of its two runs: models/lenet-bn.net against its built-in BN,
+// models/lenet-bn-scratch.net against its from-scratch one.
+// `--kernels minimal` keeps only the one kernel wasm lacks (Conv2DBackpropFilter), fast path off: tfjs as shipped.
 // The machine may be shared: compare figures from the same run only.
 
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,14 +32,18 @@ interface Options {
   batches: number;
   warmup: number;
   backends: BackendName[];
-  bns: ('builtin' | 'scratch')[];
+  /** Model names (files in models/ without .net); empty means all of them. */
+  models: string[];
+  fast: boolean[];
   kernels: 'all' | 'minimal';
   profile: boolean;
   torch: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { batches: 20, warmup: 3, backends: ['gpu', 'node', 'wasm', 'cpu'], bns: ['builtin', 'scratch'], kernels: 'all', profile: false, torch: true };
+  const o: Options = {
+    batches: 20, warmup: 3, backends: ['gpu', 'node', 'wasm', 'cpu'], models: [], fast: [false, true], kernels: 'all', profile: false, torch: true,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -46,40 +54,51 @@ function parseArgs(argv: readonly string[]): Options {
     if (a === '--batches') o.batches = Number(value());
     else if (a === '--warmup') o.warmup = Number(value());
     else if (a === '--backends') o.backends = value().split(',') as BackendName[];
-    else if (a === '--bn') o.bns = value().split(',') as ('builtin' | 'scratch')[];
+    else if (a === '--models') o.models = value().split(',').map((m) => m.replace(/\.net$/, ''));
+    else if (a === '--fast') o.fast = value().split(',').map((v) => v === 'on');
     else if (a === '--kernels') o.kernels = value() as 'all' | 'minimal';
     else if (a === '--profile') o.profile = true;
     else if (a === '--no-torch') o.torch = false;
     else throw new Error(`unknown option ${a}`);
   }
+  if (o.kernels === 'minimal') o.fast = [false];
   return o;
 }
 
-/** LeNet-BN through netc's own front end and compiler. */
-async function buildModel(bn: 'builtin' | 'scratch'): Promise<tf.LayersModel> {
-  const { checkSource } = await import('../../src/cli/modelFile.js');
-  const { compileModel } = await import('../../src/compile/compile.js');
-  const file = join(root, 'models', 'lenet-bn.net');
-  const checked = checkSource(file, readFileSync(file, 'utf8'));
-  if (checked.model === null) throw new Error(`models/lenet-bn.net does not check: ${checked.diagnostics.map((d) => d.message).join('; ')}`);
-  return compileModel(checked.model, { bn, seed: 1 });
+/** The models in models/ (or the named ones), by name. */
+function modelNames(wanted: readonly string[]): string[] {
+  const all = readdirSync(join(root, 'models')).filter((f) => f.endsWith('.net')).map((f) => f.slice(0, -4)).sort();
+  for (const w of wanted) if (!all.includes(w)) throw new Error(`no models/${w}.net`);
+  return wanted.length > 0 ? all.filter((m) => wanted.includes(m)) : all;
 }
 
-/** A deterministic synthetic batch: uniform [0, 1) pixels and labels 0-9. */
-function syntheticBatch(seed: number): { x: tf.Tensor; y: tf.Tensor } {
+/** A model file through netc's own front end and compiler, fused on the fast path. */
+async function buildModel(name: string, fast: boolean): Promise<tf.LayersModel> {
+  const { checkSource } = await import('../../src/cli/modelFile.js');
+  const { compileModel } = await import('../../src/compile/compile.js');
+  const file = join(root, 'models', `${name}.net`);
+  const checked = checkSource(file, readFileSync(file, 'utf8'));
+  if (checked.model === null) throw new Error(`models/${name}.net does not check: ${checked.diagnostics.map((d) => d.message).join('; ')}`);
+  return compileModel(checked.model, { seed: 1, fuse: fast });
+}
+
+/** A deterministic synthetic batch: uniform [0, 1) pixels of the given example shape and labels 0-9. */
+function syntheticBatch(seed: number, exampleShape: readonly number[]): { x: tf.Tensor; y: tf.Tensor } {
   let s = seed;
   const next = (): number => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     return s / 2 ** 32;
   };
-  const pixels = Float32Array.from({ length: batchSize * 28 * 28 }, next);
+  const size = exampleShape.reduce((p, d) => p * d, 1);
+  const pixels = Float32Array.from({ length: batchSize * size }, next);
   const labels = Int32Array.from({ length: batchSize }, () => Math.floor(next() * 10));
-  return { x: tf.tensor(pixels, [batchSize, 28, 28, 1]), y: tf.tensor1d(labels, 'int32') };
+  return { x: tf.tensor(pixels, [batchSize, ...exampleShape]), y: tf.tensor1d(labels, 'int32') };
 }
 
 interface Run {
   backend: string;
-  bn: string;
+  model: string;
+  fast: boolean;
   /** From the median wall-clock batch time. */
   examplesPerSec: number;
   /** From the median CPU time of a batch (this process's, all threads): steadier when others share the machine. */
@@ -109,32 +128,47 @@ async function profileStep(step: () => void): Promise<{ calls: number; byKernel:
 const median = (values: readonly number[]): number => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
 
 /**
- * Times every batch-norm variant on the current backend, interleaved in rounds so that a busy machine slows
- * them alike; examples/second come from the median batch time.
+ * Times every (model, fast path) variant on the current backend, interleaved in rounds so that a busy machine
+ * slows them alike; examples/second come from the median batch time. netc's kernels are registered for each
+ * variant's fast path before it runs.
  */
-async function benchBackend(backend: string, bns: readonly ('builtin' | 'scratch')[], batches: number, warmup: number): Promise<Run[]> {
-  const data = [syntheticBatch(1), syntheticBatch(2)];
+async function benchBackend(
+  backend: string, tfBackend: string, models: readonly string[], fasts: readonly boolean[], batches: number, warmup: number, profiles: number,
+  kernels: 'all' | 'minimal',
+): Promise<Run[]> {
+  const register = (fast: boolean): void => {
+    registerNetcKernels(tfBackend, kernels === 'minimal' ? { kernels: ['Conv2DBackpropFilter'], gradients: false, fast: false } : { fast });
+  };
   const variants = [];
-  for (const bn of bns) {
-    const model = await buildModel(bn);
-    const step = createTrainStep(model, tf.train.sgd(1.0));
-    let i = 0;
-    const run = (): [number, number] => {
-      const d = data[i++ % 2]!;
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
-      const { loss } = step(d.x, d.y);
-      const wall = performance.now() - t0;
-      const c = process.cpuUsage(c0);
-      if (!Number.isFinite(loss)) throw new Error(`${backend}/${bn}: the loss became ${loss}`);
-      return [wall, (c.user + c.system) / 1000];
-    };
-    for (let w = 0; w < warmup; w++) run();
-    variants.push({ bn, model, run, times: [] as number[], cpu: [] as number[], leaked: 0 });
+  const data = new Map<string, { x: tf.Tensor; y: tf.Tensor }[]>();
+  for (const name of models) {
+    for (const fast of fasts) {
+      register(fast);
+      const model = await buildModel(name, fast);
+      const exampleShape = model.inputs[0]!.shape.slice(1) as number[];
+      const key = exampleShape.join('x');
+      if (!data.has(key)) data.set(key, [syntheticBatch(1, exampleShape), syntheticBatch(2, exampleShape)]);
+      const batchesOf = data.get(key)!;
+      const step = createTrainStep(model, tf.train.sgd(1.0));
+      let i = 0;
+      const run = (): [number, number] => {
+        const d = batchesOf[i++ % 2]!;
+        const c0 = process.cpuUsage();
+        const t0 = performance.now();
+        const { loss } = step(d.x, d.y);
+        const wall = performance.now() - t0;
+        const c = process.cpuUsage(c0);
+        if (!Number.isFinite(loss)) throw new Error(`${backend}/${name}: the loss became ${loss}`);
+        return [wall, (c.user + c.system) / 1000];
+      };
+      for (let w = 0; w < warmup; w++) run();
+      variants.push({ name, fast, model, run, times: [] as number[], cpu: [] as number[], leaked: 0 });
+    }
   }
   const rounds = Math.min(5, batches);
   for (let r = 0; r < rounds; r++) {
     for (const v of variants) {
+      register(v.fast);
       const n = Math.floor(batches / rounds) + (r < batches % rounds ? 1 : 0);
       // Tensors are counted between steps of the same model only: the models' own steps must leave nothing.
       const before = tf.memory().numTensors;
@@ -148,17 +182,19 @@ async function benchBackend(backend: string, bns: readonly ('builtin' | 'scratch
   }
   const runs: Run[] = [];
   for (const v of variants) {
+    register(v.fast);
     // A kernel's time is its least over a few profiled steps: another process's burst inflates any one step.
-    const profiles: Awaited<ReturnType<typeof profileStep>>[] = [];
-    for (let p = 0; p < 5; p++) profiles.push(await profileStep(() => void v.run()));
-    const prof = profiles[0]!;
+    const measured: Awaited<ReturnType<typeof profileStep>>[] = [];
+    for (let p = 0; p < profiles; p++) measured.push(await profileStep(() => void v.run()));
+    const prof = measured[0]!;
     prof.byKernel = prof.byKernel
-      .map(([name, , calls]) => [name, Math.min(...profiles.map((q) => q.byKernel.find((e) => e[0] === name)?.[1] ?? Infinity)), calls] as [string, number, number])
+      .map(([kernel, , calls]) => [kernel, Math.min(...measured.map((q) => q.byKernel.find((e) => e[0] === kernel)?.[1] ?? Infinity)), calls] as [string, number, number])
       .sort((x, y) => y[1] - x[1]);
     v.model.dispose();
     runs.push({
       backend,
-      bn: v.bn,
+      model: v.name,
+      fast: v.fast,
       examplesPerSec: batchSize / (median(v.times) / 1000),
       examplesPerCpuSec: batchSize / (median(v.cpu) / 1000),
       medianMs: median(v.times),
@@ -167,7 +203,7 @@ async function benchBackend(backend: string, bns: readonly ('builtin' | 'scratch
       profile: prof.byKernel,
     });
   }
-  tf.dispose(data.flatMap((d) => [d.x, d.y]));
+  for (const d of data.values()) tf.dispose(d.flatMap((b) => [b.x, b.y]));
   return runs;
 }
 
@@ -194,10 +230,11 @@ const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
+  const models = modelNames(o.models);
   const load = loadavg()[0]!;
-  console.log(`netc bench: LeNet-BN (models/lenet-bn.net), batches of ${batchSize}, synthetic data, SGD lr 1.0`);
+  console.log(`netc bench: ${models.map((m) => `models/${m}.net`).join(', ')}; batches of ${batchSize}, synthetic data, SGD lr 1.0`);
   console.log(`machine: ${cpuDescription()}; Node ${process.version}; tfjs ${tf.version_core}; load average ${load.toFixed(2)} at start`);
-  console.log(`netc kernels: ${o.kernels === 'all' ? 'all of them' : 'minimal (Conv2DBackpropFilter only: tfjs as shipped)'}`);
+  console.log(`netc kernels: ${o.kernels === 'all' ? 'all of them' : 'minimal (Conv2DBackpropFilter only: tfjs as shipped)'}; fast path ${o.fast.map((f) => (f ? 'on' : 'off')).join(' and ')}`);
 
   const torchBefore = o.torch ? runTorch(Math.max(o.batches, 20), o.warmup) : 'skipped (--no-torch)';
   const runs: Run[] = [];
@@ -213,22 +250,29 @@ async function main(): Promise<void> {
       console.log(`${want}: not available (${choice.reason})`);
       continue;
     }
-    if (o.kernels === 'minimal') registerNetcKernels(choice.tfBackend, { kernels: ['Conv2DBackpropFilter'], gradients: false });
     console.log(`${want}: ${choice.device}`);
     // The cpu backend takes seconds per batch: a few batches measure it well enough.
     const slow = want === 'cpu';
     const batches = slow ? Math.min(o.batches, 3) : o.batches;
     const warmup = slow ? Math.min(o.warmup, 1) : o.warmup;
-    for (const run of await benchBackend(want, o.bns, batches, warmup)) {
+    const backendRuns = await benchBackend(want, choice.tfBackend, models, o.fast, batches, warmup, slow ? 2 : 5, o.kernels);
+    console.log(`  ${'model'.padEnd(18)} ${'fast path'.padEnd(9)} ${'ex/s'.padStart(7)}  ${'per CPU s'.padStart(9)}  ${'ms/batch'.padStart(8)}  ${'kernel calls/step'.padStart(17)}  tensors leaked`);
+    for (const run of backendRuns) {
       runs.push(run);
       console.log(
-        `  ${run.bn.padEnd(8)} ${fmt(run.examplesPerSec).padStart(7)} ex/s (${fmt(run.examplesPerCpuSec)} per CPU second)   ` +
-          `median ${run.medianMs.toFixed(1)} ms/batch   ` +
-          `${run.kernelCalls} kernel calls/step   ${run.leaked === 0 ? 'no tensor leaked' : `LEAK: ${run.leaked} tensors over ${batches} batches`}`,
+        `  ${run.model.padEnd(18)} ${(run.fast ? 'on' : 'off').padEnd(9)} ${fmt(run.examplesPerSec).padStart(7)}  ${fmt(run.examplesPerCpuSec).padStart(9)}  ` +
+          `${run.medianMs.toFixed(1).padStart(8)}  ${String(run.kernelCalls).padStart(17)}  ${run.leaked === 0 ? 'none' : `LEAK: ${run.leaked} over ${batches} batches`}`,
       );
-      if (o.profile) {
+    }
+    for (const model of models) {
+      const off = backendRuns.find((r) => r.model === model && !r.fast);
+      const on = backendRuns.find((r) => r.model === model && r.fast);
+      if (off && on) console.log(`  ${model}: fast path ${(on.examplesPerSec / off.examplesPerSec).toFixed(2)}x the speed without it, ${off.kernelCalls} -> ${on.kernelCalls} kernel calls/step`);
+    }
+    if (o.profile) {
+      for (const run of backendRuns) {
         const total = run.profile.reduce((sum, p) => sum + p[1], 0);
-        console.log(`    profile of one step, each kernel's least of 5 steps (sum ${total.toFixed(1)} ms):`);
+        console.log(`  profile of one ${run.model} step, fast path ${run.fast ? 'on' : 'off'}, each kernel's least of ${slow ? 2 : 5} steps (sum ${total.toFixed(1)} ms):`);
         for (const [name, ms, calls] of run.profile.slice(0, 16)) {
           console.log(`      ${name.padEnd(24)} ${ms.toFixed(2).padStart(8)} ms  ${String(calls).padStart(4)} calls`);
         }
@@ -244,7 +288,7 @@ async function main(): Promise<void> {
   const mean = (k: 'builtin' | 'scratch' | 'builtin_cpu' | 'scratch_cpu'): number => (torchBefore[k] + torchAfter[k]) / 2;
   const torch = { builtin: mean('builtin'), scratch: mean('scratch'), builtinCpu: mean('builtin_cpu'), scratchCpu: mean('scratch_cpu') };
   console.log(
-    `PyTorch ${torchBefore.torch} (${torchBefore.threads} thread${torchBefore.threads === 1 ? '' : 's'}, CPU), mean of a run before and after netc's:`,
+    `PyTorch ${torchBefore.torch} LeNet-BN (${torchBefore.threads} thread${torchBefore.threads === 1 ? '' : 's'}, CPU), mean of a run before and after netc's:`,
   );
   console.log(
     `  builtin  ${fmt(torch.builtin).padStart(7)} ex/s (${fmt(torch.builtinCpu)} per CPU second)   before ${fmt(torchBefore.builtin)}, after ${fmt(torchAfter.builtin)}`,
@@ -252,15 +296,17 @@ async function main(): Promise<void> {
   console.log(
     `  scratch  ${fmt(torch.scratch).padStart(7)} ex/s (${fmt(torch.scratchCpu)} per CPU second)   before ${fmt(torchBefore.scratch)}, after ${fmt(torchAfter.scratch)}`,
   );
+  const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
   for (const backend of new Set(runs.map((r) => r.backend))) {
-    const builtin = runs.find((r) => r.backend === backend && r.bn === 'builtin');
-    const scratch = runs.find((r) => r.backend === backend && r.bn === 'scratch');
-    const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
-    const parts: string[] = [];
-    if (builtin) parts.push(`built-in/PyTorch built-in ${ratio(builtin.examplesPerSec, torch.builtin)} (CPU time ${ratio(builtin.examplesPerCpuSec, torch.builtinCpu)})`);
-    if (scratch) parts.push(`scratch/PyTorch scratch ${ratio(scratch.examplesPerSec, torch.scratch)} (CPU time ${ratio(scratch.examplesPerCpuSec, torch.scratchCpu)})`);
-    if (builtin && scratch) parts.push(`scratch/built-in ${ratio(scratch.examplesPerSec, builtin.examplesPerSec)} (CPU time ${ratio(scratch.examplesPerCpuSec, builtin.examplesPerCpuSec)})`);
-    console.log(`ratios, ${backend}: ${parts.join('; ')}`);
+    for (const fast of o.fast) {
+      const builtin = runs.find((r) => r.backend === backend && r.model === 'lenet-bn' && r.fast === fast);
+      const scratch = runs.find((r) => r.backend === backend && r.model === 'lenet-bn-scratch' && r.fast === fast);
+      const parts: string[] = [];
+      if (builtin) parts.push(`built-in/PyTorch built-in ${ratio(builtin.examplesPerSec, torch.builtin)} (CPU time ${ratio(builtin.examplesPerCpuSec, torch.builtinCpu)})`);
+      if (scratch) parts.push(`scratch/PyTorch scratch ${ratio(scratch.examplesPerSec, torch.scratch)} (CPU time ${ratio(scratch.examplesPerCpuSec, torch.scratchCpu)})`);
+      if (builtin && scratch) parts.push(`scratch/built-in ${ratio(scratch.examplesPerSec, builtin.examplesPerSec)} (CPU time ${ratio(scratch.examplesPerCpuSec, builtin.examplesPerCpuSec)})`);
+      if (parts.length > 0) console.log(`ratios, ${backend}, fast path ${fast ? 'on' : 'off'}: ${parts.join('; ')}`);
+    }
   }
 }
 
