@@ -491,15 +491,16 @@ export class Expander {
       depth: scope.depth + 1,
       counted: true,
     });
-    if (count === null || this.alone) {
+    const each = count === null ? 0 : this.sizeOf(node.body, scope, 0);
+    // A body that makes no node (a block that is unknown or may not be expanded) is not worth copying.
+    if (count === null || this.alone || each === 0) {
       // Once, on an unknown shape, so that the body's own mistakes are still found.
       const out = this.stage(node.body, unknownAfter(input), copy(1, count ?? 1));
       return unknownAfter(out);
     }
-    const size = count * this.sizeOf(node.body, scope, 0);
+    const size = count * each;
     const left = maxExpandedNodes - this.made;
     if (size > left) {
-      const each = size / count;
       const made = this.made > 0 ? `, and ${formatCount(this.made)} are already made` : '';
       this.report(
         scope,

@@ -43,6 +43,48 @@ function randomFile(next: () => number): string {
   return lines.join('\n') + '\n';
 }
 
+/** A file of blocks and their uses, groups, repetitions and residual blocks, mostly sensible, sometimes not. */
+function randomV2File(next: () => number): string {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+  const names = ['blk', 'cbr', 'res', 'stage', 'blk', 'dens'];
+  const params = ['c', 'n', 'k', 's'];
+  const values = ['4', '8', '1', '0', '2', '-1', '1.5', 'same', 'c', 'n', 'k', 'zz', '3x3'];
+  const layer = (inDef: boolean): string => {
+    const v = (): string => (inDef ? pick(values) : pick(values.filter((x) => !params.includes(x))));
+    return pick([
+      () => `conv ${v()} k3 p1`,
+      () => `conv ${v()} kernel=${v()} s=${v()} p=${v()}`,
+      () => `dense ${v()}`,
+      () => 'bn',
+      () => 'relu',
+      () => 'flatten',
+      () => `maxpool ${v()}`,
+      () => `dropout 0.5`,
+    ])();
+  };
+  const stage = (depth: number, inDef: boolean): string => {
+    const r = next();
+    if (depth > 2 || r < 0.4) return layer(inDef);
+    if (r < 0.55) return `${pick(names)}(${Array.from({ length: Math.floor(next() * 3) }, () => (next() < 0.3 ? `${pick(params)}=${pick(values)}` : pick(values))).join(', ')})`;
+    if (r < 0.7) return `${stage(depth + 1, inDef)} x${pick(['2', '3', '1', '0', inDef ? 'n' : '2', '100000'])}`;
+    if (r < 0.85) return `(${pipeline(depth + 1, inDef)})`;
+    return `residual${next() < 0.5 ? ' proj' : ''} { ${pipeline(depth + 1, inDef)} }`;
+  };
+  const pipeline = (depth: number, inDef: boolean): string =>
+    Array.from({ length: 1 + Math.floor(next() * 3) }, () => stage(depth, inDef)).join(' | ');
+  const lines = [pick(['input 1x8x8', 'input 16', 'input 2x6x6'])];
+  const count = 1 + Math.floor(next() * 5);
+  for (let i = 0; i < count; i++) {
+    if (next() < 0.4) {
+      const ps = params.slice(0, Math.floor(next() * 3)).map((p) => (next() < 0.3 ? `${p}=${pick(['2', '4', 'same'])}` : p));
+      lines.push(`def ${pick(names)}(${ps.join(', ')}) = ${pipeline(0, true)}`);
+    } else {
+      lines.push(pipeline(0, false));
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
 describe('never throws, always answers', () => {
   test('2,000 random files', () => {
     for (let seed = 1; seed <= 2000; seed++) {
@@ -57,6 +99,36 @@ describe('never throws, always answers', () => {
       const errors = [...result.syntax, ...result.diagnostics].filter((d) => d.severity === 'error');
       expect(result.model === null, `seed ${seed}:\n${source}`).toBe(errors.length > 0);
       for (const d of result.diagnostics) expect(d.message, `seed ${seed}`).toMatch(/[.?]$/);
+    }
+  });
+
+  test('2,000 random files with blocks, repetition and residual blocks', () => {
+    for (let seed = 1; seed <= 2000; seed++) {
+      const source = randomV2File(random(seed));
+      const result = (() => {
+        try {
+          return checkParsed(source);
+        } catch (error) {
+          throw new Error(`seed ${seed} threw on:\n${source}\n${String(error)}`);
+        }
+      })();
+      const errors = [...result.syntax, ...result.diagnostics].filter((d) => d.severity === 'error');
+      expect(result.model === null, `seed ${seed}:\n${source}`).toBe(errors.length > 0);
+      for (const d of result.diagnostics) expect(d.message, `seed ${seed}`).toMatch(/[.?]$/);
+      const model = result.model;
+      if (model === null) continue;
+      // A checked graph is well formed: inputs come earlier, a join adds two equal shapes, totals add up.
+      for (const layer of model.layers) {
+        for (const input of layer.inputs) expect(input, `seed ${seed}`).toBeLessThan(layer.index);
+        const shapes = layer.inputs.map((i) => (i < 0 ? model.input : model.layers[i]!.outputShape));
+        if (layer.op === 'add') {
+          expect(shapes, `seed ${seed}:\n${source}`).toHaveLength(2);
+          expect(shapes[0], `seed ${seed}:\n${source}`).toEqual(shapes[1]);
+        } else {
+          expect(layer.inputShape, `seed ${seed}`).toEqual(shapes[0]);
+        }
+      }
+      expect(model.layers.reduce((sum, l) => sum + l.params.trainable, 0)).toBe(model.totals.trainable);
     }
   });
 
