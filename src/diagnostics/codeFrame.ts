@@ -6,15 +6,21 @@ const contextBefore = 1;
 const maxLineWidth = 120;
 
 /**
- * A code frame: the span's line with one line of context before it, numbered, and a caret line under the span.
+ * A code frame: the span's line with `context` lines (one by default) before it, numbered, and a caret line
+ * under the span.
  *
  *    6 | conv 16 k5 | bn | sigmoid | avgpool 2
  *    7 | dense 120 | bn | sigmoid
  *      | ^~~~~~~~~
  */
-export function printCodeFrame(source: string, span: Span, lines: readonly string[] = splitLines(source)): string {
+export function printCodeFrame(
+  source: string,
+  span: Span,
+  lines: readonly string[] = splitLines(source),
+  context: number = contextBefore,
+): string {
   const lineIndex = Math.min(Math.max(span.line - 1, 0), Math.max(lines.length - 1, 0));
-  const first = Math.max(0, lineIndex - contextBefore);
+  const first = Math.max(0, lineIndex - context);
   const gutter = String(lineIndex + 1).length;
   const out: string[] = [];
   const text = lines[lineIndex] ?? '';

@@ -27,9 +27,12 @@ export function formatDiagnosticsText(file: string, source: string, diagnostics:
   return sortDiagnostics(diagnostics)
     .map((d) => {
       const head = `${file}:${d.span.line}:${d.span.column} - ${d.severity} ${d.code}: ${d.message}`;
-      const related = (d.related ?? []).map(
-        (r) => `\n  ${r.file ?? file}:${r.span.line}:${r.span.column} - ${r.message}\n${printCodeFrame(source, r.span, lines)}`,
-      );
+      // Related locations are indented under the diagnostic and show their line alone, so a chain of them (a
+      // block used inside a block) reads as notes on the error rather than as further errors.
+      const related = (d.related ?? []).map((r) => {
+        const frame = printCodeFrame(source, r.span, lines, 0).replace(/^/gm, '  ');
+        return `\n  ${r.file ?? file}:${r.span.line}:${r.span.column} - ${r.message}\n${frame}`;
+      });
       return `${head}\n${printCodeFrame(source, d.span, lines)}${related.join('')}\n`;
     })
     .join('\n');

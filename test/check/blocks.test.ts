@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { maxExpandedNodes } from '../../src/check/expand.js';
 import type { CheckedLayer } from '../../src/check/model.js';
 import { formatBlocks } from '../../src/cli/printSummary.js';
+import { formatDiagnosticsText } from '../../src/diagnostics/format.js';
 import { checkParsed, checkSource } from './harness.js';
 
 // Language v2 in the checker: blocks (`def`), repetition (`x N`) and residual connections, expanded into the
@@ -461,5 +462,33 @@ describe('after a syntax error', () => {
     const { syntax, diagnostics } = checkParsed('input 8\ndef d(n) = dense n |\n| relu\nd(4) | dense 10\n');
     expect(syntax.length).toBeGreaterThan(0);
     expect(diagnostics.filter((d) => d.code === 'NN2017')).toEqual([]);
+  });
+});
+
+describe('as `netc check` prints it', () => {
+  test('the error at the use, then each related location indented with its own line', () => {
+    const source = [
+      'input 1x8x8',
+      'def cbs(c, k=3) = conv c kernel=k | bn',
+      'def stage(c, k) = cbs(c, k=k) | relu',
+      'stage(4, 3) | stage(8, 9)',
+      'flatten | dense 10',
+      '',
+    ].join('\n');
+    expect(formatDiagnosticsText('m.net', source, checkSource(source).diagnostics)).toBe(
+      [
+        'm.net:4:15 - error NN3003: conv kernel 9 is larger than its input 6x6 (in block `cbs` with c=8, k=9, in block `stage` with c=8, k=9); use a kernel of at most 6 (`k6`) or pad by at least 2 (`p2`).',
+        '  3 | def stage(c, k) = cbs(c, k=k) | relu',
+        '  4 | stage(4, 3) | stage(8, 9)',
+        '    |               ^~~~~~~~~~~',
+        '  m.net:3:19 - `stage` uses `cbs` here.',
+        '    3 | def stage(c, k) = cbs(c, k=k) | relu',
+        '      |                   ^~~~~~~~~~~',
+        '  m.net:2:26 - Here, in the definition of `cbs`.',
+        '    2 | def cbs(c, k=3) = conv c kernel=k | bn',
+        '      |                          ^~~~~~~~',
+        '',
+      ].join('\n'),
+    );
   });
 });
