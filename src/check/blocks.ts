@@ -105,6 +105,8 @@ export function collectBlocks(
     else checkParams(def, report);
   }
   checkReferences(table, topLevel, report);
+  // A use the parser could not read may be what uses a block: no "never used" after a syntax error.
+  if (damage.any) return table;
   const used = new Set([...defs.flatMap((def) => usesIn(def.body)), ...usesIn(topLevel)].map((use) => use.name.name));
   for (const def of defs) {
     if (table.find(def.name.name) !== def || used.has(def.name.name)) continue;

@@ -463,6 +463,18 @@ describe('after a syntax error', () => {
     expect(syntax.length).toBeGreaterThan(0);
     expect(diagnostics.filter((d) => d.code === 'NN2017')).toEqual([]);
   });
+
+  test('a block whose use the parser dropped is not reported unused', () => {
+    const { syntax, diagnostics } = checkParsed('input 8\ndef d(n) = dense n\nd(4 | dense 10\n');
+    expect(syntax.length).toBeGreaterThan(0);
+    expect(diagnostics.filter((d) => d.code === 'NN2029')).toEqual([]);
+  });
+
+  test('shapes after a syntax error are not checked, inside blocks too', () => {
+    const { syntax, diagnostics } = checkParsed('input 1x4x4\ndef c(k) = conv 4 kernel=k\nconv 4 k3 bias= | c(9)\n');
+    expect(syntax.map((d) => d.code)).toEqual(['NN1001']);
+    expect(diagnostics).toEqual([]);
+  });
 });
 
 describe('as `netc check` prints it', () => {
