@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { withoutInputGradient } from '../backend/kernels/index.js';
+import { softmaxCrossEntropyKernel } from '../backend/kernels/softmaxCrossEntropy.js';
 
 /** What one training step measured, on the same forward pass that it trained on. */
 export interface StepResult {
@@ -100,19 +101,28 @@ export function createTrainStep(model: tf.LayersModel, optimizer: tf.Optimizer):
 
   return (x, y) => {
     const batch = x.shape[0]!;
+    // The fast path's loss kernel, where it is registered (src/backend/kernels/softmaxCrossEntropy.ts): loss, summed
+    // loss and hits in one call instead of some twenty. Asked every step, as the bench swaps kernel sets.
+    const fusedLoss = tf.getKernel(softmaxCrossEntropyKernel, tf.getBackend()) !== undefined;
     let hits: tf.Tensor | null = null;
+    let stats: tf.Tensor | null = null;
     const packed = tf.tidy(() => {
       const labels = y.dtype === 'int32' ? y : tf.cast(y, 'int32');
       const { value, grads } = withoutInputGradient(firstKernels, () =>
         tf.variableGrads(() => {
           const logits = net.apply(x, { training: true }) as tf.Tensor;
+          if (fusedLoss) {
+            const [loss, sumAndHits] = tf.engine().runKernel(softmaxCrossEntropyKernel, { logits, labels }, {}) as tf.Tensor[];
+            stats = tf.keep(sumAndHits!);
+            return loss as tf.Scalar;
+          }
           // Counted on this same forward pass; kept because the gradient machinery disposes everything else.
           hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32')));
           return tf.losses.softmaxCrossEntropy(tf.oneHot(labels, classes), logits) as tf.Scalar;
         }, variables),
       );
       optimizer.applyGradients(grads);
-      return tf.stack([tf.mul(value, batch), hits!]);
+      return stats ?? tf.stack([tf.mul(value, batch), hits!]);
     });
     const [loss, correct] = packed.dataSync();
     packed.dispose();

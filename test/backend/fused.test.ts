@@ -42,7 +42,7 @@ function trainPass(model: tf.LayersModel, x: tf.Tensor) {
   });
   const out = {
     loss: value.dataSync()[0]!,
-    grads: Object.fromEntries(Object.entries(grads).map(([k, g]) => [k.replace(/_\d+$/, ''), g.dataSync()])),
+    grads: Object.fromEntries(Object.entries(grads).map(([k, g]) => [k.replace(/_\d+$/, ''), g.dataSync() as Float32Array])),
     weights: model.getWeights().map((w) => w.dataSync()),
     inference: (model.apply(x, { training: false }) as tf.Tensor).dataSync(),
   };

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { registerNetcKernels } from '../../src/backend/kernels/index.js';
+import { softmaxCrossEntropyKernel } from '../../src/backend/kernels/softmaxCrossEntropy.js';
 import { check } from '../../src/check/check.js';
 import { compileModel } from '../../src/compile/compile.js';
 import { parse } from '../../src/syntax/parse.js';
@@ -70,12 +71,14 @@ function compileSource(source: string, seed: number): tf.LayersModel {
   return compileModel(checked.model!, { seed });
 }
 
-for (const backend of ['wasm', 'cpu'] as const) {
-  describe(`training step on ${backend}`, () => {
+// Every step test runs with the fast path off (tfjs's loss ops) and on (netc's loss kernel and SIMD kernels).
+for (const [backend, fast] of [['wasm', false], ['wasm', true], ['cpu', false], ['cpu', true]] as const) {
+  describe(`training step on ${backend}, fast path ${fast ? 'on' : 'off'}`, () => {
     beforeAll(async () => {
       await tf.setBackend(backend);
       await tf.ready();
-      registerNetcKernels(backend);
+      registerNetcKernels(backend, { fast });
+      expect(tf.getKernel(softmaxCrossEntropyKernel, backend) !== undefined).toBe(fast);
     });
 
     test('loss is the summed cross-entropy and correct the hit count of this batch\'s forward pass', () => {

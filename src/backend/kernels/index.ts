@@ -9,6 +9,7 @@ import { identityKernels } from './identity.js';
 import { reduceKernels } from './reduce.js';
 import { avgPoolGradKernels } from './avgPoolGrad.js';
 import { maxPoolGradKernels } from './maxPoolGrad.js';
+import { softmaxCrossEntropyGrad, softmaxCrossEntropyKernels } from './softmaxCrossEntropy.js';
 import { tileKernels } from './tile.js';
 import { fastPathEnabled } from '../fastPath.js';
 import { simdGradients } from '../simd/gradients.js';
@@ -43,7 +44,7 @@ function baseConfigs(backendName: string): readonly tf.KernelConfig[] {
 export function netcKernelConfigs(backendName: string, fast = false): readonly tf.KernelConfig[] {
   const base = baseConfigs(backendName);
   if (!fast || simdUnavailableReason() !== null) return base;
-  const simd = simdKernels.filter((k) => k.backendName === backendName);
+  const simd = [...simdKernels, ...softmaxCrossEntropyKernels].filter((k) => k.backendName === backendName);
   const replaced = new Set(simd.map((k) => k.kernelName));
   return [...base.filter((k) => !replaced.has(k.kernelName)), ...simd];
 }
@@ -117,7 +118,7 @@ export function registerNetcKernels(backendName: string, options: RegisterOption
   }
   if (fast) {
     // The fused kernels' own gradients: those names are netc's, so nothing of tfjs's is displaced.
-    for (const g of simdGradients) {
+    for (const g of [...simdGradients, softmaxCrossEntropyGrad]) {
       if (tf.getGradient(g.kernelName) !== g) tf.registerGradient(g);
     }
   }
