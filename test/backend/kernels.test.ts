@@ -23,6 +23,10 @@ const convCases: { name: string; x: number[]; k: [number, number]; o: number; s:
   { name: '6x6, k2, stride 2, same (no padding needed)', x: [1, 6, 6, 4], k: [2, 2], o: 3, s: [2, 2], pad: 'same' },
   { name: '7x5, k3x2, explicit uneven pad, stride 2x1', x: [2, 7, 5, 3], k: [3, 2], o: 2, s: [2, 1], pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
   { name: '1x1 kernel, stride 2', x: [2, 5, 5, 3], k: [1, 1], o: 4, s: [2, 2], pad: 'valid' },
+  // Wide kernels: taps in blocks of four, columns some taps of a block do not read, output channels past 8s.
+  { name: '9x11, k3x6, 10 outputs, stride 2, same', x: [2, 9, 11, 3], k: [3, 6], o: 10, s: [2, 2], pad: 'same' },
+  { name: '7x9, k2x5, 4 outputs, stride 1x3, explicit pad', x: [1, 7, 9, 2], k: [2, 5], o: 4, s: [1, 3], pad: [[0, 0], [1, 0], [2, 3], [0, 0]] },
+  { name: '6x8, k4x4, 20 outputs, stride 1, valid', x: [2, 6, 8, 1], k: [4, 4], o: 20, s: [1, 1], pad: 'valid' },
 ];
 
 /** Max-pool windows the language allows: overlapping (stride < window), gapped (stride > window), non-square, same. */

@@ -1,9 +1,10 @@
+import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { registerNetcKernels } from '../../src/backend/kernels/index.js';
 import { bnGradKernel, bnInferKernel, bnTrainKernel } from '../../src/backend/simd/kernels.js';
-import { simdUnavailableReason, type FusedActivation } from '../../src/backend/simd/module.js';
+import { simdModulePath, simdUnavailableReason, type FusedActivation } from '../../src/backend/simd/module.js';
 import { geometry, randomArr, relativeError, type Arr, type Pad } from './reference.js';
 
 // netc's SIMD kernels against float64 references written from the definitions, on odd shapes: batch 1, 7x7
@@ -86,9 +87,36 @@ const poolCases: { x: number[]; k: [number, number]; s: [number, number]; pad: P
   { x: [1, 8, 9, 4], k: [3, 3], s: [3, 3], pad: 2 },
 ];
 
+/** The ids of a wasm binary's sections, in order (each: id byte, LEB128 size, contents). */
+function sectionIds(bytes: Uint8Array): number[] {
+  const ids: number[] = [];
+  let at = 8;
+  while (at < bytes.length) {
+    const id = bytes[at++]!;
+    let size = 0;
+    let shift = 0;
+    for (;;) {
+      const b = bytes[at++]!;
+      size |= (b & 0x7f) << shift;
+      shift += 7;
+      if ((b & 0x80) === 0) break;
+    }
+    ids.push(id);
+    at += size;
+  }
+  return ids;
+}
+
 describe('the SIMD module', () => {
   test('is built (npm run build) and loads', () => {
     expect(simdUnavailableReason()).toBeNull();
+  });
+
+  test('owns no memory: no data segments, no globals (an allocator\'s), so it may run on tfjs\'s heap', () => {
+    const ids = sectionIds(readFileSync(simdModulePath));
+    // 11 data, 12 data count, 6 globals, 5 own memory; 2 imports (the memory only).
+    expect(ids.filter((id) => [5, 6, 11, 12].includes(id))).toEqual([]);
+    expect(ids).toContain(2);
   });
 });
 
