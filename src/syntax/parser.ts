@@ -1,4 +1,4 @@
-import type { IParserErrorMessageProvider, IToken, TokenType } from 'chevrotain';
+import type { IOrAlt, IParserErrorMessageProvider, IToken, TokenType } from 'chevrotain';
 import { CstParser, EOF, tokenMatcher } from './chevrotain.js';
 import { shorten } from './lexer.js';
 import {
@@ -216,30 +216,93 @@ export class NetParser extends CstParser {
     this.performSelfAnalysis();
   }
 
+  // The alternatives and loop bodies below are built once, not at each call: a 10 MB file runs these rules
+  // millions of times, and the arrays and closures made per call were most of the garbage the parse leaves
+  // (chevrotain's performance guide recommends caching them; they capture nothing but the parser).
+  private readonly fileItems: IOrAlt<unknown>[] = [
+    { ALT: () => this.CONSUME(Newline) },
+    {
+      ALT: () => {
+        this.SUBRULE(this.statement);
+        this.CONSUME2(Newline);
+      },
+    },
+  ];
+  private readonly fileItem = (): void => void this.OR(this.fileItems);
+  private readonly statements: IOrAlt<unknown>[] = [
+    { ALT: () => this.SUBRULE(this.modelStatement) },
+    { ALT: () => this.SUBRULE(this.inputStatement) },
+    { ALT: () => this.SUBRULE(this.trainStatement) },
+    { ALT: () => this.SUBRULE(this.defStatement) },
+    { ALT: () => this.SUBRULE(this.pipeline) },
+  ];
+  private readonly shapes: IOrAlt<unknown>[] = [{ ALT: () => this.CONSUME(NumberToken) }, { ALT: () => this.CONSUME(Dims) }];
+  private readonly trainOption = (): void => {
+    this.SUBRULE(this.keyValue);
+  };
+  private readonly defParameters = (): void => {
+    this.SUBRULE(this.parameters);
+  };
+  private readonly parameterList = { SEP: Comma, DEF: (): void => void this.SUBRULE(this.parameter) };
+  private readonly parameterDefault = (): void => {
+    this.CONSUME(Equals);
+    this.SUBRULE(this.value);
+  };
+  private readonly nextStage = (): void => {
+    this.CONSUME(Pipe);
+    this.SUBRULE2(this.stage);
+  };
+  private readonly stages: IOrAlt<unknown>[] = [
+    { ALT: () => this.SUBRULE(this.blockUse) },
+    { ALT: () => this.SUBRULE(this.layer) },
+    { ALT: () => this.SUBRULE(this.group) },
+    { ALT: () => this.SUBRULE(this.residual) },
+  ];
+  private readonly stageRepetition = (): void => {
+    this.SUBRULE(this.repetition);
+  };
+  // A bare `x` after a layer's arguments is the repetition operator (`relu x 3`), not a positional name; `x=` is
+  // still a key. Two tokens of lookahead tell them apart.
+  private readonly layerArguments = {
+    GATE: (): boolean => this.LA(1).tokenType !== Times || this.LA(2).tokenType === Equals,
+    DEF: (): void => void this.SUBRULE(this.argument),
+  };
+  private readonly blockArguments = { SEP: Comma, DEF: (): void => void this.SUBRULE(this.blockArgument) };
+  private readonly blockArgumentForms: IOrAlt<unknown>[] = [{ ALT: () => this.SUBRULE(this.keyValue) }, { ALT: () => this.SUBRULE(this.value) }];
+  private readonly residualProj = (): void => void this.CONSUME(Proj);
+  private readonly repetitions: IOrAlt<unknown>[] = [
+    { ALT: () => this.CONSUME(Repeat) },
+    {
+      ALT: () => {
+        this.CONSUME(Times);
+        this.OR2(this.counts);
+      },
+    },
+  ];
+  private readonly counts: IOrAlt<unknown>[] = [{ ALT: () => this.CONSUME(NumberToken) }, { ALT: () => this.CONSUME(Identifier) }];
+  private readonly arguments: IOrAlt<unknown>[] = [
+    { ALT: () => this.CONSUME(NumberToken) },
+    { ALT: () => this.CONSUME(Dims) },
+    { ALT: () => this.CONSUME(ShortOption) },
+    { ALT: () => this.SUBRULE(this.keyValue) },
+    { ALT: () => this.CONSUME(Identifier) },
+  ];
+  private readonly values: IOrAlt<unknown>[] = [
+    { ALT: () => this.CONSUME(NumberToken) },
+    { ALT: () => this.CONSUME(Dims) },
+    { ALT: () => this.CONSUME(Identifier) },
+    { ALT: () => this.CONSUME(ShortOption) },
+    { ALT: () => this.CONSUME(Repeat) },
+  ];
+
   /** file = { NEWLINE | statement NEWLINE } ; (the end of the file counts as a final NEWLINE) */
   readonly file = this.RULE('file', () => {
-    this.MANY(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(Newline) },
-        {
-          ALT: () => {
-            this.SUBRULE(this.statement);
-            this.CONSUME2(Newline);
-          },
-        },
-      ]);
-    });
+    this.MANY(this.fileItem);
   });
 
   /** statement = modelStatement | inputStatement | trainStatement | defStatement | pipeline ; */
   readonly statement = this.RULE('statement', () => {
-    this.OR([
-      { ALT: () => this.SUBRULE(this.modelStatement) },
-      { ALT: () => this.SUBRULE(this.inputStatement) },
-      { ALT: () => this.SUBRULE(this.trainStatement) },
-      { ALT: () => this.SUBRULE(this.defStatement) },
-      { ALT: () => this.SUBRULE(this.pipeline) },
-    ]);
+    this.OR(this.statements);
   });
 
   /** modelStatement = "model" IDENTIFIER ; */
@@ -251,20 +314,20 @@ export class NetParser extends CstParser {
   /** inputStatement = "input" ( NUMBER | DIMS ) ; */
   readonly inputStatement = this.RULE('inputStatement', () => {
     this.CONSUME(Input);
-    this.OR([{ ALT: () => this.CONSUME(NumberToken) }, { ALT: () => this.CONSUME(Dims) }]);
+    this.OR(this.shapes);
   });
 
   /** trainStatement = "train" { keyValue } ; */
   readonly trainStatement = this.RULE('trainStatement', () => {
     this.CONSUME(Train);
-    this.MANY(() => this.SUBRULE(this.keyValue));
+    this.MANY(this.trainOption);
   });
 
   /** defStatement = "def" IDENTIFIER [ parameters ] "=" pipeline ; */
   readonly defStatement = this.RULE('defStatement', () => {
     this.CONSUME(Def);
     this.CONSUME(Identifier);
-    this.OPTION(() => this.SUBRULE(this.parameters));
+    this.OPTION(this.defParameters);
     this.CONSUME(Equals);
     this.SUBRULE(this.pipeline);
   });
@@ -272,61 +335,45 @@ export class NetParser extends CstParser {
   /** parameters = "(" [ parameter { "," parameter } ] ")" ; */
   readonly parameters = this.RULE('parameters', () => {
     this.CONSUME(LParen);
-    this.MANY_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.parameter) });
+    this.MANY_SEP(this.parameterList);
     this.CONSUME(RParen);
   });
 
   /** parameter = IDENTIFIER [ "=" value ] ; */
   readonly parameter = this.RULE('parameter', () => {
     this.CONSUME(Identifier);
-    this.OPTION(() => {
-      this.CONSUME(Equals);
-      this.SUBRULE(this.value);
-    });
+    this.OPTION(this.parameterDefault);
   });
 
   /** pipeline = stage { "|" stage } ; */
   readonly pipeline = this.RULE('pipeline', () => {
     this.SUBRULE(this.stage);
-    this.MANY(() => {
-      this.CONSUME(Pipe);
-      this.SUBRULE2(this.stage);
-    });
+    this.MANY(this.nextStage);
   });
 
   /** stage = ( blockUse | layer | group | residual ) [ repetition ] ; */
   readonly stage = this.RULE('stage', () => {
-    this.OR([
-      { ALT: () => this.SUBRULE(this.blockUse) },
-      { ALT: () => this.SUBRULE(this.layer) },
-      { ALT: () => this.SUBRULE(this.group) },
-      { ALT: () => this.SUBRULE(this.residual) },
-    ]);
-    this.OPTION(() => this.SUBRULE(this.repetition));
+    this.OR(this.stages);
+    this.OPTION(this.stageRepetition);
   });
 
   /** layer = IDENTIFIER { argument } ; (an argument never starts with the repetition operator "x") */
   readonly layer = this.RULE('layer', () => {
     this.CONSUME(Identifier);
-    // A bare `x` after a layer's arguments is the repetition operator (`relu x 3`), not a positional name; `x=`
-    // is still a key. Two tokens of lookahead tell them apart.
-    this.MANY({
-      GATE: () => this.LA(1).tokenType !== Times || this.LA(2).tokenType === Equals,
-      DEF: () => this.SUBRULE(this.argument),
-    });
+    this.MANY(this.layerArguments);
   });
 
   /** blockUse = IDENTIFIER "(" [ blockArgument { "," blockArgument } ] ")" ; */
   readonly blockUse = this.RULE('blockUse', () => {
     this.CONSUME(Identifier);
     this.CONSUME(LParen);
-    this.MANY_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.blockArgument) });
+    this.MANY_SEP(this.blockArguments);
     this.CONSUME(RParen);
   });
 
   /** blockArgument = keyValue | value ; */
   readonly blockArgument = this.RULE('blockArgument', () => {
-    this.OR([{ ALT: () => this.SUBRULE(this.keyValue) }, { ALT: () => this.SUBRULE(this.value) }]);
+    this.OR(this.blockArgumentForms);
   });
 
   /** group = "(" pipeline ")" ; */
@@ -339,7 +386,7 @@ export class NetParser extends CstParser {
   /** residual = "residual" [ "proj" ] "{" pipeline "}" ; */
   readonly residual = this.RULE('residual', () => {
     this.CONSUME(Residual);
-    this.OPTION(() => this.CONSUME(Proj));
+    this.OPTION(this.residualProj);
     this.CONSUME(LBrace);
     this.SUBRULE(this.pipeline);
     this.CONSUME(RBrace);
@@ -347,26 +394,12 @@ export class NetParser extends CstParser {
 
   /** repetition = REPEAT | "x" ( NUMBER | IDENTIFIER ) ; */
   readonly repetition = this.RULE('repetition', () => {
-    this.OR([
-      { ALT: () => this.CONSUME(Repeat) },
-      {
-        ALT: () => {
-          this.CONSUME(Times);
-          this.OR2([{ ALT: () => this.CONSUME(NumberToken) }, { ALT: () => this.CONSUME(Identifier) }]);
-        },
-      },
-    ]);
+    this.OR(this.repetitions);
   });
 
   /** argument = NUMBER | DIMS | SHORT_OPTION | keyValue | IDENTIFIER ; */
   readonly argument = this.RULE('argument', () => {
-    this.OR([
-      { ALT: () => this.CONSUME(NumberToken) },
-      { ALT: () => this.CONSUME(Dims) },
-      { ALT: () => this.CONSUME(ShortOption) },
-      { ALT: () => this.SUBRULE(this.keyValue) },
-      { ALT: () => this.CONSUME(Identifier) },
-    ]);
+    this.OR(this.arguments);
   });
 
   /** keyValue = IDENTIFIER "=" value ; */
@@ -378,13 +411,7 @@ export class NetParser extends CstParser {
 
   /** value = NUMBER | DIMS | IDENTIFIER | SHORT_OPTION | REPEAT ; (a SHORT_OPTION or REPEAT here is read as a name) */
   readonly value = this.RULE('value', () => {
-    this.OR([
-      { ALT: () => this.CONSUME(NumberToken) },
-      { ALT: () => this.CONSUME(Dims) },
-      { ALT: () => this.CONSUME(Identifier) },
-      { ALT: () => this.CONSUME(ShortOption) },
-      { ALT: () => this.CONSUME(Repeat) },
-    ]);
+    this.OR(this.values);
   });
 }
 
