@@ -131,7 +131,8 @@ export class Expander {
     // On its own a block has no use to blame, and its defaults are not what a use will pass.
     if (dependent && this.alone) return;
     const site = siteOf(scope.frames, span, message, dependent, related, options.copies);
-    this.context.reporter.report(code, site.message, site.span, site.related.length > 0 ? site.related : undefined, options.severity);
+    const shown = site.related.length > 0 ? site.related : undefined;
+    this.context.reporter.report(code, site.message, site.span, shown, options.severity);
   }
 
   private pipeline(stages: readonly StageNode[], input: Value, scope: Scope): Value {
@@ -194,7 +195,15 @@ export class Expander {
     const name = node.name.name;
     const kind = findLayerKind(name);
     const afterSyntaxError = scope.untrusted || this.context.damage.reaches(node);
-    const common = { role: 'layer' as const, name, span: node.span, inputs: [input.id], frames: scope.frames, input: input.shape, afterSyntaxError };
+    const common = {
+      role: 'layer' as const,
+      name,
+      span: node.span,
+      inputs: [input.id],
+      frames: scope.frames,
+      input: input.shape,
+      afterSyntaxError,
+    };
     if (kind === undefined) {
       this.report(scope, 'NN2001', this.unknownLayerMessage(name, scope), node.name.span, false);
       return this.emit({ ...common, kind: null, args: {}, argSpans: {}, complete: false, output: null }, scope);
@@ -216,13 +225,16 @@ export class Expander {
         report: (code, message, options) => {
           if (!isCode(code)) throw new Error(`internal: layer kind '${name}' reported unknown code ${code}`);
           const span = options?.arg === undefined ? node.span : spanOf(options.arg);
-          this.report(scope, code, message, span, dependent, [], { copies, ...(options?.severity ? { severity: options.severity } : {}) });
+          const severity = options?.severity === undefined ? {} : { severity: options.severity };
+          this.report(scope, code, message, span, dependent, [], { copies, ...severity });
         },
       });
       // What the arguments alone decide depends on the use only through substituted values; a shape depends on
       // everything before it, down to the repetition copy.
       const argsOk = kind.checkArgs?.(resolved.args, shapeContext(substituted.size > 0, false)) ?? true;
-      if (argsOk && input.shape !== null && !afterSyntaxError) output = kind.inferShape(input.shape, resolved.args, shapeContext(true, true));
+      if (argsOk && input.shape !== null && !afterSyntaxError) {
+        output = kind.inferShape(input.shape, resolved.args, shapeContext(true, true));
+      }
     }
     return this.emit({ ...common, kind, args: resolved.args, argSpans: resolved.spans, complete: resolved.complete, output }, scope);
   }
@@ -283,7 +295,8 @@ export class Expander {
     const layerName = node.name.name;
     if (arg.kind === 'PositionalArg' && !argumentWords.has(name)) {
       if (findLayerKind(name) !== undefined) {
-        this.report(scope, 'NN2026', `\`${name}\` is a layer, not an argument of \`${layerName}\`; did you mean \`| ${name}\`?`, ident.span, false);
+        const message = `\`${name}\` is a layer, not an argument of \`${layerName}\`; did you mean \`| ${name}\`?`;
+        this.report(scope, 'NN2026', message, ident.span, false);
         return 'drop';
       }
       if (this.context.blocks.find(name) !== undefined) {
@@ -313,7 +326,10 @@ export class Expander {
       return `\`${name}\` is a block, not a layer; use it with its arguments in parentheses, as in \`${name}(...)\`.`;
     }
     if (scope.def !== null && scope.bindings.has(name)) {
-      return `\`${name}\` is a parameter of \`${scope.def.name.name}\`; a parameter stands for a value, such as the \`c\` of \`conv c k3\`, not for a layer.`;
+      return (
+        `\`${name}\` is a parameter of \`${scope.def.name.name}\`; a parameter stands for a value, ` +
+        'such as the `c` of `conv c k3`, not for a layer.'
+      );
     }
     const hinted = layerNameHints[name];
     if (hinted === 'bn') {
@@ -326,8 +342,9 @@ export class Expander {
     }
     if (guess !== undefined) return `Unknown layer \`${name}\`; did you mean \`${guess}\`?`;
     // `inptu 784` parses as a layer; the likely slip is a statement keyword.
-    const statement = didYouMean(name, ['input', 'model', 'train', 'def', 'residual']);
+    const statement = didYouMean(name, ['input', 'model', 'train', 'def']);
     if (statement !== undefined) return `Unknown layer \`${name}\`; did you mean the \`${statement}\` statement?`;
+    if (didYouMean(name, ['residual']) !== undefined) return `Unknown layer \`${name}\`; did you mean \`residual { ... }\`?`;
     return `Unknown layer \`${name}\`; the layers are ${listNames(layerNames(), 'and')}.`;
   }
 
@@ -395,7 +412,8 @@ export class Expander {
             this.report(
               scope,
               'NN2022',
-              `The argument ${showValue(arg.value)} of \`${defName}\` comes after the named argument \`${writtenArg(firstNamed)}\`; ` +
+              `The argument ${showValue(arg.value)} of \`${defName}\` comes after the named argument ` +
+                `\`${writtenArg(firstNamed)}\`; ` +
                 'put positional arguments first, or name this one too.',
               arg.span,
               false,
@@ -529,7 +547,8 @@ export class Expander {
           const params = [...scope.bindings.keys()];
           const message =
             scope.def === null
-              ? `\`${written.name}\` is not a parameter; a repetition count is a whole number, such as \`x3\`, or a parameter of the enclosing \`def\`.`
+              ? `\`${written.name}\` is not a parameter; a repetition count is a whole number, such as \`x3\`, ` +
+                'or a parameter of the enclosing `def`.'
               : notAParameter(written.name, scope.def, params, didYouMean(written.name, params));
           this.report(scope, 'NN2026', message, written.span, false);
         }
@@ -660,7 +679,9 @@ function specFor(kind: LayerKind, arg: ArgNode, index: number): ArgSpec | undefi
 function notAParameter(name: string, def: DefNode, params: readonly string[], guess: string | undefined): string {
   const head = `\`${name}\` is not a parameter of \`${def.name.name}\``;
   if (guess !== undefined) return `${head}; did you mean \`${guess}\`?`;
-  if (params.length === 0) return `${head}, which has none; add it to the \`def\`, as in \`def ${def.name.name}(${name}) = ...\`.`;
+  if (params.length === 0) {
+    return `${head}, which has none; add it to the \`def\`, as in \`def ${def.name.name}(${name}) = ...\`.`;
+  }
   return `${head}; its parameters are ${listNames(params, 'and')}.`;
 }
 
@@ -695,7 +716,8 @@ function writtenArg(arg: ArgNode): string {
 /** The span of the keyword a node starts with (`residual`), so a multi-line block is underlined on its first word. */
 function keywordSpan(span: Span, keyword: string): Span {
   const end = Math.min(span.end, span.offset + keyword.length);
-  return { offset: span.offset, end, line: span.line, column: span.column, endLine: span.line, endColumn: span.column + (end - span.offset) };
+  const endColumn = span.column + (end - span.offset);
+  return { offset: span.offset, end, line: span.line, column: span.column, endLine: span.line, endColumn };
 }
 
 /** `10,000`. */
