@@ -321,6 +321,8 @@ describe('block definitions and uses: each mistake, located', () => {
     ['residual body changes the rank', 'input 1x4x4\nresidual { flatten | dense 16 } | dense 10\n', [{ code: 'NN3006', at: '2:1', related: [] }]],
     ['no stride matches the body', 'input 1x28x28\nresidual proj { conv 4 k5 } | flatten | dense 10\n', [{ code: 'NN3007', at: '2:1', related: [] }]],
     ['a residual error inside a block', `${I}def r(n) = residual { dense n }\nr(8) | r(4) | dense 10\n`, [{ code: 'NN3005', at: '3:8', related: ['2:12'] }]],
+    ['a rank change inside a block', 'input 1x4x4\ndef r() = residual { flatten }\nr() | dense 10\n', [{ code: 'NN3006', at: '3:1', related: ['2:11'] }]],
+    ['no projection inside a block', 'input 1x8x8\ndef r(k) = residual proj { conv 2 kernel=k }\nr(3) | flatten | dense 10\n', [{ code: 'NN3007', at: '3:1', related: ['2:12'] }]],
   ];
 
   test.each(cases)('%s', (_name, source, expected) => {
