@@ -9,7 +9,11 @@ import { flatBackend } from './flat.js';
  * nothing to compute: the cost is the calls. Here: one forward, one backward.
  */
 
-/** Kernel name: inputs logits [B, K] float32 and labels [B] int32; outputs the mean loss (a scalar) and [sum, hits]. */
+/**
+ * Kernel name: inputs logits [B, K] float32 and labels [B] int32; outputs the mean loss (a scalar) and [sum, hits].
+ * Attribute `divisor` (default B): what the summed loss is divided by; a data-parallel step passes the whole
+ * batch's size, so that the workers' gradients add up to the whole batch's.
+ */
 export const softmaxCrossEntropyKernel = 'NetcSoftmaxCrossEntropy';
 /** Kernel name: inputs logits, labels and dy (the mean loss's gradient, a scalar); output d logits. */
 export const softmaxCrossEntropyGradKernel = 'NetcSoftmaxCrossEntropyGrad';
@@ -59,7 +63,8 @@ function forward(name: 'wasm' | 'cpu') {
       if (best === label) hits += 1;
     }
     const loss = fb.alloc([]);
-    fb.view(loss)[0] = b > 0 ? sum / b : 0;
+    const divisor = (args.attrs as { divisor?: number } | undefined)?.divisor ?? b;
+    fb.view(loss)[0] = divisor > 0 ? sum / divisor : 0;
     const stats = fb.alloc([2]);
     fb.view(stats).set([sum, hits]);
     return [loss, stats];
@@ -71,7 +76,8 @@ function backward(name: 'wasm' | 'cpu') {
     const { logits, labels, dy } = args.inputs as { logits: tf.TensorInfo; labels: tf.TensorInfo; dy: tf.TensorInfo };
     const fb = flatBackend(args.backend, name);
     const [b, k] = logits.shape as [number, number];
-    const g = fb.view(dy)[0]! / b;
+    const divisor = (args.attrs as { divisor?: number } | undefined)?.divisor ?? b;
+    const g = fb.view(dy)[0]! / divisor;
     const dx = fb.alloc([b, k]);
     // Views taken after the allocation: on wasm it may grow the heap and detach earlier views.
     const y = labelsOf(args.backend, name, labels);
@@ -85,14 +91,14 @@ function backward(name: 'wasm' | 'cpu') {
   };
 }
 
-/** d loss / d logits = dy * (softmax(logits) - onehot(labels)) / B; labels take no gradient (they are not trained). */
+/** d loss / d logits = dy * (softmax(logits) - onehot(labels)) / divisor; labels take no gradient (they are not trained). */
 export const softmaxCrossEntropyGrad: tf.GradConfig = {
   kernelName: softmaxCrossEntropyKernel,
   inputsToSave: ['logits', 'labels'],
-  gradFunc: (dys, saved) => {
+  gradFunc: (dys, saved, attrs) => {
     const [logits, labels] = saved as [tf.Tensor, tf.Tensor];
     const dy = (dys as tf.Tensor[])[0]!;
-    const dx = tf.engine().runKernel(softmaxCrossEntropyGradKernel, { logits, labels, dy }, {}) as tf.Tensor;
+    const dx = tf.engine().runKernel(softmaxCrossEntropyGradKernel, { logits, labels, dy }, attrs) as tf.Tensor;
     return { logits: () => dx };
   },
 };

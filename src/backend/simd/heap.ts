@@ -16,6 +16,10 @@ export interface SimdCall {
   output(shape: readonly number[]): number;
   /** Scratch bytes, 16-byte aligned, valid until `done`. */
   scratch(bytes: number): number;
+  /** A float64 view of the module's memory (take it after the last allocation: growing the memory detaches it). */
+  f64(ptr: number, length: number): Float64Array;
+  /** A float32 view of the module's memory, as `f64`. */
+  f32(ptr: number, length: number): Float32Array;
   /** Ends the call: frees scratch and returns the outputs in the order they were made. */
   done(): tf.TensorInfo[];
   /** Frees everything after a failure (outputs included). */
@@ -76,6 +80,8 @@ function wasmCall(backend: WasmBackendLike): SimdCall {
       blocks.push(raw);
       return (raw + 15) & ~15;
     },
+    f64: (ptr, length) => new Float64Array(backend.wasm.asm.memory.buffer, ptr, length),
+    f32: (ptr, length) => new Float32Array(backend.wasm.asm.memory.buffer, ptr, length),
     done: () => {
       free();
       return outputs;
@@ -125,6 +131,8 @@ function cpuCall(backend: CpuBackendLike): SimdCall {
       return at;
     },
     scratch: (bytes) => reserve(bytes),
+    f64: (ptr, length) => new Float64Array(memory.buffer, ptr, length),
+    f32: (ptr, length) => new Float32Array(memory.buffer, ptr, length),
     done: () =>
       outputs.map(({ at, shape }) => {
         const size = tf.util.sizeFromShape(shape);

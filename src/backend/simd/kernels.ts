@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { convGeometry, flatBackend } from '../kernels/flat.js';
+import { activeSyncGroup } from '../parallel/SyncGroup.js';
 import { withCall } from './heap.js';
 import { activationCodes, type FusedActivation, type PoolGeometryArgs } from './module.js';
 
@@ -46,6 +47,7 @@ function bnTrain(name: BackendName) {
     const { x, gamma, beta } = args.inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo };
     const { epsilon } = args.attrs as unknown as BatchNormAttrs;
     const [rows, c] = rowsAndChannels(x.shape);
+    const group = activeSyncGroup();
     return withCall(args.backend, name, (call) => {
       const xp = call.input(x);
       const gp = call.input(gamma);
@@ -53,7 +55,29 @@ function bnTrain(name: BackendName) {
       const y = call.output(x.shape);
       const mean = call.output([c]);
       const variance = call.output([c]);
-      call.k.bnTrain(xp, y, rows, c, gp, bp, mean, variance, epsilon, activationCode(args.attrs), call.scratch(call.k.channelScratchBytes(c)));
+      const scratch = call.scratch(call.k.channelScratchBytes(c));
+      if (group === null) {
+        call.k.bnTrain(xp, y, rows, c, gp, bp, mean, variance, epsilon, activationCode(args.attrs), scratch);
+        return;
+      }
+      // Synchronised batch norm: this worker's count, mean and sum of squares about it, combined with every
+      // other worker's by Chan's rule (no cancellation), then the normalisation with the whole batch's statistics.
+      const stats = call.scratch(16 * c);
+      call.k.bnStats(xp, rows, c, stats, stats + 8 * c, scratch);
+      const local = new Float64Array(1 + 2 * c);
+      local[0] = rows;
+      local.set(call.f64(stats, 2 * c), 1);
+      const shares = group.allGather(local);
+      const n = shares.reduce((sum, s) => sum + s[0]!, 0);
+      const meanOut = call.f32(mean, c);
+      const varianceOut = call.f32(variance, c);
+      for (let ch = 0; ch < c; ch++) {
+        const m = shares.reduce((sum, s) => sum + s[0]! * s[1 + ch]!, 0) / n;
+        const m2 = shares.reduce((sum, s) => sum + s[1 + c + ch]! + s[0]! * (s[1 + ch]! - m) ** 2, 0);
+        meanOut[ch] = m;
+        varianceOut[ch] = m2 / n;
+      }
+      call.k.bnInfer(xp, y, rows, c, gp, bp, mean, variance, epsilon, activationCode(args.attrs), scratch);
     });
   };
 }
@@ -76,13 +100,35 @@ function bnGrad(name: BackendName) {
     const { dy, y, x, gamma, mean, variance } = args.inputs as Record<'dy' | 'y' | 'x' | 'gamma' | 'mean' | 'variance', tf.TensorInfo>;
     const { epsilon, training } = args.attrs as unknown as BatchNormAttrs & { training: boolean };
     const [rows, c] = rowsAndChannels(x.shape);
+    const group = training ? activeSyncGroup() : null;
     return withCall(args.backend, name, (call) => {
       const p = [dy, y, x, gamma, mean, variance].map((t) => call.input(t)) as [number, number, number, number, number, number];
       const dx = call.output(x.shape);
       const dgamma = call.output([c]);
       const dbeta = call.output([c]);
-      call.k.bnGrad(p[0], p[1], p[2], rows, c, p[3], p[4], p[5], epsilon, activationCode(args.attrs), training ? 1 : 0, dx, dgamma, dbeta,
-        call.scratch(call.k.channelScratchBytes(c)));
+      const scratch = call.scratch(call.k.channelScratchBytes(c));
+      const act = activationCode(args.attrs);
+      if (group === null) {
+        call.k.bnGrad(p[0], p[1], p[2], rows, c, p[3], p[4], p[5], epsilon, act, training ? 1 : 0, dx, dgamma, dbeta, scratch);
+        return;
+      }
+      // Synchronised: dx needs the whole batch's sums of dz and dz * (x - mean); dgamma and dbeta stay this
+      // worker's share, since the step adds every worker's weight gradients afterwards.
+      const sums = call.scratch(16 * c);
+      call.k.bnGradSums(p[0], p[1], p[2], rows, c, p[4], act, sums, sums + 8 * c, scratch);
+      const local = new Float64Array(1 + 2 * c);
+      local[0] = rows;
+      local.set(call.f64(sums, 2 * c), 1);
+      const total = group.allReduce(local);
+      call.f64(sums, 2 * c).set(total.subarray(1));
+      call.k.bnGradApply(p[0], p[1], p[2], rows, c, p[3], p[4], p[5], epsilon, act, 1, total[0]!, sums, sums + 8 * c, dx, dgamma, dbeta, scratch);
+      const v = call.f32(p[5], c);
+      const dg = call.f32(dgamma, c);
+      const db = call.f32(dbeta, c);
+      for (let ch = 0; ch < c; ch++) {
+        db[ch] = local[1 + ch]!;
+        dg[ch] = local[1 + c + ch]! / Math.sqrt(v[ch]! + epsilon);
+      }
     });
   };
 }

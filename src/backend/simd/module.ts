@@ -37,6 +37,12 @@ export interface SimdExports {
   channelScratchBytes(c: number): number;
   bnTrain(x: number, y: number, rows: number, c: number, gamma: number, beta: number, mean: number, variance: number, eps: number, act: number, scratch: number): void;
   bnInfer(x: number, y: number, rows: number, c: number, gamma: number, beta: number, mean: number, variance: number, eps: number, act: number, scratch: number): void;
+  bnStats(x: number, rows: number, c: number, mean64: number, m2_64: number, scratch: number): void;
+  bnGradSums(dy: number, y: number, x: number, rows: number, c: number, mean: number, act: number, s1_64: number, s2_64: number, scratch: number): void;
+  bnGradApply(
+    dy: number, y: number, x: number, rows: number, c: number, gamma: number, mean: number, variance: number,
+    eps: number, act: number, training: number, count: number, s1_64: number, s2_64: number, dx: number, dgamma: number, dbeta: number, scratch: number,
+  ): void;
   bnGrad(
     dy: number, y: number, x: number, rows: number, c: number, gamma: number, mean: number, variance: number,
     eps: number, act: number, training: number, dx: number, dgamma: number, dbeta: number, scratch: number,

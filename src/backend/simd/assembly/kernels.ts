@@ -181,15 +181,6 @@ function fillPattern(pattern: usize, values: usize, c: i32, p: i32): void {
   for (let j = 0; j < p; j++) store<f32>(pattern + (<usize>j << 2), load<f32>(values + (<usize>(j % c) << 2)));
 }
 
-/** Folds P float64 lane totals into C channels and writes total / divisor as float32. */
-function foldTotals(tot: usize, c: i32, p: i32, out: usize, divisor: f64): void {
-  for (let ch = 0; ch < c; ch++) {
-    let s: f64 = 0;
-    for (let j = ch; j < p; j += c) s += load<f64>(tot + (<usize>j << 3));
-    store<f32>(out + (<usize>ch << 2), <f32>(s / divisor));
-  }
-}
-
 /** Adds P float32 lanes into float64 totals and clears them. */
 function flush(acc: usize, tot: usize, p: i32): void {
   for (let j = 0; j < p; j++) {
@@ -199,10 +190,11 @@ function flush(acc: usize, tot: usize, p: i32): void {
 }
 
 /**
- * Sums over rows, per channel: out[c] = sum_r x[r, c] / divisor. With `center` != 0 it sums squares about the
- * pattern at `meanPat` instead (the variance's numerator). Scratch: P floats of accumulators then P float64s.
+ * Sums over rows, per channel, into float64 totals: out64[c] = sum_r x[r, c]. With `center` != 0 it sums squares
+ * about the pattern at `meanPat` instead (the variance's numerator). Scratch: P floats of accumulators then P
+ * float64s.
  */
-function channelSums(x: usize, rows: i32, c: i32, out: usize, divisor: f64, center: i32, meanPat: usize, scratch: usize): void {
+function channelTotals(x: usize, rows: i32, c: i32, out64: usize, center: i32, meanPat: usize, scratch: usize): void {
   const p = chunkOf(c);
   const acc = scratch;
   const tot = scratch + (<usize>p << 2);
@@ -245,7 +237,18 @@ function channelSums(x: usize, rows: i32, c: i32, out: usize, divisor: f64, cent
     }
     store<f64>(tot + (<usize>j << 3), load<f64>(tot + (<usize>j << 3)) + <f64>v);
   }
-  foldTotals(tot, c, p, out, divisor);
+  for (let ch = 0; ch < c; ch++) {
+    let t: f64 = 0;
+    for (let j = ch; j < p; j += c) t += load<f64>(tot + (<usize>j << 3));
+    store<f64>(out64 + (<usize>ch << 3), t);
+  }
+}
+
+/** channelTotals divided by `divisor`, as float32. `work` holds C float64s, then channelTotals' scratch. */
+function channelSums(x: usize, rows: i32, c: i32, out: usize, divisor: f64, center: i32, meanPat: usize, work: usize): void {
+  const t = work;
+  channelTotals(x, rows, c, t, center, meanPat, work + (<usize>((c + 1) & ~1) << 3));
+  for (let ch = 0; ch < c; ch++) store<f32>(out + (<usize>ch << 2), <f32>(load<f64>(t + (<usize>ch << 3)) / divisor));
 }
 
 /** Sum (divisor 1) or mean over the leading axes of a channels-last tensor: out[c] = sum_r x[r, c] / divisor. */
@@ -255,7 +258,7 @@ export function sumRows(x: usize, rows: i32, c: i32, out: usize, divisor: f64, s
 
 /** Bytes of scratch the batch-norm and sum kernels need for C channels. */
 export function channelScratchBytes(c: i32): i32 {
-  return chunkOf(c) * 4 * 16 + <i32>CONST_BYTES + 64;
+  return chunkOf(c) * 4 * 16 + c * 24 + <i32>CONST_BYTES + 128;
 }
 
 /**
@@ -295,6 +298,27 @@ function normalise(x: usize, y: usize, rows: i32, c: i32, pat: usize, act: i32):
 }
 
 /**
+ * This process's share of the batch statistics, in float64: mean64[c] and m2_64[c], the sum of squares about that
+ * mean (two passes, no cancellation). Synchronised batch norm combines the shares of all workers (Chan's rule)
+ * before normalising with bnInfer. Scratch: channelScratchBytes(C).
+ */
+export function bnStats(x: usize, rows: i32, c: i32, mean64: usize, m2_64: usize, scratch: usize): void {
+  const p = chunkOf(c);
+  const bytes = <usize>p << 2;
+  const pat = scratch;
+  const work = scratch + bytes;
+  channelTotals(x, rows, c, mean64, 0, 0, work);
+  const meanF = work;
+  for (let ch = 0; ch < c; ch++) {
+    const m = load<f64>(mean64 + (<usize>ch << 3)) / <f64>rows;
+    store<f64>(mean64 + (<usize>ch << 3), m);
+    store<f32>(meanF + (<usize>ch << 2), <f32>m);
+  }
+  fillPattern(pat, meanF, c, p);
+  channelTotals(x, rows, c, m2_64, 1, pat, work);
+}
+
+/**
  * Batch norm in training mode fused with the activation after it: writes the batch mean and biased variance
  * (two passes: the mean, then squares about it) and y = act(gamma * (x - mean) / sqrt(var + eps) + beta).
  * Scratch: channelScratchBytes(C).
@@ -310,15 +334,7 @@ export function bnTrain(
   channelSums(x, rows, c, mean, <f64>rows, 0, 0, sums);
   fillPattern(pat, mean, c, p);
   channelSums(x, rows, c, variance, <f64>rows, 1, pat, sums);
-  // The scale per channel, kept in the beta slot's place until the patterns are filled.
-  for (let j = 0; j < p; j++) {
-    const ch = j % c;
-    const v = load<f32>(variance + (<usize>ch << 2));
-    const inv = <f32>(1.0 / Math.sqrt(<f64>v + <f64>eps));
-    store<f32>(pat + bytes + (<usize>j << 2), load<f32>(gamma + (<usize>ch << 2)) * inv);
-  }
-  fillPattern(pat + 2 * bytes, beta, c, p);
-  normalise(x, y, rows, c, pat, act);
+  bnInfer(x, y, rows, c, gamma, beta, mean, variance, eps, act, scratch);
 }
 
 /** Batch norm in inference mode (the given statistics) fused with the activation after it. */
@@ -340,29 +356,16 @@ export function bnInfer(
 }
 
 /**
- * The gradient of y = act(gamma * (x - mean) * r + beta), r = 1/sqrt(var + eps), given dy and y.
- * With dz = dy * act'(y), s1 = sum dz, s2 = sum dz * (x - mean) over the rows:
- *   dbeta = s1, dgamma = s2 * r,
- *   training (mean and var are the batch's, functions of x): dx = k1 (dz - s1 / M) + k2 (x - mean) with
- *     k1 = gamma r, k2 = -gamma r^3 s2 / M (M = rows); dz - s1 / M is taken first, so that it cancels exactly
- *     where it should (one row per channel) instead of leaving k1's rounding behind;
- *   inference (fixed statistics): dx = k1 dz.
- * Two passes over dy, y and x; dz is recomputed in the second rather than stored.
+ * The per-channel sums of the batch-norm gradient, in float64: s1 = sum dz, s2 = sum dz * (x - mean), with
+ * dz = dy * act'(y). Synchronised batch norm adds every worker's before bnGradApply. Scratch: channelScratchBytes(C).
  */
-export function bnGrad(
-  dy: usize, y: usize, x: usize, rows: i32, c: i32, gamma: usize, mean: usize, variance: usize,
-  eps: f32, act: i32, training: i32, dx: usize, dgamma: usize, dbeta: usize, scratch: usize,
-): void {
+export function bnGradSums(dy: usize, y: usize, x: usize, rows: i32, c: i32, mean: usize, act: i32, s1_64: usize, s2_64: usize, scratch: usize): void {
   const p = chunkOf(c);
   const bytes = <usize>p << 2;
-  // Patterns: mean, k1, k2, s1 / M; then float32 accumulators for s1 and s2; then float64 totals for both.
   const meanPat = scratch;
-  const k1Pat = scratch + bytes;
-  const k2Pat = scratch + 2 * bytes;
-  const meanDzPat = scratch + 3 * bytes;
-  const acc1 = scratch + 4 * bytes;
-  const acc2 = scratch + 5 * bytes;
-  const tot1 = scratch + 6 * bytes;
+  const acc1 = scratch + bytes;
+  const acc2 = scratch + 2 * bytes;
+  const tot1 = scratch + 3 * bytes;
   const tot2 = tot1 + 2 * bytes;
   fillPattern(meanPat, mean, c, p);
   memory.fill(acc1, 0, 2 * bytes);
@@ -396,8 +399,6 @@ export function bnGrad(
     const d = load<f32>(x + o) - load<f32>(meanPat + (j << 2));
     store<f64>(tot2 + (j << 3), load<f64>(tot2 + (j << 3)) + <f64>(dz * d));
   }
-  // Per channel, in float64: the sums, then the three coefficients as patterns.
-  const m = <f64>rows;
   for (let ch = 0; ch < c; ch++) {
     let s1: f64 = 0;
     let s2: f64 = 0;
@@ -405,19 +406,50 @@ export function bnGrad(
       s1 += load<f64>(tot1 + (<usize>j << 3));
       s2 += load<f64>(tot2 + (<usize>j << 3));
     }
+    store<f64>(s1_64 + (<usize>ch << 3), s1);
+    store<f64>(s2_64 + (<usize>ch << 3), s2);
+  }
+}
+
+/**
+ * dx, dgamma and dbeta of y = act(gamma * (x - mean) * r + beta), r = 1/sqrt(var + eps), from bnGradSums' s1 and
+ * s2 (summed over `count` rows, all workers' when synchronised):
+ *   dbeta = s1, dgamma = s2 * r,
+ *   training (mean and var are the batch's, functions of x): dx = k1 (dz - s1 / M) + k2 (x - mean) with
+ *     k1 = gamma r, k2 = -gamma r^3 s2 / M (M = count); dz - s1 / M is taken first, so that it cancels exactly
+ *     where it should (one row per channel) instead of leaving k1's rounding behind;
+ *   inference (fixed statistics): dx = k1 dz.
+ * dz is recomputed here rather than stored. Scratch: channelScratchBytes(C).
+ */
+export function bnGradApply(
+  dy: usize, y: usize, x: usize, rows: i32, c: i32, gamma: usize, mean: usize, variance: usize,
+  eps: f32, act: i32, training: i32, count: f64, s1_64: usize, s2_64: usize, dx: usize, dgamma: usize, dbeta: usize, scratch: usize,
+): void {
+  const p = chunkOf(c);
+  const bytes = <usize>p << 2;
+  const meanPat = scratch;
+  const k1Pat = scratch + bytes;
+  const k2Pat = scratch + 2 * bytes;
+  const meanDzPat = scratch + 3 * bytes;
+  fillPattern(meanPat, mean, c, p);
+  for (let ch = 0; ch < c; ch++) {
+    const s1 = load<f64>(s1_64 + (<usize>ch << 3));
+    const s2 = load<f64>(s2_64 + (<usize>ch << 3));
     const r = 1.0 / Math.sqrt(<f64>load<f32>(variance + (<usize>ch << 2)) + <f64>eps);
     const g = <f64>load<f32>(gamma + (<usize>ch << 2));
     store<f32>(dbeta + (<usize>ch << 2), <f32>s1);
     store<f32>(dgamma + (<usize>ch << 2), <f32>(s2 * r));
     const k1 = g * r;
-    const k2 = training != 0 ? -k1 * r * r * s2 / m : 0.0;
-    const meanDz = training != 0 ? s1 / m : 0.0;
+    const k2 = training != 0 ? -k1 * r * r * s2 / count : 0.0;
+    const meanDz = training != 0 ? s1 / count : 0.0;
     for (let j = ch; j < p; j += c) {
       store<f32>(k1Pat + (<usize>j << 2), <f32>k1);
       store<f32>(k2Pat + (<usize>j << 2), <f32>k2);
       store<f32>(meanDzPat + (<usize>j << 2), <f32>meanDz);
     }
   }
+  const total = rows * c;
+  const chunks = total / p;
   for (let k = 0; k < chunks; k += BLOCK) {
     const end = min(chunks, k + BLOCK);
     for (let j: usize = 0; j < bytes; j += 16) {
@@ -441,6 +473,17 @@ export function bnGrad(
     const v = load<f32>(k1Pat + j) * (dz - load<f32>(meanDzPat + j)) + load<f32>(k2Pat + j) * (load<f32>(x + o) - load<f32>(meanPat + j));
     store<f32>(dx + o, v);
   }
+}
+
+/** The whole batch-norm gradient on one process: bnGradSums, then bnGradApply over its own rows. */
+export function bnGrad(
+  dy: usize, y: usize, x: usize, rows: i32, c: i32, gamma: usize, mean: usize, variance: usize,
+  eps: f32, act: i32, training: i32, dx: usize, dgamma: usize, dbeta: usize, scratch: usize,
+): void {
+  const sums = scratch;
+  const work = scratch + (<usize>((2 * c + 1) & ~1) << 3);
+  bnGradSums(dy, y, x, rows, c, mean, act, sums, sums + (<usize>c << 3), work);
+  bnGradApply(dy, y, x, rows, c, gamma, mean, variance, eps, act, training, <f64>rows, sums, sums + (<usize>c << 3), dx, dgamma, dbeta, work);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
