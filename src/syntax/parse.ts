@@ -1,7 +1,7 @@
 import type { CstNode, IRecognitionException, IToken } from 'chevrotain';
 import { createTokenInstance, NotAllInputParsedException, tokenMatcher } from './chevrotain.js';
 import type { Diagnostic, RelatedLocation, Span } from '../diagnostics/Diagnostic.js';
-import type { DefNode, FileNode, KeyValueArgNode, ParamNode, StageNode, StatementNode } from './ast.js';
+import type { DefNode, FileNode, IdentNode, KeyValueArgNode, ParamNode, StageNode, StatementNode } from './ast.js';
 import { AstBuilder } from './buildAst.js';
 import { lexPart, shorten } from './lexer.js';
 import { describeToken, isEof, isStatementKeyword, netParser, type NetParser, type SyntaxMessages } from './parser.js';
@@ -51,6 +51,12 @@ const partSize = 1 << 12;
 
 /** A pipeline still open after this many tokens is read stage by stage as the file goes on. */
 const absorbAfter = 4096;
+
+/**
+ * Statements handed over with more tokens than this (a `def` body or a bracket over thousands of lines) are read
+ * stage by stage, as the recovery does: one parse tree for the whole run would hold millions of nodes at once.
+ */
+const onePassLimit = 1 << 16;
 
 /**
  * Parses a `.net` source text. Never throws on any input: problems come back as diagnostics (NN1001 syntax,
@@ -146,6 +152,8 @@ class StatementScanner {
   /** Brackets count in pipelines and `def`s only: a stray `(` in `input` must not swallow the file. */
   private brackets = false;
   private pipeline = false;
+  private def = false;
+  /** In a `def` before its header's `=`. */
   private defHeader = false;
   private continued = false;
   private lastPipe = false;
@@ -154,9 +162,9 @@ class StatementScanner {
   private deepStatement = false;
   private deepBatch = false;
 
-  /** True when the statement being read is a pipeline left open by a `|` at the end of its last line. */
+  /** True when the statement being read is a pipeline or a `def` body left open by a `|` ending its last line. */
   get openPipeline(): boolean {
-    return this.pipeline && this.depth === 0 && this.lastPipe;
+    return (this.pipeline || (this.def && !this.defHeader)) && this.depth === 0 && this.lastPipe;
   }
 
   /** Whether the statements handed over since the last call may nest brackets deeper than `maxNesting`. */
@@ -203,9 +211,10 @@ class StatementScanner {
     const type = token.tokenType;
     if (this.empty) {
       this.empty = false;
-      this.defHeader = type === Def;
+      this.def = type === Def;
+      this.defHeader = this.def;
       this.pipeline = isStageStart(token);
-      this.brackets = this.defHeader || this.pipeline;
+      this.brackets = this.def || this.pipeline;
     }
     if (this.brackets && isOpener(token)) {
       this.depth++;
@@ -226,12 +235,26 @@ class StatementScanner {
     this.empty = true;
     this.brackets = false;
     this.pipeline = false;
+    this.def = false;
     this.defHeader = false;
     this.continued = false;
     this.lastPipe = false;
     this.pending = undefined;
     this.deepStatement = false;
   }
+}
+
+/** A long pipeline being read as the file goes on: its stages so far, and the header when it is a `def` body. */
+interface OpenPipeline {
+  readonly stages: StageNode[];
+  readonly def?: DefHeader | undefined;
+}
+
+/** What a `def` has before its body. */
+interface DefHeader {
+  readonly keyword: IToken;
+  readonly name: IdentNode;
+  readonly params: ParamNode[];
 }
 
 /** One statement's tokens (no line breaks) and the line break that ends it, if any. */
@@ -260,8 +283,8 @@ type UnitRule = 'statement' | 'stage' | 'keyValue' | 'parameter' | 'blockArgumen
 class ParseDriver {
   /** The statements read so far, in source order. */
   readonly statements: StatementNode[] = [];
-  /** The stages read so far of a long pipeline that has not ended yet (see `absorbOpenPipeline`). */
-  private open: { stages: StageNode[] } | undefined;
+  /** The stages read so far of a long pipeline or `def` body that has not ended yet (see `absorbOpenPipeline`). */
+  private open: OpenPipeline | undefined;
   private readonly parser: NetParser;
   private readonly messages: SyntaxMessages;
   private readonly builder: AstBuilder;
@@ -279,7 +302,7 @@ class ParseDriver {
     const tokens = this.open === undefined ? all : this.closeOpenPipeline(all, this.open);
     if (tokens.length === 0) return;
     // Too deep a nesting would overflow the parser's stack: such statements go to the recovery, which reports them.
-    if (!deep) {
+    if (!deep && tokens.length <= onePassLimit) {
       const end = this.end;
       // The end of the file ends the last statement as a line break would: the grammar sees one more NEWLINE.
       const input = last
@@ -607,6 +630,28 @@ class ParseDriver {
   /** defStatement = "def" IDENTIFIER [ parameters ] "=" pipeline, tokens `[from, to)` of `v`. */
   private recoverDef(v: StatementView, from: number, to: number, after: IToken | undefined): DefNode | undefined {
     const t = v.t;
+    const read = this.recoverDefHeader(v, from, to, after);
+    if (read === undefined) return undefined;
+    const { header, bodyStart } = read;
+    const stages = bodyStart < to ? this.recoverPipeline(v, bodyStart, to, t[bodyStart - 1], after, false) : [];
+    const last = t[Math.min(bodyStart, to) - 1]!;
+    const body = stages.length > 0 ? this.builder.pipelineFrom(stages) : this.builder.emptyPipeline(this.span(last));
+    return this.builder.defFrom(header.keyword, header.name, header.params, body);
+  }
+
+  /**
+   * "def" IDENTIFIER [ parameters ] "=", one parameter at a time; returns where the body starts (`to` when it is
+   * missing, which is reported unless `bodyFollows`: the tokens are the header of a body read later), or nothing
+   * when there is no name.
+   */
+  private recoverDefHeader(
+    v: StatementView,
+    from: number,
+    to: number,
+    after: IToken | undefined,
+    bodyFollows = false,
+  ): { header: DefHeader; bodyStart: number } | undefined {
+    const t = v.t;
     const nameToken = from + 1 < to ? t[from + 1] : undefined;
     if (!isName(nameToken)) {
       this.report(
@@ -644,17 +689,14 @@ class ParseDriver {
       );
       // `def f(c) conv c`: the rest is most likely the body.
       bodyStart = i < to && isStageStart(t[i]) ? i : to;
-    } else if (bodyStart >= to) {
+    } else if (bodyStart >= to && !bodyFollows) {
       this.report(
         'NN1001',
         `The block \`${name.name}\` has no body: write its pipeline after \`=\`, as in \`def ${name.name}(c) = conv c k3 | relu\`.`,
         this.span(equals!),
       );
     }
-    const stages = bodyStart < to ? this.recoverPipeline(v, bodyStart, to, t[bodyStart - 1], after, false) : [];
-    const header = t[Math.min(i, to) - 1]!;
-    const body = stages.length > 0 ? this.builder.pipelineFrom(stages) : this.builder.emptyPipeline(this.span(header));
-    return this.builder.defFrom(t[from]!, name, params, body);
+    return { header: { keyword: t[from]!, name, params }, bodyStart: Math.min(bodyStart, to) };
   }
 
   /**
@@ -694,18 +736,56 @@ class ParseDriver {
   absorbOpenPipeline(carried: IToken[]): IToken[] {
     const lastPipe = carried.length - 1;
     if (lastPipe <= 0 || carried[lastPipe]!.tokenType !== Pipe) return carried;
-    const continuing = this.open !== undefined;
-    const open = (this.open ??= { stages: [] });
-    this.readStagesInto(open.stages, carried.slice(continuing ? 1 : 0, lastPipe), continuing ? carried[0] : undefined, carried[lastPipe]);
+    let start = 1;
+    let before: IToken | undefined = carried[0];
+    if (this.open === undefined) {
+      const header = carried[0]!.tokenType === Def ? this.readDefHeader(carried, lastPipe) : undefined;
+      if (header === null) return carried;
+      start = header?.bodyStart ?? 0;
+      before = header === undefined ? undefined : carried[start - 1];
+      this.open = { stages: [], def: header?.header };
+    }
+    this.readStagesInto(this.open.stages, carried.slice(start, lastPipe), before, carried[lastPipe]);
     return carried.slice(lastPipe);
   }
 
+  /** The header of an open `def` (up to its `=`, which the scanner has seen); null when it cannot be read. */
+  private readDefHeader(carried: readonly IToken[], end: number): { header: DefHeader; bodyStart: number } | null {
+    let depth = 0;
+    let equals = 0;
+    for (; equals < end; equals++) {
+      const token = carried[equals]!;
+      if (isOpener(token)) depth++;
+      else if (isCloser(token) && depth > 0) depth--;
+      else if (token.tokenType === Equals && depth === 0) break;
+    }
+    // Only a header of the plain shape `def NAME [ ( ... ) ] =` is read early; any other is left to the whole
+    // statement's recovery, so that no problem of it is reported twice.
+    const plain =
+      isName(carried[1]) &&
+      (equals === 2 ||
+        (carried[2]!.tokenType === LParen &&
+          carried[equals - 1]!.tokenType === RParen &&
+          carried.slice(3, equals - 1).every((token) => !isOpener(token) && !isCloser(token))));
+    if (!plain || equals >= end) return null;
+    const matched = this.matchBrackets(carried.slice(0, equals + 1));
+    if (matched === undefined) return null;
+    const header = this.recoverDefHeader(matched.view, 0, equals + 1, carried[equals + 1], true);
+    return header === undefined || header.bodyStart !== equals + 1 ? null : { header: header.header, bodyStart: equals + 1 };
+  }
+
   /** Ends an open pipeline with the first statement of `tokens` (which starts at its last `|`); returns the rest. */
-  private closeOpenPipeline(tokens: IToken[], open: { stages: StageNode[] }): IToken[] {
+  private closeOpenPipeline(tokens: IToken[], open: OpenPipeline): IToken[] {
     const length = tokens.findIndex((token) => token.tokenType === Newline);
     const ended = length >= 0;
     this.readStagesInto(open.stages, tokens.slice(1, ended ? length : tokens.length), tokens[0], ended ? tokens[length] : undefined);
-    if (open.stages.length > 0) this.statements.push(this.builder.pipelineFrom(open.stages));
+    const def = open.def;
+    if (def !== undefined) {
+      // Stages were read, so the body is not empty.
+      this.push(this.builder.defFrom(def.keyword, def.name, def.params, this.builder.pipelineFrom(open.stages)));
+    } else if (open.stages.length > 0) {
+      this.statements.push(this.builder.pipelineFrom(open.stages));
+    }
     this.open = undefined;
     return ended ? tokens.slice(length + 1) : [];
   }

@@ -93,9 +93,6 @@ export class SyntaxMessages implements IParserErrorMessageProvider {
           return `Expected a block name after \`def\` but found ${found}; a block is defined as \`def NAME(PARAMS) = PIPELINE\`.`;
         case 'parameter':
           return `Expected a parameter name${after} but found ${found}.`;
-        case 'layer':
-        case 'stage':
-          return `Expected a layer name${after} but found ${found}${continuationHint(actualToken)}.`;
         case 'keyValue':
           return `Expected a \`key=value\` option${after} but found ${found}.`;
       }
@@ -139,7 +136,7 @@ export class SyntaxMessages implements IParserErrorMessageProvider {
         return `Expected a statement (\`model\`, \`input\`, \`train\`, \`def\` or a layer name) but found ${found}${hint}.`;
       }
       case 'stage':
-        return `Expected a layer name${after} but found ${found}${continuationHint(actualToken)}.`;
+        return `Expected a layer name${after} but found ${found}${continuationHint(actualToken, previous)}.`;
       case 'inputStatement':
         return `Expected the input shape after \`input\`, such as \`1x28x28\` or \`784\`, but found ${found}.`;
       case 'value':
@@ -166,9 +163,11 @@ export class SyntaxMessages implements IParserErrorMessageProvider {
   }
 }
 
-/** After a line that ends in `|`, a statement keyword is read as the next stage: say why. */
-function continuationHint(token: IToken | undefined): string {
-  return isStatementKeyword(token) ? '; the line before ends in `|`, so this line continues its pipeline' : '';
+/** After a line that ends in `|` (or in a `def` header's `=`), a statement keyword is read as a stage: say why. */
+function continuationHint(token: IToken | undefined, previous: IToken | undefined): string {
+  if (!isStatementKeyword(token)) return '';
+  if (previous?.tokenType === Equals) return '; the line before ends in `=`, so this line is the body of its `def`';
+  return '; the line before ends in `|`, so this line continues its pipeline';
 }
 
 function isValueToken(token: IToken): boolean {

@@ -27,6 +27,10 @@ time('10 MB of lenet-bn.net', tenMb(`${model}\n`));
 time('10 MB of dense pipelines', tenMb('conv 6 k5 p=same | bn | sigmoid | avgpool 2\n'));
 time('10 MB, an error per line', tenMb('conv 6 k5 = | bn | | relu\n'));
 time('10 MB, one statement', `${tenMb('conv 6 k5 |\n')}relu`);
+time('10 MB of v2 blocks', tenMb('def cbs(c, k=5) = conv c kernel=k | bn | sigmoid | avgpool 2\ncbs(6) | cbs(16) x2 | (dense 64 | bn | relu) x3\nresidual proj {\n  conv 16 k3 p1 | bn\n}\n'));
+time('10 MB, one def body', `def f(c) = ${tenMb('conv c k5 |\n')}relu`);
+time('10 MB in one open bracket', `(${tenMb('conv 6 k5 | bn\n')}`);
+time('10 MB in one bracket, closed', `(${tenMb('conv 6 k5 | bn\n')})`);
 time('100,000 pipes', '|'.repeat(100_000));
 time('conv and 100,000 pipes', `conv ${'| '.repeat(100_000)}`);
 time('100,000 layers in one line', `conv ${'| relu '.repeat(100_000)}`);
@@ -37,3 +41,4 @@ const random = (): number => {
 };
 time('1 M random BMP characters', Array.from({ length: 1e6 }, () => String.fromCharCode(0x20 + Math.floor(random() * 0xd000))).join(''));
 time('1 M open parentheses', '('.repeat(1e6));
+time('256 nested groups x 1000', `${'('.repeat(256)}relu${') x2'.repeat(256)}\n`.repeat(1000));
