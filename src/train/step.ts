@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { withoutInputGradient } from '../backend/kernels/index.js';
 import { softmaxCrossEntropyKernel } from '../backend/kernels/softmaxCrossEntropy.js';
+import { withSyncGroup, type SyncGroup } from '../backend/parallel/SyncGroup.js';
 
 /** What one training step measured, on the same forward pass that it trained on. */
 export interface StepResult {
@@ -129,6 +130,64 @@ export function createTrainStep(model: tf.LayersModel, optimizer: tf.Optimizer):
     (hits as tf.Tensor | null)?.dispose();
     return { loss: loss!, correct: correct! };
   };
+}
+
+/** One member's step of a data-parallel batch: its shard, the whole batch's size, and how many members hold copies. */
+export type MemberStep = (x: tf.Tensor, y: tf.Tensor, batch: number, copies: number) => StepResult;
+
+/**
+ * The training step of one member of a data-parallel group (src/backend/parallel): the member trains on its shard
+ * of the batch, with the batch-norm kernels sharing their statistics across the group (synchronised batch norm)
+ * and the loss divided by the whole batch's size, so the members' weight gradients add up to the whole batch's.
+ * Those gradients, the summed loss and the hits are added across the group in rank order before the optimizer
+ * runs, so every member applies the same update and the replicas stay equal. `copies` > 1 means every member
+ * got the whole batch (a batch smaller than the group): the sums then count it that many times and are divided
+ * back. Needs netc's fast path (its loss and batch-norm kernels) on the current backend.
+ */
+export function createMemberStep(model: tf.LayersModel, optimizer: tf.Optimizer, group: SyncGroup): MemberStep {
+  const variables = model.trainableWeights.map(variableOf);
+  const firstKernels = inputLayerKernels(model).map(variableOf);
+  const net = logitsModel(model);
+  if (tf.getKernel(softmaxCrossEntropyKernel, tf.getBackend()) === undefined) {
+    throw new Error(`internal: a data-parallel step needs netc's fast-path kernels on ${tf.getBackend()}`);
+  }
+  return (x, y, batch, copies) =>
+    withSyncGroup(group, () => {
+      let stats: tf.Tensor | null = null;
+      const packed = tf.tidy(() => {
+        const labels = y.dtype === 'int32' ? y : tf.cast(y, 'int32');
+        const { grads } = withoutInputGradient(firstKernels, () =>
+          tf.variableGrads(() => {
+            const logits = net.apply(x, { training: true }) as tf.Tensor;
+            const [loss, sumAndHits] = tf.engine().runKernel(softmaxCrossEntropyKernel, { logits, labels }, { divisor: batch * copies }) as tf.Tensor[];
+            stats = tf.keep(sumAndHits!);
+            return loss as tf.Scalar;
+          }, variables),
+        );
+        // Every gradient and the two sums in one exchange, in the variables' order (the same on every member).
+        const parts = variables.map((v) => grads[v.name]!.dataSync());
+        const flat = new Float64Array(parts.reduce((n, p) => n + p.length, 0) + 2);
+        let at = 0;
+        for (const p of parts) {
+          flat.set(p, at);
+          at += p.length;
+        }
+        flat.set(stats!.dataSync(), at);
+        const total = group.allReduce(flat);
+        const summed: tf.NamedTensorMap = {};
+        at = 0;
+        variables.forEach((v, i) => {
+          summed[v.name] = tf.tensor(Float32Array.from(total.subarray(at, at + parts[i]!.length)), v.shape);
+          at += parts[i]!.length;
+        });
+        optimizer.applyGradients(summed);
+        return tf.tensor([total[at]! / copies, total[at + 1]! / copies]);
+      });
+      const [loss, correct] = packed.dataSync();
+      packed.dispose();
+      (stats as tf.Tensor | null)?.dispose();
+      return { loss: loss!, correct: correct! };
+    });
 }
 
 /**
