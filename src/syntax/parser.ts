@@ -132,11 +132,11 @@ export class SyntaxMessages implements IParserErrorMessageProvider {
         const hint =
           actualToken?.tokenType === Pipe
             ? '; to continue the line before, end it with `|` instead of starting this one with it'
-            : '';
+            : braceHint(actualToken);
         return `Expected a statement (\`model\`, \`input\`, \`train\`, \`def\` or a layer name) but found ${found}${hint}.`;
       }
       case 'stage':
-        return `Expected a layer name${after} but found ${found}${continuationHint(actualToken, previous)}.`;
+        return `Expected a layer name${after} but found ${found}${continuationHint(actualToken, previous)}${braceHint(actualToken)}.`;
       case 'inputStatement':
         return `Expected the input shape after \`input\`, such as \`1x28x28\` or \`784\`, but found ${found}.`;
       case 'value':
@@ -161,6 +161,11 @@ export class SyntaxMessages implements IParserErrorMessageProvider {
     const expected = options.expectedIterationPaths.map((path) => path[0]).filter((t) => t !== undefined);
     return `Expected ${listTypes(expected)} but found ${describeToken(actualToken)}.`;
   }
+}
+
+/** `{` where a stage should start: the keyword before it is missing. */
+function braceHint(token: IToken | undefined): string {
+  return token?.tokenType === LBrace ? '; a residual block is written `residual { PIPELINE }`' : '';
 }
 
 /** After a line that ends in `|` (or in a `def` header's `=`), a statement keyword is read as a stage: say why. */

@@ -103,3 +103,12 @@ export function showValue(value: ValueNode): string {
       return `'${value.name}'`;
   }
 }
+
+/** A node with every span written as `line:column-endLine:endColumn` under `at`, nested nodes included. */
+export function withPositions(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withPositions);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => (key === 'span' ? ['at', where(inner as Span)] : [key, withPositions(inner)])),
+  );
+}

@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import type { Span } from '../../src/diagnostics/Diagnostic.js';
 import type { FileNode } from '../../src/syntax/ast.js';
 import { maxSyntaxDiagnostics, parse } from '../../src/syntax/parse.js';
-import { layersOf, showLayer } from './helpers.js';
+import { layersOf, showLayer, showStatement } from './helpers.js';
 
 // Property tests with a small seeded generator: thousands of random inputs, each checked against invariants that
 // any parse must keep. A failure prints the seed and the source, so it can be replayed.
@@ -96,10 +96,32 @@ function checkParse(source: string): { ast: FileNode; errors: number } {
 const readModel = (name: string): string => readFileSync(fileURLToPath(new URL(`../../models/${name}`, import.meta.url)), 'utf8');
 const models = ['lenet-bn.net', 'lenet-bn-scratch.net', 'lenet.net', 'mlp-bn.net'].map(readModel);
 
+/** Sources in the v2 forms: the block models and a sample with every form over several lines. */
+const v2Sources = [
+  ...['vgg-mini.net', 'resnet-mini.net', 'lenet-bn-blocks.net'].map(readModel),
+  [
+    'model sample',
+    'input 1x28x28',
+    'def cbs(c, k=5) = conv c kernel=k | bn | sigmoid | avgpool 2',
+    'def block(c, n=2) =',
+    '  residual proj {',
+    '    conv c k3 s2 p1 | bn | relu |',
+    '    conv c k3 p1 | bn',
+    '  } x n | relu',
+    'cbs(6) | cbs(16, k=3) x2',
+    '(dense 64 | bn |',
+    '  relu) x3',
+    'dense 10',
+  ].join('\n'),
+];
+
 const soupWords = [
   'model', 'input', 'train', 'conv', 'bn', 'dense', 'relu', 'x', 'k5', 'k3x5', 's2', 'p=same', 'p=', '=', '|', '||',
   '6', '-3', '0.5', '1e-5', '1e', '3.', '.', '-', '1x28x28', '1 x 28', '28x', '#', '# comment', '\n', '\r\n', '\r',
   '\t', '  ', '@', '(', ')', ',', 'é', '\u00a0', '😀', 'Conv', 'MODEL', 'key=value', '==', 'x=1x2', '\ufeff', '\u0007',
+  // v2
+  'def', 'residual', 'proj', '{', '}', '(', ')', ',', 'x3', 'x 3', 'x', 'x-1', 'x0', 'x1.5', 'cbs(', 'cbs(6)', 'f(c, k=5)',
+  '= relu', 'X3', 'DEF', '((((', '))))', '{{', '}}', 'def f(c) =', 'residual proj {', 'x n', 'k3 x 5', '3 x5',
 ];
 
 describe('random token soups', () => {
@@ -118,12 +140,18 @@ describe('random token soups', () => {
 });
 
 describe('mutations of the model files', () => {
-  const alphabet = ['|', '=', 'x', '5', '.', '-', 'e', 'k', ' ', '\n', '#', '\t', '@', 'Z', '\r', 'é', '0'];
-
   test('3000 mutants never throw, and keep every invariant', () => {
+    mutate(models, ['|', '=', 'x', '5', '.', '-', 'e', 'k', ' ', '\n', '#', '\t', '@', 'Z', '\r', 'é', '0']);
+  });
+
+  test('3000 mutants of v2 sources never throw, and keep every invariant', () => {
+    mutate(v2Sources, ['(', ')', '{', '}', ',', '=', 'x', 'x3', ' x ', '3', '|', '\n', ' ', 'def ', 'residual ', 'proj ', '#']);
+  });
+
+  function mutate(sources: readonly string[], alphabet: readonly string[]): void {
     for (let seed = 1; seed <= 3000; seed++) {
       const random = generator(seed);
-      let source = random.pick(models);
+      let source = random.pick(sources);
       for (let edits = 1 + random.int(4); edits > 0; edits--) {
         const at = random.int(source.length + 1);
         const lines = source.split('\n');
@@ -152,7 +180,7 @@ describe('mutations of the model files', () => {
         throw new Error(`seed ${seed}, source ${JSON.stringify(source)}: ${(error as Error).message}`);
       }
     }
-  });
+  }
 });
 
 describe('random valid programs', () => {
@@ -225,6 +253,158 @@ describe('random valid programs', () => {
         expect(layersOf(ast).map(showLayer)).toEqual(expected);
       } catch (error) {
         throw new Error(`seed ${seed}, source ${JSON.stringify(source)}: ${(error as Error).message}`);
+      }
+    }
+  });
+});
+
+describe('random valid v2 programs', () => {
+  // Built from the v2 grammar with random layout (line breaks inside brackets and after `=`, leading `|` inside
+  // brackets, comment lines); each must parse clean to exactly the statements it was built from.
+  type Random = ReturnType<typeof generator>;
+  const layerNames = ['conv', 'bn', 'dense', 'relu', 'avgpool', 'flatten', 'my_layer-2', 'proj', 'x'];
+  const blockNames = ['cbs', 'block', 'down2', 'x', 'proj'];
+  const words = ['c', 'n', 'same', 'proj', 'k5', 'false'];
+  const numbers = ['6', '0', '-3', '0.5', '1e-5', '120'];
+
+  /** A value; as a layer's positional argument (`inLayer`) a word such as `k5` would be a short option instead. */
+  function value(random: Random, inLayer = false): [string, string] {
+    switch (random.int(3)) {
+      case 0: {
+        const n = random.pick(numbers);
+        return [n, `#${Number(n)}`];
+      }
+      case 1: {
+        const parts = [random.pick(numbers), random.pick(numbers)];
+        return [parts.join(random.pick(['x', ' x '])), parts.map((p) => `#${Number(p)}`).join('x')];
+      }
+      default: {
+        const word = random.pick(inLayer ? words.filter((w) => w !== 'k5') : words);
+        return [word, `'${word}'`];
+      }
+    }
+  }
+
+  /** A layer with arguments; `numeric` when its text ends in a digit, where only a glued `x3` may follow. */
+  function layer(random: Random): { written: string; shown: string; numeric: boolean } {
+    const name = random.pick(layerNames);
+    const written = [name];
+    const shown = [name];
+    for (let i = random.int(4); i > 0; i--) {
+      switch (random.int(4)) {
+        case 0: {
+          const [w, s] = value(random, true);
+          written.push(w);
+          shown.push(s);
+          break;
+        }
+        case 1: {
+          const n = random.pick(numbers);
+          const letter = random.pick(['k', 's', 'p']);
+          written.push(`${letter}${n}`);
+          shown.push(`${letter}:#${Number(n)}`);
+          break;
+        }
+        case 2: {
+          const word = random.pick(['c', 'n', 'same']);
+          written.push(word);
+          shown.push(`'${word}'`);
+          break;
+        }
+        default: {
+          const [w, s] = value(random);
+          const key = random.pick(['kernel', 'pad', 'p', 'x']);
+          written.push(`${key}${random.pick(['=', ' = '])}${w}`);
+          shown.push(`${key}=${s}`);
+        }
+      }
+    }
+    return { written: written.join(' '), shown: shown.join(' '), numeric: /\d$/.test(written[written.length - 1]!) };
+  }
+
+  function stage(random: Random, depth: number, nl: string): [string, string] {
+    let written: string;
+    let shown: string;
+    let numeric = false;
+    const kind = depth >= 4 ? random.int(2) : random.int(4);
+    if (kind === 0) {
+      ({ written, shown, numeric } = layer(random));
+    } else if (kind === 1) {
+      const name = random.pick(blockNames);
+      const args = Array.from({ length: random.int(3) }, () => {
+        if (random.chance(0.3)) {
+          const [w, s] = value(random);
+          const key = random.pick(['c', 'k', 'n']);
+          return [`${key}=${w}`, `${key}=${s}`];
+        }
+        return value(random);
+      });
+      written = `${name}(${args.map(([w]) => w).join(random.pick([', ', ',', `,${nl}  `]))})`;
+      shown = `${name}(${args.map(([, s]) => s).join(', ')})`;
+    } else {
+      const [innerWritten, innerShown] = pipeline(random, depth + 1, nl, true);
+      const open = random.pick(['', nl, `${nl}# inside${nl}`]);
+      const close = random.pick(['', nl]);
+      if (kind === 2) {
+        written = `(${open}${innerWritten}${close})`;
+        shown = `( ${innerShown} )`;
+      } else {
+        const proj = random.chance(0.5);
+        written = `residual${proj ? ' proj' : ''} {${open}${innerWritten}${close}}`;
+        shown = `residual${proj ? ' proj' : ''}{ ${innerShown} }`;
+      }
+    }
+    if (random.chance(0.3)) {
+      const n = random.pick(['2', '3', '0', '-1', '1.5', '1000000']);
+      const byName = !numeric && random.chance(0.3);
+      const glued = numeric || random.chance(0.5);
+      written += byName ? ' x n' : glued ? random.pick([` x${n}`, kind >= 1 ? `x${n}` : ` x${n}`]) : ` x ${n}`;
+      shown = `rep(${shown}, ${byName ? "'n'" : `#${Number(n)}`})`;
+    }
+    return [written, shown];
+  }
+
+  function pipeline(random: Random, depth: number, nl: string, inside: boolean): [string, string] {
+    const stages = Array.from({ length: 1 + random.int(3) }, () => stage(random, depth, nl));
+    const separators = inside ? [' | ', ` |${nl}  `, `${nl}  | `, '|'] : [' | ', ` |${nl}  `, '|'];
+    return [stages.map(([w]) => w).reduce((all, w) => `${all}${random.pick(separators)}${w}`), stages.map(([, s]) => s).join(' | ')];
+  }
+
+  test('2000 programs parse clean to the statements they were built from', () => {
+    for (let seed = 1; seed <= 2000; seed++) {
+      const random = generator(seed);
+      const nl = random.pick(['\n', '\r\n']);
+      const lines: string[] = [];
+      const expected: string[] = [];
+      for (let d = random.int(3); d > 0; d--) {
+        const name = random.pick(blockNames);
+        const params = Array.from({ length: random.int(3) }, (_, i) => {
+          const param = ['c', 'k', 'n'][i]!;
+          if (!random.chance(0.4)) return [param, param];
+          const [w, s] = value(random);
+          return [`${param}${random.pick(['=', ' = '])}${w}`, `${param}=${s}`];
+        });
+        const [body, bodyShown] = pipeline(random, 0, nl, false);
+        const header = params.length === 0 && random.chance(0.5) ? name : `${name}(${params.map(([w]) => w).join(', ')})`;
+        lines.push(`def ${header} =${random.pick([' ', `${nl}  `, `${nl}${nl}# body${nl}  `])}${body}`);
+        expected.push(`def ${name}(${params.map(([, s]) => s).join(', ')}) = ${bodyShown}`);
+      }
+      for (let p = 1 + random.int(3); p > 0; p--) {
+        const [written, shown] = pipeline(random, 0, nl, false);
+        lines.push(written);
+        expected.push(shown);
+        if (random.chance(0.3)) lines.push(random.pick(['', '# a comment', '   ']));
+      }
+      const source = lines.join(nl) + (random.chance(0.5) ? nl : '');
+      try {
+        const { ast, errors } = checkParse(source);
+        assert(errors === 0, `${errors} diagnostics: ${JSON.stringify(parse(source).diagnostics.map((d) => d.message))}`);
+        const shown = ast.statements.map(showStatement);
+        const differs = shown.findIndex((statement, i) => statement !== expected[i]);
+        assert(shown.length === expected.length, `${shown.length} statements, expected ${expected.length}`);
+        assert(differs < 0, `statement ${differs + 1} reads\n  ${shown[differs]}\nbut was built as\n  ${expected[differs]}`);
+      } catch (error) {
+        throw new Error(`${(error as Error).message}\nseed ${seed}, source ${JSON.stringify(source)}`);
       }
     }
   });
