@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 // an editor would colour them by.
 
 const root = (path: string): string => fileURLToPath(new URL(`../../${path}`, import.meta.url));
-const modelNames = ['lenet-bn.net', 'lenet-bn-scratch.net', 'lenet.net', 'mlp-bn.net'];
+const modelNames = ['lenet-bn.net', 'lenet-bn-scratch.net', 'lenet.net', 'mlp-bn.net', 'vgg-mini.net', 'resnet-mini.net', 'lenet-bn-blocks.net'];
 
 /** One token of one line: its text and its scopes (outermost first). */
 interface ScopedToken {
@@ -140,5 +140,106 @@ describe('TextMate grammar on each form of the language', () => {
     ['modelx 3', 'modelx', 'entity.name.function.layer.netc'],
   ])('`%s`: %s is %s', (source, text, scope) => {
     expect(scopeOf(tokenize(source), 1, text)).toBe(scope);
+  });
+});
+
+/** The 1-based number of the first line of `source` that starts (blanks aside) with `prefix`. */
+function lineOf(source: string, prefix: string): number {
+  const index = source.split(/\r?\n/).findIndex((line) => line.trimStart().startsWith(prefix));
+  if (index < 0) throw new Error(`no line starts with ${prefix}`);
+  return index + 1;
+}
+
+describe('TextMate grammar on the v2 models', () => {
+  test.each([
+    ['resnet-mini.net', 'def basic', 'def', 0, 'keyword.other.def.netc'],
+    ['resnet-mini.net', 'def basic', 'basic', 0, 'entity.name.function.block.definition.netc'],
+    ['resnet-mini.net', 'def basic', '(', 0, 'punctuation.section.parameters.begin.netc'],
+    ['resnet-mini.net', 'def basic', 'c', 0, 'variable.parameter.block.netc'],
+    ['resnet-mini.net', 'def basic', ')', 0, 'punctuation.section.parameters.end.netc'],
+    ['resnet-mini.net', 'def basic', '=', 0, 'keyword.operator.assignment.netc'],
+    ['resnet-mini.net', 'def basic', 'residual', 0, 'keyword.other.residual.netc'],
+    ['resnet-mini.net', 'def basic', '{', 0, 'punctuation.section.block.begin.netc'],
+    ['resnet-mini.net', 'def basic', 'conv', 0, 'entity.name.function.layer.netc'],
+    ['resnet-mini.net', 'def basic', 'c', 1, 'variable.other.value.netc'],
+    ['resnet-mini.net', 'def basic', '}', 0, 'punctuation.section.block.end.netc'],
+    ['resnet-mini.net', 'def basic', 'relu', 1, 'entity.name.function.layer.netc'],
+    ['resnet-mini.net', 'def down', 'proj', 0, 'keyword.other.proj.netc'],
+    ['resnet-mini.net', 'basic(16)', 'basic', 0, 'entity.name.function.block.netc'],
+    ['resnet-mini.net', 'basic(16)', '(', 0, 'punctuation.section.arguments.begin.netc'],
+    ['resnet-mini.net', 'basic(16)', '16', 0, 'constant.numeric.netc'],
+    ['resnet-mini.net', 'basic(16)', ')', 0, 'punctuation.section.arguments.end.netc'],
+    ['resnet-mini.net', 'down(32)', 'down', 0, 'entity.name.function.block.netc'],
+    ['vgg-mini.net', 'def vgg', 'n', 0, 'variable.parameter.block.netc'],
+    ['vgg-mini.net', 'def vgg', '(', 1, 'punctuation.section.group.begin.netc'],
+    ['vgg-mini.net', 'def vgg', ')', 1, 'punctuation.section.group.end.netc'],
+    ['vgg-mini.net', 'def vgg', 'x', 0, 'keyword.operator.repeat.netc'],
+    ['vgg-mini.net', 'def vgg', 'n', 1, 'variable.other.parameter.netc'],
+    ['vgg-mini.net', 'def vgg', 'maxpool', 0, 'entity.name.function.layer.netc'],
+    ['vgg-mini.net', 'vgg(2, 16)', 'vgg', 0, 'entity.name.function.block.netc'],
+    ['vgg-mini.net', 'vgg(2, 16)', ',', 0, 'punctuation.separator.comma.netc'],
+    ['lenet-bn-blocks.net', 'def cbs', 'cbs', 0, 'entity.name.function.block.definition.netc'],
+    ['lenet-bn-blocks.net', 'cbs(6)', 'cbs', 1, 'entity.name.function.block.netc'],
+    ['lenet-bn-blocks.net', 'dbs(120)', 'dbs', 1, 'entity.name.function.block.netc'],
+  ])('%s, line `%s`: %s (occurrence %i) is %s', (name, prefix, text, nth, scope) => {
+    const source = readModel(name);
+    expect(scopeOf(tokenize(source), lineOf(source, prefix), text, nth)).toBe(scope);
+  });
+});
+
+describe('TextMate grammar on each v2 form', () => {
+  test.each([
+    ['conv 6 k5 x2', 'x', 0, 'keyword.operator.repeat.netc'],
+    ['conv 6 k5 x2', '2', 0, 'constant.numeric.netc'],
+    ['conv 6 k5 x2', 'k', 0, 'variable.parameter.short.netc'],
+    ['relu x 3', 'x', 0, 'keyword.operator.repeat.netc'],
+    ['relu x 3', '3', 0, 'constant.numeric.netc'],
+    ['cbs(16) x2', 'x', 0, 'keyword.operator.repeat.netc'],
+    ['(dense 64 | bn)x3', 'x', 0, 'keyword.operator.repeat.netc'],
+    ['(dense 64 | bn)x3', 'dense', 0, 'entity.name.function.layer.netc'],
+    ['relu x-1', 'x', 0, 'keyword.operator.repeat.netc'],
+    ['conv 6 k3 x 5', 'x', 0, 'keyword.operator.times.netc'],
+    ['avgpool 2 x 2', 'x', 0, 'keyword.operator.times.netc'],
+    ['x 3x5x7x9', 'x', 0, 'entity.name.function.layer.netc'],
+    ['conv 6 x=3', 'x', 0, 'variable.parameter.key.netc'],
+    ['conv c kernel=k', 'c', 0, 'variable.other.value.netc'],
+    ['cbs(c, k=3) | cbs(k5)', 'c', 0, 'variable.other.value.netc'],
+    ['cbs(c, k=3) | cbs(k5)', 'k', 0, 'variable.parameter.key.netc'],
+    ['cbs(c, k=3) | cbs(k5)', 'k5', 0, 'variable.other.value.netc'],
+    ['relu | residual proj { conv 8 k1 }', 'residual', 0, 'keyword.other.residual.netc'],
+    ['relu | residual proj { conv 8 k1 }', 'proj', 0, 'keyword.other.proj.netc'],
+    ['relu | residual proj { conv 8 k1 }', 'conv', 0, 'entity.name.function.layer.netc'],
+    ['proj 3 | conv proj', 'proj', 0, 'entity.name.function.layer.netc'],
+    ['proj 3 | conv proj', 'proj', 1, 'variable.other.value.netc'],
+    ['residual_2 | residuals', 'residual_2', 0, 'entity.name.function.layer.netc'],
+    ['def stem = conv 6 k5 | bn', 'stem', 0, 'entity.name.function.block.definition.netc'],
+    ['def stem = conv 6 k5 | bn', 'conv', 0, 'entity.name.function.layer.netc'],
+    ['def f(c) = cbs(c) x2', 'cbs', 0, 'entity.name.function.block.netc'],
+    ['def f(k=3x3) = relu', '3', 0, 'constant.numeric.dims.netc'],
+    ['def f(k=3x3) = relu', 'relu', 0, 'entity.name.function.layer.netc'],
+  ])('`%s`: %s (occurrence %i) is %s', (source, text, nth, scope) => {
+    expect(scopeOf(tokenize(source), 1, text, nth)).toBe(scope);
+  });
+
+  test('a def header over several lines, its body on the next line', () => {
+    const tokens = tokenize('def f(\n  c,\n  k=5\n) =\n  conv c kernel=k |\n  residual {\n    relu\n  }');
+    expect(scopeOf(tokens, 2, 'c')).toBe('variable.parameter.block.netc');
+    expect(scopeOf(tokens, 3, 'k')).toBe('variable.parameter.block.netc');
+    expect(scopeOf(tokens, 3, '5')).toBe('constant.numeric.netc');
+    expect(scopeOf(tokens, 4, ')')).toBe('punctuation.section.parameters.end.netc');
+    expect(scopeOf(tokens, 4, '=')).toBe('keyword.operator.assignment.netc');
+    expect(scopeOf(tokens, 5, 'conv')).toBe('entity.name.function.layer.netc');
+    expect(tokens.find((t) => t.line === 5 && t.text === 'conv')?.scopes).not.toContain('meta.definition.block.netc');
+    expect(scopeOf(tokens, 6, 'residual')).toBe('keyword.other.residual.netc');
+    expect(scopeOf(tokens, 7, 'relu')).toBe('entity.name.function.layer.netc');
+    expect(scopeOf(tokens, 8, '}')).toBe('punctuation.section.block.end.netc');
+  });
+
+  test('a block use\'s arguments over several lines are values, not stages', () => {
+    const tokens = tokenize('cbs(\n  c,\n  k=3\n) x2');
+    expect(scopeOf(tokens, 2, 'c')).toBe('variable.other.value.netc');
+    expect(scopeOf(tokens, 3, 'k')).toBe('variable.parameter.key.netc');
+    expect(scopeOf(tokens, 4, ')')).toBe('punctuation.section.arguments.end.netc');
+    expect(scopeOf(tokens, 4, 'x')).toBe('keyword.operator.repeat.netc');
   });
 });
