@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CheckedModel } from '../check/model.js';
 import { fastPathEnabled } from '../backend/fastPath.js';
+import { chooseTrainStep, type ThreadsRequest } from '../backend/parallel/chooseThreads.js';
 import { compileModel } from '../compile/compile.js';
 import { NetcError } from '../diagnostics/NetcError.js';
 import { namedTensors, saveCheckpoint, weightTensors, type LoadedCheckpoint, type TrainState } from './checkpoint.js';
@@ -9,7 +10,7 @@ import type { Hyperparameters } from './hyperparameters.js';
 import { createOptimizer } from './optimizer.js';
 import { permutation, Rng } from './random.js';
 import type { EpochRecord, EpochSums } from './report.js';
-import { createTrainStep, evaluate } from './step.js';
+import { evaluate } from './step.js';
 
 /** The part of a dataset split the loop reads: images as [0, 1] floats, row-major, one channel. */
 export interface ImageSplit {
@@ -52,6 +53,10 @@ export interface TrainRequest {
   readonly observer?: TrainObserver;
   /** Test images per evaluation batch: bigger is faster, until memory runs short. */
   readonly evalBatch?: number;
+  /** Training threads (src/backend/parallel/chooseThreads.ts): a count, or `auto` to measure; default 1. */
+  readonly threads?: ThreadsRequest;
+  /** Told how many threads train and why, once they are chosen. */
+  readonly onThreads?: (reason: string) => void;
 }
 
 /** How a run ended. */
@@ -81,10 +86,14 @@ export async function trainModel(request: TrainRequest): Promise<TrainOutcome> {
   const compileOptions = { ...(h.bn === null ? {} : { bn: h.bn }), ...(h.seed === null ? {} : { seed: h.seed }), fuse: fastPathEnabled() };
   const model = compileModel(request.model, compileOptions);
   const optimizer = createOptimizer(h);
+  let closeStep = async (): Promise<void> => undefined;
   try {
     const resumed = request.resume;
     if (resumed) await restore(model, optimizer, resumed);
-    const step = createTrainStep(model, optimizer);
+    const chosen = await chooseTrainStep({ model, optimizer, checked: request.model, compile: compileOptions, hyperparameters: h }, request.threads ?? 1);
+    closeStep = () => chosen.close();
+    request.onThreads?.(chosen.reason);
+    const step = chosen.step;
 
     const state0 = resumed?.state;
     const rng = state0 ? new Rng(state0.rng) : h.seed !== null ? Rng.fromSeed(h.seed) : Rng.fromEntropy();
@@ -181,6 +190,7 @@ export async function trainModel(request: TrainRequest): Promise<TrainOutcome> {
     if (curves === null && history.length > 0) curves = await writeCurves(runDir, history, curvesOptions);
     return outcome('completed', null);
   } finally {
+    await closeStep();
     optimizer.dispose();
     model.dispose();
   }

@@ -13,14 +13,14 @@ const lenetBn = readFileSync(join(import.meta.dirname, '..', '..', 'models', 'le
  * Trains models/lenet-bn.net for 2 epochs of 2 batches on synthetic images (256 a batch on wasm, 128 on the slower
  * cpu backend); returns the epochs' losses.
  */
-async function lossCurve(backend: 'wasm' | 'cpu', fast: boolean, bn: 'builtin' | 'scratch'): Promise<{ losses: number[]; out: string }> {
+async function lossCurve(backend: 'wasm' | 'cpu', fast: boolean, bn: 'builtin' | 'scratch', threads = 1): Promise<{ losses: number[]; out: string }> {
   setFastPath(fast);
   const batch = backend === 'wasm' ? 256 : 128;
   const ws = workspace(lenetBn, { train: 2 * batch, test: 64 });
   const out = join(ws.dir, 'run');
   const r = await netc([
     'train', ws.net, '--data', ws.data, '--seed', '7', '--epochs', '2', '--subset', String(2 * batch), '--batch', String(batch),
-    '--backend', backend, '--bn', bn, '--out', out,
+    '--backend', backend, '--bn', bn, '--out', out, '--threads', String(threads),
   ]);
   expect(r.err).toBe('');
   expect(r.code).toBe(0);
@@ -53,3 +53,27 @@ for (const backend of ['wasm', 'cpu'] as const) {
     });
   });
 }
+
+describe('netc train --threads', () => {
+  test('2 threads (synchronised batch norm) give the loss curve of 1 thread on wasm, and say so', async () => {
+    const one = await lossCurve('wasm', true, 'builtin', 1);
+    const two = await lossCurve('wasm', true, 'builtin', 2);
+    expect(one.out).toContain('trains on 1 thread');
+    expect(two.out).toContain('trains on 2 threads (data-parallel, synchronised batch norm)');
+    two.losses.forEach((loss, i) => expect(Math.abs(loss - one.losses[i]!), `epoch ${i + 1}`).toBeLessThan(1e-3));
+  });
+
+  test('usage mistakes are one line: a bad count, or threads without the fast path', async () => {
+    const ws = workspace(lenetBn, { train: 64, test: 16 });
+    const bad = await netc(['train', ws.net, '--data', ws.data, '--threads', 'two']);
+    expect(bad.code).toBe(2);
+    expect(bad.err.trim().split('\n')).toHaveLength(1);
+    expect(bad.err).toContain('--threads must be auto or a whole number above 0, got two.');
+    setFastPath(false);
+    const off = await netc(['train', ws.net, '--data', ws.data, '--backend', 'wasm', '--threads', '2', '--out', join(ws.dir, 'off')]);
+    setFastPath(true);
+    expect(off.code).not.toBe(0);
+    expect(off.err).toContain("--threads needs netc's fast path");
+    expect(off.err).not.toMatch(/\n\s+at /);
+  });
+});

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { registerNetcKernels } from '../../src/backend/kernels/index.js';
+import { chooseTrainStep } from '../../src/backend/parallel/chooseThreads.js';
 import { createParallelTrainStep, type ParallelTrainStep } from '../../src/backend/parallel/parallelStep.js';
 import { createSyncGroupInit, SyncGroup } from '../../src/backend/parallel/SyncGroup.js';
 import { checkSource } from '../../src/cli/modelFile.js';
@@ -81,5 +83,31 @@ describe('data-parallel training on wasm with 2 threads', () => {
       expect(diff / scale, single.weights[i]!.name).toBeLessThan(1e-4);
     });
     single.dispose();
+  });
+});
+
+describe('--threads auto', () => {
+  const h: Hyperparameters = { epochs: 1, batch: 32, lr: 0.5, optimizer: 'sgd', momentum: 0.9, seed: 1, bn: null, subset: null };
+
+  test('takes all cores (up to 4) only when they measure at least 10% faster than one thread', async () => {
+    await tf.setBackend('wasm');
+    registerNetcKernels('wasm', { fast: true });
+    const model = checked('mlp-bn.net');
+    const compile = { seed: 1, fuse: true };
+    const setup = { model: compileModel(model, compile), optimizer: createOptimizer(h), checked: model, compile, hyperparameters: h };
+    const cores = Math.min(4, availableParallelism());
+    const faster = await chooseTrainStep(setup, 'auto', () => [10, 5]);
+    const slower = await chooseTrainStep(setup, 'auto', () => [10, 9.5]);
+    await Promise.all([faster.close(), slower.close()]);
+    if (cores < 2) {
+      expect([faster.threads, slower.threads]).toEqual([1, 1]);
+      return;
+    }
+    expect(faster.threads).toBe(cores);
+    expect(faster.reason).toBe(`trains on ${cores} threads (2.00x one thread's speed, measured)`);
+    expect(slower.threads).toBe(1);
+    expect(slower.reason).toBe(`trains on 1 thread (${cores} threads measured 1.05x its speed)`);
+    const one = await chooseTrainStep(setup, 1);
+    expect([one.threads, one.reason]).toEqual([1, 'trains on 1 thread']);
   });
 });

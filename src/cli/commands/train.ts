@@ -1,6 +1,7 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Argv } from 'yargs';
+import type { ThreadsRequest } from '../../backend/parallel/chooseThreads.js';
 import type { BackendRequest } from '../../backend/select.js';
 import type { CheckedModel } from '../../check/model.js';
 import { formatDiagnosticsText } from '../../diagnostics/format.js';
@@ -39,6 +40,7 @@ interface TrainArgs {
   readonly resume?: string;
   readonly subset?: number;
   readonly download: boolean;
+  readonly threads?: string;
 }
 
 /** Exit status of a run stopped by Ctrl-C, as shells report a process ended by SIGINT. */
@@ -71,6 +73,10 @@ export const trainCommand: Command<TrainArgs> = {
       .option('out', { type: 'string', describe: 'Run directory (default runs/<model>-<YYYYMMDD-HHMMSS>)' })
       .option('resume', { type: 'string', describe: 'Continue the run in this directory from its last checkpoint' })
       .option('subset', { type: 'number', describe: 'Train on the first N training images only (quick runs)' })
+      .option('threads', {
+        type: 'string',
+        describe: 'Training threads: a number, or auto (the default with --backend auto: all cores when they measure faster)',
+      })
       .example('netc train models/lenet-bn.net', "the seed's run: 10 epochs, batch 256, sgd lr 1.0")
       .example('netc train models/lenet-bn.net --epochs 1 --subset 5000', 'a quick look')
       .example('netc train --resume runs/lenet_bn-20250101-120000', 'continue an interrupted run')
@@ -83,10 +89,11 @@ export const trainCommand: Command<TrainArgs> = {
   async run(args, io) {
     validateFlags(args);
     // TensorFlow.js loads only once a command needs it: `netc check` and `netc --help` stay fast.
-    const [{ selectBackend }, { hasCheckpoint, loadCheckpoint }, { trainModel }] = await Promise.all([
+    const [{ selectBackend }, { hasCheckpoint, loadCheckpoint }, { trainModel }, { parallelUnavailableReason }] = await Promise.all([
       import('../../backend/select.js'),
       import('../../train/checkpoint.js'),
       import('../../train/train.js'),
+      import('../../backend/parallel/parallelStep.js'),
     ]);
     const resume = args.resume !== undefined ? loadCheckpoint(args.resume, 'resume') : undefined;
     const modelFile = resume ? resumedModelFile(args, resume) : readRequiredModelFile(args);
@@ -107,6 +114,9 @@ export const trainCommand: Command<TrainArgs> = {
 
     const backend = await selectBackend(args.backend);
     io.out(`${backend.reason}\n`);
+    const threads = threadsRequest(args);
+    const noThreads = threads !== 'auto' && threads > 1 ? parallelUnavailableReason() : null;
+    if (noThreads !== null) throw new CliError(`${noThreads}.`);
     const data = await loadFashionMnist({
       ...(args.data !== undefined ? { dataDir: args.data } : {}),
       download: args.download,
@@ -158,6 +168,8 @@ export const trainCommand: Command<TrainArgs> = {
         runDir,
         ...(resume ? { resume } : {}),
         signal: controller.signal,
+        threads: threadsRequest(args),
+        onThreads: (line) => io.out(`${line}\n`),
         observer: {
           epochStart: (epoch, epochs, batches, startBatch) => progress.start(epoch, epochs, batches, startBatch),
           batchEnd: (_epoch, sums) => progress.update(sums),
@@ -220,6 +232,15 @@ function validateFlags(args: TrainArgs): void {
   if (args.resume !== undefined && args.out !== undefined) {
     throw new CliError('--resume continues in its own directory; leave out --out.');
   }
+  if (args.threads !== undefined && args.threads !== 'auto' && !/^[1-9]\d*$/.test(args.threads)) {
+    throw new CliError(`--threads must be auto or a whole number above 0, got ${args.threads}.`);
+  }
+}
+
+/** --threads as given; absent means measure (auto) when the backend is chosen automatically, else one thread. */
+function threadsRequest(args: TrainArgs): ThreadsRequest {
+  if (args.threads === undefined) return args.backend === 'auto' ? 'auto' : 1;
+  return args.threads === 'auto' ? 'auto' : Number(args.threads);
 }
 
 function flagsOf(args: TrainArgs): HyperparameterFlags {
