@@ -20,8 +20,7 @@ export const catalogue = {
   NN1004: { code: 'NN1004', severity: 'error', title: 'Malformed number' },
   NN1005: { code: 'NN1005', severity: 'error', title: 'Too many problems; the rest are not shown' },
   NN1006: { code: 'NN1006', severity: 'error', title: 'Brackets nested too deep' },
-  NN1007: { code: 'NN1007', severity: 'error', title: 'Parameter named twice' },
-  NN1008: { code: 'NN1008', severity: 'error', title: 'Unbalanced brackets' },
+  NN1007: { code: 'NN1007', severity: 'error', title: 'Unbalanced brackets' },
 
   // NN2xxx: names and values
   NN2001: { code: 'NN2001', severity: 'error', title: 'Unknown layer' },

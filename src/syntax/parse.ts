@@ -61,7 +61,7 @@ const onePassLimit = 1 << 16;
 /**
  * Parses a `.net` source text. Never throws on any input: problems come back as diagnostics (NN1001 syntax,
  * NN1002 unrecognised character, NN1003 not text, NN1004 malformed number, NN1005 too many errors, NN1006 brackets
- * nested too deep, NN1007 a parameter named twice, NN1008 unbalanced brackets), and the AST holds every statement,
+ * nested too deep, NN1007 unbalanced brackets), and the AST holds every statement,
  * stage and option that could be read, so the checker can still report its own problems.
  */
 export function parse(source: string): ParseResult {
@@ -371,7 +371,7 @@ class ParseDriver {
   }
 
   /**
-   * Matches the brackets of a statement and reports those that do not match (NN1008), or reports a nesting
+   * Matches the brackets of a statement and reports those that do not match (NN1007), or reports a nesting
    * deeper than `maxNesting` (NN1006) and returns nothing: such a statement is dropped whole.
    */
   private matchBrackets(t: readonly IToken[]): { view: StatementView; unclosed: number } | undefined {
@@ -403,7 +403,7 @@ class ParseDriver {
       if (stack.length === 0) {
         closer[i] = 2;
         const opener = token.tokenType === RParen ? '(' : '{';
-        this.report('NN1008', `\`${token.image}\` closes nothing: no \`${opener}\` before it is still open; delete it.`, this.span(token));
+        this.report('NN1007', `\`${token.image}\` closes nothing: no \`${opener}\` before it is still open; delete it.`, this.span(token));
         continue;
       }
       // The innermost open bracket of the same kind; those opened after it were left open.
@@ -413,7 +413,7 @@ class ParseDriver {
         const top = stack.pop()!;
         const opener = t[top]!;
         this.report(
-          'NN1008',
+          'NN1007',
           `\`${token.image}\` cannot close the \`${opener.image}\` opened at ${position(opener)}; write \`${closerOf(opener)}\`.`,
           this.span(token),
           [{ message: `\`${opener.image}\` opened here`, span: this.span(opener) }],
@@ -426,7 +426,7 @@ class ParseDriver {
         const opener = t[stack[k]!]!;
         const outer = t[stack[match]!]!;
         this.report(
-          'NN1008',
+          'NN1007',
           `\`${opener.image}\` is never closed: the \`${token.image}\` at ${position(token)} closes the \`${outer.image}\` opened before it; add \`${closerOf(opener)}\` before that \`${token.image}\`.`,
           this.span(opener),
           [{ message: `\`${token.image}\` closes the \`${outer.image}\` here`, span: this.span(token) }],
@@ -444,7 +444,7 @@ class ParseDriver {
         .join('');
       const more = stack.length - 1;
       const others = more === 0 ? '' : `, nor ${more === 1 ? 'is the bracket' : `are the ${more} brackets`} opened after it`;
-      this.report('NN1008', `\`${first.image}\` is never closed${others}; add \`${closers}\` where the statement should end.`, this.span(first));
+      this.report('NN1007', `\`${first.image}\` is never closed${others}; add \`${closers}\` where the statement should end.`, this.span(first));
     }
     return { view: { t, close, closer }, unclosed: stack.length };
   }
@@ -700,30 +700,16 @@ class ParseDriver {
   }
 
   /**
-   * Checks a `def`'s parameters: each named once (NN1007), and none named `x`, which after a stage is the
-   * repetition operator, so `conv x` could never use it.
+   * A parameter cannot be named `x`: after a stage `x` is the repetition operator, so `conv x` could never use it.
+   * (Other checks of parameter lists, such as a name given twice, are the checker's: NN2025.)
    */
   private checkDef(def: DefNode): void {
-    const seen = new Map<string, ParamNode>();
     for (const param of def.params) {
-      const name = param.name.name;
-      if (name === 'x') {
-        this.report(
-          'NN1001',
-          `\`x\` cannot name a parameter: after a stage it is the repetition operator, as in \`relu x 3\`; choose another name.`,
-          param.name.span,
-        );
-      }
-      const first = seen.get(name);
-      if (first === undefined) {
-        seen.set(name, param);
-        continue;
-      }
+      if (param.name.name !== 'x') continue;
       this.report(
-        'NN1007',
-        `The block \`${def.name.name}\` names its parameter \`${name}\` twice (first at ${first.name.span.line}:${first.name.span.column}); give each parameter its own name.`,
+        'NN1001',
+        `\`x\` cannot name a parameter: after a stage it is the repetition operator, as in \`relu x 3\`; choose another name.`,
         param.name.span,
-        [{ message: `\`${name}\` first named here`, span: first.name.span }],
       );
     }
   }

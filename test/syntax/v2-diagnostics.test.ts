@@ -33,7 +33,6 @@ describe('each v2 syntax problem: code, position, message, and what is kept', ()
     ['def f(c k) = relu', 'NN1001 1:9 Expected `,` or `)` after `c` but found `k`; a parameter is a name with an optional default, as in `k=5`.', ['def f(c) = relu']],
     ['def f(3) = relu', 'NN1001 1:7 Expected a parameter name after `(` but found the number `3`.', ['def f() = relu']],
     ['def f(k=) = relu', 'NN1001 1:9 Expected a value after `=` (a number, a size such as `3x5`, or a name) but found `)`.', ['def f() = relu']],
-    ['def f(c, c) = conv c', 'NN1007 1:10 The block `f` names its parameter `c` twice (first at 1:7); give each parameter its own name.', ["def f(c, c) = conv 'c'"]],
     ['def f(x) = relu', 'NN1001 1:7 `x` cannot name a parameter: after a stage it is the repetition operator, as in `relu x 3`; choose another name.', ['def f(x) = relu']],
     // block uses
     ['cbs(6,)', 'NN1001 1:7 Expected a block argument after `,` but found `)`.', ['cbs(#6)']],
@@ -86,30 +85,33 @@ describe('each v2 syntax problem: code, position, message, and what is kept', ()
     ],
     ['relu def', 'NN1001 1:6 Expected an argument, `|` or the end of the line after `relu` but found the keyword `def`; `def` starts a statement of its own, on a new line.', ['relu']],
     // brackets
-    ['(relu', 'NN1008 1:1 `(` is never closed; add `)` where the statement should end.', ['( relu )']],
-    ['(conv 6 | bn', 'NN1008 1:1 `(` is never closed; add `)` where the statement should end.', ['( conv #6 | bn )']],
-    ['((((((', 'NN1008 1:1 `(` is never closed, nor are the 5 brackets opened after it; add `))))))` where the statement should end.', []],
-    ['residual { (relu', 'NN1008 1:10 `{` is never closed, nor is the bracket opened after it; add `)}` where the statement should end.', ['residual{ ( relu ) }']],
-    ['cbs(6', 'NN1008 1:4 `(` is never closed; add `)` where the statement should end.', ['cbs(#6)']],
-    ['def f(c, k=5 = conv c', 'NN1008 1:6 `(` is never closed; add `)` where the statement should end.', ["def f(c, k=#5) = conv 'c'"]],
-    ['relu)', 'NN1008 1:5 `)` closes nothing: no `(` before it is still open; delete it.', ['relu']],
-    ['(relu)) | bn', 'NN1008 1:7 `)` closes nothing: no `(` before it is still open; delete it.', ['( relu ) | bn']],
-    ['relu } | bn', 'NN1008 1:6 `}` closes nothing: no `{` before it is still open; delete it.', ['relu | bn']],
-    ['(relu } x2', 'NN1008 1:7 `}` cannot close the `(` opened at 1:1; write `)`.', ['rep(( relu ), #2)']],
-    ['residual { relu )', 'NN1008 1:17 `)` cannot close the `{` opened at 1:10; write `}`.', ['residual{ relu }']],
+    ['(relu', 'NN1007 1:1 `(` is never closed; add `)` where the statement should end.', ['( relu )']],
+    ['(conv 6 | bn', 'NN1007 1:1 `(` is never closed; add `)` where the statement should end.', ['( conv #6 | bn )']],
+    ['((((((', 'NN1007 1:1 `(` is never closed, nor are the 5 brackets opened after it; add `))))))` where the statement should end.', []],
+    ['residual { (relu', 'NN1007 1:10 `{` is never closed, nor is the bracket opened after it; add `)}` where the statement should end.', ['residual{ ( relu ) }']],
+    ['cbs(6', 'NN1007 1:4 `(` is never closed; add `)` where the statement should end.', ['cbs(#6)']],
+    ['def f(c, k=5 = conv c', 'NN1007 1:6 `(` is never closed; add `)` where the statement should end.', ["def f(c, k=#5) = conv 'c'"]],
+    ['relu)', 'NN1007 1:5 `)` closes nothing: no `(` before it is still open; delete it.', ['relu']],
+    ['(relu)) | bn', 'NN1007 1:7 `)` closes nothing: no `(` before it is still open; delete it.', ['( relu ) | bn']],
+    ['relu } | bn', 'NN1007 1:6 `}` closes nothing: no `{` before it is still open; delete it.', ['relu | bn']],
+    ['(relu } x2', 'NN1007 1:7 `}` cannot close the `(` opened at 1:1; write `)`.', ['rep(( relu ), #2)']],
+    ['residual { relu )', 'NN1007 1:17 `)` cannot close the `{` opened at 1:10; write `}`.', ['residual{ relu }']],
     [
       '( a | residual { b ) | c',
-      'NN1008 1:16 `{` is never closed: the `)` at 1:20 closes the `(` opened before it; add `}` before that `)`.',
+      'NN1007 1:16 `{` is never closed: the `)` at 1:20 closes the `(` opened before it; add `}` before that `)`.',
       ['( a | residual{ b } ) | c'],
     ],
   ])('%j', (source, diagnostic, statements) => {
     expect(outcome(source)).toEqual({ diagnostics: [diagnostic], statements });
   });
 
-  test('NN1007 and NN1008 point to the second place with a related location', () => {
-    const twice = parse('def f(c, k, c) = relu').diagnostics[0]!;
-    expect(twice.related?.map((r) => [r.message, where(r.span)])).toEqual([['`c` first named here', '1:7-1:8']]);
-    expect(where(twice.span)).toBe('1:13-1:14');
+  test('a parameter named twice is the checker\'s to report (NN2025): the parser keeps both', () => {
+    const { ast, diagnostics } = parse('def f(c, k, c) = relu');
+    expect(diagnostics).toEqual([]);
+    expect((ast.statements[0] as DefNode).params.map((p) => where(p.name.span))).toEqual(['1:7-1:8', '1:10-1:11', '1:13-1:14']);
+  });
+
+  test('NN1007 for a bracket closed by the wrong kind or closing the wrong one has a related location', () => {
     const mismatched = parse('(relu }').diagnostics[0]!;
     expect(mismatched.related?.map((r) => [r.message, where(r.span)])).toEqual([['`(` opened here', '1:1-1:2']]);
     const inner = parse('( a | residual { b ) | c').diagnostics[0]!;
@@ -126,12 +128,11 @@ describe('each v2 syntax problem: code, position, message, and what is kept', ()
       'dense 10',
     ].join('\n');
     expect(diagnosticsOf(source)).toEqual([
-      { code: 'NN1007', line: 1, column: 12 },
       { code: 'NN1001', line: 2, column: 12 },
       { code: 'NN1001', line: 3, column: 7 },
       { code: 'NN1001', line: 3, column: 22 },
       { code: 'NN1001', line: 4, column: 13 },
-      { code: 'NN1008', line: 5, column: 39 },
+      { code: 'NN1007', line: 5, column: 39 },
     ]);
     expect(parse(source).ast.statements.map(showStatement)).toEqual([
       "def cbs(c, c) = conv 'c' k:#5 | bn | sigmoid | avgpool #2",
@@ -147,7 +148,7 @@ describe('each v2 syntax problem: code, position, message, and what is kept', ()
 describe('a bracket left open', () => {
   test('swallows no line that starts a statement: the `model` line after it is read', () => {
     expect(outcome('(relu | bn\nmodel m\ninput 784\nrelu')).toEqual({
-      diagnostics: ['NN1008 1:1 `(` is never closed; add `)` where the statement should end.'],
+      diagnostics: ['NN1007 1:1 `(` is never closed; add `)` where the statement should end.'],
       statements: ['( relu | bn )', 'Model', 'Input', 'relu'],
     });
   });
@@ -155,14 +156,14 @@ describe('a bracket left open', () => {
   test('the lines it swallowed are read line by line, as the statements they most likely are', () => {
     // The `)` is missing after the second line; the third is a statement of its own.
     expect(outcome('(dense 64 | bn | relu |\n dense 64 | bn | relu x3\ndense 10')).toEqual({
-      diagnostics: ['NN1008 1:1 `(` is never closed; add `)` where the statement should end.'],
+      diagnostics: ['NN1007 1:1 `(` is never closed; add `)` where the statement should end.'],
       statements: ['( dense #64 | bn | relu | dense #64 | bn | rep(relu, #3) )', 'dense #10'],
     });
   });
 
   test('a body on the lines after `{` belongs to it; a closed group inside still spans its lines', () => {
     expect(outcome('def f(c) = residual {\n  conv c |\n  (bn\n  ) x2\nrelu')).toEqual({
-      diagnostics: ['NN1008 1:21 `{` is never closed; add `}` where the statement should end.'],
+      diagnostics: ['NN1007 1:21 `{` is never closed; add `}` where the statement should end.'],
       statements: ["def f(c) = residual{ conv 'c' | rep(( bn ), #2) }", 'relu'],
     });
   });
@@ -199,7 +200,7 @@ describe('big files: brackets and blocks across the parts a file is read in', ()
       const shown = { statements: ast.statements.map(showStatement), diagnostics: diagnostics.map((d) => `${d.code} ${d.span.line}:${d.span.column}`) };
       expect(shown, `filler ${filler}`).toEqual({
         statements: ['rep(( conv #6 | bn ), #2)', "def f(c) = conv 'c' | relu", 'residual{ relu }', 'Model', 'cbs(#6)', 'relu'],
-        diagnostics: ['NN1008 8:10'],
+        diagnostics: ['NN1007 8:10'],
       });
     }
   });
@@ -219,11 +220,11 @@ describe('big files: brackets and blocks across the parts a file is read in', ()
 
   test('a def body continued over 20,000 lines is read as it goes, header and errors once', () => {
     const lines = Array.from({ length: 20_000 }, (_, i) => (i === 15_000 ? 'conv c = |' : 'conv c k5 |'));
-    const { ast, diagnostics } = parse(`def big(c, c) = ${lines.join('\n')}\nrelu\nbig(3)\n`);
-    expect(diagnostics.map((d) => `${d.code} ${d.span.line}:${d.span.column}`)).toEqual(['NN1007 1:12', 'NN1001 15001:10']);
+    const { ast, diagnostics } = parse(`def big(c, x) = ${lines.join('\n')}\nrelu\nbig(3)\n`);
+    expect(diagnostics.map((d) => `${d.code} ${d.span.line}:${d.span.column}`)).toEqual(['NN1001 1:12', 'NN1001 15001:10']);
     const [def, use] = ast.statements as [DefNode, PipelineNode];
     expect(def.kind).toBe('Def');
-    expect(def.params.map((p) => p.name.name)).toEqual(['c', 'c']);
+    expect(def.params.map((p) => p.name.name)).toEqual(['c', 'x']);
     expect(def.body.layers).toHaveLength(20_000);
     expect(where(def.span)).toBe('1:1-20001:5');
     expect(showStatement(use)).toBe('big(#3)');
