@@ -2,13 +2,14 @@
 // path off and on, against PyTorch's LeNet-BN in the same run.
 //
 //   npm run bench -- [--batches N] [--warmup N] [--backends wasm,cpu,node,gpu] [--models lenet-bn,mlp-bn]
-//                    [--fast off,on] [--kernels all|minimal] [--profile] [--no-torch]
+//                    [--fast off,on] [--threads N] [--kernels all|minimal] [--profile] [--no-torch]
 //
 // Each (backend, model, fast path) trains on synthetic batches of 256 (uniform images, random labels) with SGD
 // lr 1.0: warm-up batches first, then timed ones, all variants of a backend interleaved in rounds so that a busy
 // machine slows them alike. Reported: examples/second from the median batch time, the kernel calls per step, and
 // the tensors left behind (must be 0). The fast path (src/backend/fastPath.ts) is netc's SIMD kernels and the
-// compiler's fused batch norm; off is the path before it.
+// compiler's fused batch norm; off is the path before it. With the fast path, wasm also runs on --threads
+// (default: the cores, up to 4) data-parallel threads with synchronised batch norm (1 turns that off).
 // PyTorch runs test/bench/torch_lenet_bn.py (LeNet-BN, built-in and from-scratch batch norm) before and after
 // netc; the ratios use the mean of its two runs: models/lenet-bn.net against its built-in BN,
 // models/lenet-bn-scratch.net against its from-scratch one.
@@ -17,11 +18,13 @@
 
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { registerNetcKernels } from '../../src/backend/kernels/index.js';
+import { createParallelTrainStep, parallelUnavailableReason } from '../../src/backend/parallel/parallelStep.js';
+import type { CheckedModel } from '../../src/check/model.js';
 import { cpuDescription, selectBackend, type BackendName } from '../../src/backend/select.js';
 import { createTrainStep } from '../../src/train/step.js';
 
@@ -35,6 +38,8 @@ interface Options {
   /** Model names (files in models/ without .net); empty means all of them. */
   models: string[];
   fast: boolean[];
+  /** Also time the fast path on this many threads (data-parallel); 1 means not. */
+  threads: number;
   kernels: 'all' | 'minimal';
   profile: boolean;
   torch: boolean;
@@ -42,7 +47,8 @@ interface Options {
 
 function parseArgs(argv: readonly string[]): Options {
   const o: Options = {
-    batches: 20, warmup: 3, backends: ['gpu', 'node', 'wasm', 'cpu'], models: [], fast: [false, true], kernels: 'all', profile: false, torch: true,
+    batches: 20, warmup: 3, backends: ['gpu', 'node', 'wasm', 'cpu'], models: [], fast: [false, true], threads: Math.min(4, availableParallelism()),
+    kernels: 'all', profile: false, torch: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -56,6 +62,7 @@ function parseArgs(argv: readonly string[]): Options {
     else if (a === '--backends') o.backends = value().split(',') as BackendName[];
     else if (a === '--models') o.models = value().split(',').map((m) => m.replace(/\.net$/, ''));
     else if (a === '--fast') o.fast = value().split(',').map((v) => v === 'on');
+    else if (a === '--threads') o.threads = Number(value());
     else if (a === '--kernels') o.kernels = value() as 'all' | 'minimal';
     else if (a === '--profile') o.profile = true;
     else if (a === '--no-torch') o.torch = false;
@@ -73,13 +80,13 @@ function modelNames(wanted: readonly string[]): string[] {
 }
 
 /** A model file through netc's own front end and compiler, fused on the fast path. */
-async function buildModel(name: string, fast: boolean): Promise<tf.LayersModel> {
+async function buildModel(name: string, fast: boolean): Promise<{ model: tf.LayersModel; checked: CheckedModel }> {
   const { checkSource } = await import('../../src/cli/modelFile.js');
   const { compileModel } = await import('../../src/compile/compile.js');
   const file = join(root, 'models', `${name}.net`);
   const checked = checkSource(file, readFileSync(file, 'utf8'));
   if (checked.model === null) throw new Error(`models/${name}.net does not check: ${checked.diagnostics.map((d) => d.message).join('; ')}`);
-  return compileModel(checked.model, { seed: 1, fuse: fast });
+  return { model: compileModel(checked.model, { seed: 1, fuse: fast }), checked: checked.model };
 }
 
 /** A deterministic synthetic batch: uniform [0, 1) pixels of the given example shape and labels 0-9. */
@@ -99,6 +106,7 @@ interface Run {
   backend: string;
   model: string;
   fast: boolean;
+  threads: number;
   /** From the median wall-clock batch time. */
   examplesPerSec: number;
   /** From the median CPU time of a batch (this process's, all threads): steadier when others share the machine. */
@@ -133,23 +141,35 @@ const median = (values: readonly number[]): number => [...values].sort((x, y) =>
  * variant's fast path before it runs.
  */
 async function benchBackend(
-  backend: string, tfBackend: string, models: readonly string[], fasts: readonly boolean[], batches: number, warmup: number, profiles: number,
-  kernels: 'all' | 'minimal',
+  backend: string, tfBackend: string, models: readonly string[], fasts: readonly boolean[], threads: number, batches: number, warmup: number,
+  profiles: number, kernels: 'all' | 'minimal',
 ): Promise<Run[]> {
   const register = (fast: boolean): void => {
     registerNetcKernels(tfBackend, kernels === 'minimal' ? { kernels: ['Conv2DBackpropFilter'], gradients: false, fast: false } : { fast });
   };
   const variants = [];
   const data = new Map<string, { x: tf.Tensor; y: tf.Tensor }[]>();
+  const closers: (() => Promise<void>)[] = [];
+  // The fast path on several threads too, where it can run (wasm or cpu, SIMD module built).
+  const plans = fasts.map((fast) => ({ fast, threads: 1 }));
+  if (threads > 1 && fasts.includes(true) && kernels === 'all') {
+    register(true);
+    if (parallelUnavailableReason() === null) plans.push({ fast: true, threads });
+  }
   for (const name of models) {
-    for (const fast of fasts) {
+    for (const { fast, threads: n } of plans) {
       register(fast);
-      const model = await buildModel(name, fast);
+      const { model, checked } = await buildModel(name, fast);
       const exampleShape = model.inputs[0]!.shape.slice(1) as number[];
       const key = exampleShape.join('x');
       if (!data.has(key)) data.set(key, [syntheticBatch(1, exampleShape), syntheticBatch(2, exampleShape)]);
       const batchesOf = data.get(key)!;
-      const step = createTrainStep(model, tf.train.sgd(1.0));
+      const hyperparameters = { epochs: 1, batch: batchSize, lr: 1.0, optimizer: 'sgd' as const, momentum: 0, seed: 1, bn: null, subset: null };
+      const parallel = n > 1
+        ? await createParallelTrainStep({ model, optimizer: tf.train.sgd(1.0), checked, compile: { seed: 1, fuse: true }, hyperparameters, threads: n })
+        : null;
+      if (parallel !== null) closers.push(() => parallel.close());
+      const step = parallel ?? createTrainStep(model, tf.train.sgd(1.0));
       let i = 0;
       const run = (): [number, number] => {
         const d = batchesOf[i++ % 2]!;
@@ -162,12 +182,13 @@ async function benchBackend(
         return [wall, (c.user + c.system) / 1000];
       };
       for (let w = 0; w < warmup; w++) run();
-      variants.push({ name, fast, model, run, times: [] as number[], cpu: [] as number[], leaked: 0 });
+      variants.push({ name, fast, threads: n, model, run, times: [] as number[], cpu: [] as number[], leaked: 0 });
     }
   }
   const rounds = Math.min(5, batches);
   for (let r = 0; r < rounds; r++) {
-    for (const v of variants) {
+    // Every other round in reverse order, so that no variant always follows the same one.
+    for (const v of r % 2 === 0 ? variants : [...variants].reverse()) {
       register(v.fast);
       const n = Math.floor(batches / rounds) + (r < batches % rounds ? 1 : 0);
       // Tensors are counted between steps of the same model only: the models' own steps must leave nothing.
@@ -195,6 +216,7 @@ async function benchBackend(
       backend,
       model: v.name,
       fast: v.fast,
+      threads: v.threads,
       examplesPerSec: batchSize / (median(v.times) / 1000),
       examplesPerCpuSec: batchSize / (median(v.cpu) / 1000),
       medianMs: median(v.times),
@@ -204,6 +226,7 @@ async function benchBackend(
     });
   }
   for (const d of data.values()) tf.dispose(d.flatMap((b) => [b.x, b.y]));
+  await Promise.all(closers.map((close) => close()));
   return runs;
 }
 
@@ -227,6 +250,9 @@ function runTorch(batches: number, warmup: number): TorchResult | string {
 }
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+/** "off", "on", "on, 2 threads". */
+const label = (run: Run): string => `${run.fast ? 'on' : 'off'}${run.threads > 1 ? `, ${run.threads} threads` : ''}`;
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
@@ -255,24 +281,31 @@ async function main(): Promise<void> {
     const slow = want === 'cpu';
     const batches = slow ? Math.min(o.batches, 3) : o.batches;
     const warmup = slow ? Math.min(o.warmup, 1) : o.warmup;
-    const backendRuns = await benchBackend(want, choice.tfBackend, models, o.fast, batches, warmup, slow ? 2 : 5, o.kernels);
-    console.log(`  ${'model'.padEnd(18)} ${'fast path'.padEnd(9)} ${'ex/s'.padStart(7)}  ${'per CPU s'.padStart(9)}  ${'ms/batch'.padStart(8)}  ${'kernel calls/step'.padStart(17)}  tensors leaked`);
+    // The cpu backend is too slow to be worth threads in a bench: one thread there.
+    const backendRuns = await benchBackend(want, choice.tfBackend, models, o.fast, slow ? 1 : o.threads, batches, warmup, slow ? 2 : 5, o.kernels);
+    console.log(`  ${'model'.padEnd(18)} ${'fast path'.padEnd(15)} ${'ex/s'.padStart(7)}  ${'per CPU s'.padStart(9)}  ${'ms/batch'.padStart(8)}  ${'kernel calls/step'.padStart(17)}  tensors leaked`);
     for (const run of backendRuns) {
       runs.push(run);
       console.log(
-        `  ${run.model.padEnd(18)} ${(run.fast ? 'on' : 'off').padEnd(9)} ${fmt(run.examplesPerSec).padStart(7)}  ${fmt(run.examplesPerCpuSec).padStart(9)}  ` +
+        `  ${run.model.padEnd(18)} ${label(run).padEnd(15)} ${fmt(run.examplesPerSec).padStart(7)}  ${fmt(run.examplesPerCpuSec).padStart(9)}  ` +
           `${run.medianMs.toFixed(1).padStart(8)}  ${String(run.kernelCalls).padStart(17)}  ${run.leaked === 0 ? 'none' : `LEAK: ${run.leaked} over ${batches} batches`}`,
       );
     }
     for (const model of models) {
       const off = backendRuns.find((r) => r.model === model && !r.fast);
-      const on = backendRuns.find((r) => r.model === model && r.fast);
-      if (off && on) console.log(`  ${model}: fast path ${(on.examplesPerSec / off.examplesPerSec).toFixed(2)}x the speed without it, ${off.kernelCalls} -> ${on.kernelCalls} kernel calls/step`);
+      const on = backendRuns.find((r) => r.model === model && r.fast && r.threads === 1);
+      const many = backendRuns.find((r) => r.model === model && r.threads > 1);
+      if (off && on) {
+        console.log(
+          `  ${model}: fast path ${(on.examplesPerSec / off.examplesPerSec).toFixed(2)}x the speed without it, ${off.kernelCalls} -> ${on.kernelCalls} kernel calls/step` +
+            (many ? `; on ${many.threads} threads ${(many.examplesPerSec / on.examplesPerSec).toFixed(2)}x one thread` : ''),
+        );
+      }
     }
     if (o.profile) {
       for (const run of backendRuns) {
         const total = run.profile.reduce((sum, p) => sum + p[1], 0);
-        console.log(`  profile of one ${run.model} step, fast path ${run.fast ? 'on' : 'off'}, each kernel's least of ${slow ? 2 : 5} steps (sum ${total.toFixed(1)} ms):`);
+        console.log(`  profile of one ${run.model} step, fast path ${label(run)}, each kernel's least of ${slow ? 2 : 5} steps (sum ${total.toFixed(1)} ms):`);
         for (const [name, ms, calls] of run.profile.slice(0, 16)) {
           console.log(`      ${name.padEnd(24)} ${ms.toFixed(2).padStart(8)} ms  ${String(calls).padStart(4)} calls`);
         }
@@ -298,14 +331,14 @@ async function main(): Promise<void> {
   );
   const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
   for (const backend of new Set(runs.map((r) => r.backend))) {
-    for (const fast of o.fast) {
-      const builtin = runs.find((r) => r.backend === backend && r.model === 'lenet-bn' && r.fast === fast);
-      const scratch = runs.find((r) => r.backend === backend && r.model === 'lenet-bn-scratch' && r.fast === fast);
+    for (const variant of [...new Set(runs.filter((r) => r.backend === backend).map(label))]) {
+      const builtin = runs.find((r) => r.backend === backend && r.model === 'lenet-bn' && label(r) === variant);
+      const scratch = runs.find((r) => r.backend === backend && r.model === 'lenet-bn-scratch' && label(r) === variant);
       const parts: string[] = [];
       if (builtin) parts.push(`built-in/PyTorch built-in ${ratio(builtin.examplesPerSec, torch.builtin)} (CPU time ${ratio(builtin.examplesPerCpuSec, torch.builtinCpu)})`);
       if (scratch) parts.push(`scratch/PyTorch scratch ${ratio(scratch.examplesPerSec, torch.scratch)} (CPU time ${ratio(scratch.examplesPerCpuSec, torch.scratchCpu)})`);
       if (builtin && scratch) parts.push(`scratch/built-in ${ratio(scratch.examplesPerSec, builtin.examplesPerSec)} (CPU time ${ratio(scratch.examplesPerCpuSec, builtin.examplesPerCpuSec)})`);
-      if (parts.length > 0) console.log(`ratios, ${backend}, fast path ${fast ? 'on' : 'off'}: ${parts.join('; ')}`);
+      if (parts.length > 0) console.log(`ratios, ${backend}, fast path ${variant}: ${parts.join('; ')}`);
     }
   }
 }
