@@ -223,3 +223,20 @@ for (const backend of ['wasm', 'cpu'] as const) {
     );
   });
 }
+
+describe('fast-path Cast on wasm', () => {
+  test('a cast to the same dtype shares storage and outlives its source; other casts convert', async () => {
+    await tf.setBackend('wasm');
+    registerNetcKernels('wasm', { fast: true });
+    const a = tf.tensor([1.5, -2, 3]);
+    const b = tf.cast(a, 'float32');
+    a.dispose();
+    expect(Array.from(b.dataSync())).toEqual([1.5, -2, 3]);
+    const i = tf.cast(b, 'int32');
+    expect(i.dtype).toBe('int32');
+    expect(Array.from(i.dataSync())).toEqual([1, -2, 3]);
+    const f = tf.cast(tf.tensor1d([4, 5], 'int32'), 'float32');
+    expect(Array.from(f.dataSync())).toEqual([4, 5]);
+    tf.dispose([b, i, f]);
+  });
+});

@@ -5,7 +5,7 @@ import { conv2dBackpropFilterKernels } from './conv2dBackpropFilter.js';
 import { conv2dBackpropInputKernels } from './conv2dBackpropInput.js';
 import { rememberOriginal, originalKernel } from './flat.js';
 import { netcGradients } from './gradients.js';
-import { identityKernels } from './identity.js';
+import { castKernels, identityKernels } from './identity.js';
 import { reduceKernels } from './reduce.js';
 import { avgPoolGradKernels } from './avgPoolGrad.js';
 import { maxPoolGradKernels } from './maxPoolGrad.js';
@@ -44,7 +44,7 @@ function baseConfigs(backendName: string): readonly tf.KernelConfig[] {
 export function netcKernelConfigs(backendName: string, fast = false): readonly tf.KernelConfig[] {
   const base = baseConfigs(backendName);
   if (!fast || simdUnavailableReason() !== null) return base;
-  const simd = [...simdKernels, ...softmaxCrossEntropyKernels].filter((k) => k.backendName === backendName);
+  const simd = [...simdKernels, ...softmaxCrossEntropyKernels, ...castKernels].filter((k) => k.backendName === backendName);
   const replaced = new Set(simd.map((k) => k.kernelName));
   return [...base.filter((k) => !replaced.has(k.kernelName)), ...simd];
 }
