@@ -137,3 +137,28 @@ export function printEbnf(): string {
 export function printRailroad(): string {
   return createSyntaxDiagramsCode(serializedRules());
 }
+
+/** The lines around the copy of the EBNF in docs/LANGUAGE.md. */
+const docBegin = '<!-- grammar:begin (printed by `npm run grammar`; do not edit) -->';
+const docEnd = '<!-- grammar:end -->';
+
+/** The EBNF copied into docs/LANGUAGE.md between its markers, or undefined when the markers are missing. */
+export function embeddedGrammar(doc: string): string | undefined {
+  const begin = doc.indexOf(docBegin);
+  const end = doc.indexOf(docEnd);
+  if (begin < 0 || end < begin) return undefined;
+  return doc.slice(begin + docBegin.length, end);
+}
+
+/** docs/LANGUAGE.md with `ebnf` as its copy of the grammar, in an `ebnf` code block between the markers. */
+export function spliceGrammar(doc: string, ebnf: string): string {
+  const current = embeddedGrammar(doc);
+  if (current === undefined) throw new Error(`docs/LANGUAGE.md has no ${docBegin} ... ${docEnd} section`);
+  const begin = doc.indexOf(docBegin) + docBegin.length;
+  return `${doc.slice(0, begin)}${grammarBlock(ebnf)}${doc.slice(begin + current.length)}`;
+}
+
+/** How the EBNF stands in docs/LANGUAGE.md. */
+export function grammarBlock(ebnf: string): string {
+  return `\n\`\`\`ebnf\n${ebnf.endsWith('\n') ? ebnf : `${ebnf}\n`}\`\`\`\n`;
+}
