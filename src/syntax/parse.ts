@@ -61,8 +61,8 @@ const onePassLimit = 1 << 16;
 /**
  * Parses a `.net` source text. Never throws on any input: problems come back as diagnostics (NN1001 syntax,
  * NN1002 unrecognised character, NN1003 not text, NN1004 malformed number, NN1005 too many errors, NN1006 brackets
- * nested too deep, NN1007 unbalanced brackets), and the AST holds every statement,
- * stage and option that could be read, so the checker can still report its own problems.
+ * nested too deep, NN1007 unbalanced brackets), and the AST holds every statement, stage and option that could be
+ * read, so the checker can still report its own problems.
  */
 export function parse(source: string): ParseResult {
   const end = endOfSource(source);
