@@ -69,6 +69,7 @@ export const catalogue = {
   NN4001: { code: 'NN4001', severity: 'error', title: 'Backend not available' },
   NN4002: { code: 'NN4002', severity: 'error', title: 'Output directory cannot be written' },
   NN4003: { code: 'NN4003', severity: 'error', title: 'Saved model cannot be read' },
+  NN4004: { code: 'NN4004', severity: 'error', title: 'Training threads failed' },
 
   // NN5xxx: data and training
   NN5001: { code: 'NN5001', severity: 'error', title: 'Dataset files not found' },

@@ -10,6 +10,7 @@ import { createParallelTrainStep, type ParallelTrainStep } from '../../src/backe
 import { createSyncGroupInit, SyncGroup } from '../../src/backend/parallel/SyncGroup.js';
 import { checkSource } from '../../src/cli/modelFile.js';
 import { compileModel } from '../../src/compile/compile.js';
+import { NetcError } from '../../src/diagnostics/NetcError.js';
 import type { Hyperparameters } from '../../src/train/hyperparameters.js';
 import { createOptimizer } from '../../src/train/optimizer.js';
 import { createTrainStep } from '../../src/train/step.js';
@@ -83,6 +84,30 @@ describe('data-parallel training on wasm with 2 threads', () => {
       expect(diff / scale, single.weights[i]!.name).toBeLessThan(1e-4);
     });
     single.dispose();
+  });
+});
+
+describe('a failing training thread', () => {
+  test('makes the step throw NN4004 with the thread\'s reason instead of hanging', async () => {
+    await tf.setBackend('wasm');
+    registerNetcKernels('wasm', { fast: true });
+    const h: Hyperparameters = { epochs: 1, batch: 8, lr: 0.5, optimizer: 'sgd', momentum: 0.9, seed: 1, bn: null, subset: null };
+    const model = checked('mlp-bn.net');
+    const compile = { seed: 1, fuse: true };
+    const step = await createParallelTrainStep({ model: compileModel(model, compile), optimizer: createOptimizer(h), checked: model, compile, hyperparameters: h, threads: 2 });
+    // The worker's half of the batch holds a label that is no class: its loss kernel throws there.
+    const x = tf.zeros([8, 28, 28, 1]);
+    const y = tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 12], 'int32');
+    let thrown: unknown;
+    try {
+      step(x, y);
+    } catch (error) {
+      thrown = error;
+    }
+    await step.close();
+    expect(thrown).toBeInstanceOf(NetcError);
+    expect((thrown as NetcError).code).toBe('NN4004');
+    expect((thrown as Error).message).toMatch(/a training thread failed \(thread 1: netc softmax cross-entropy: label 12 of row 3 is not a class of 10\)/);
   });
 });
 

@@ -20,13 +20,17 @@ const COUNT = 0;
 const GENERATION = 1;
 const ABORTED = 2;
 
+/** Bytes after the control fields that carry a failed member's reason (UTF-8), for the others' errors. */
+const reasonOffset = 16;
+const reasonBytes = 1024;
+
 /** How long a member waits at a barrier before it decides the others are gone. */
 const barrierTimeoutMs = 120_000;
 
 /** Shared buffers for a group of `size` members exchanging vectors of at most `capacity` float64s. */
 export function createSyncGroupInit(size: number, capacity: number): SyncGroupInit {
   return {
-    control: new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT),
+    control: new SharedArrayBuffer(reasonOffset + reasonBytes),
     data: new SharedArrayBuffer(2 * size * Math.max(1, capacity) * Float64Array.BYTES_PER_ELEMENT),
     size,
     capacity: Math.max(1, capacity),
@@ -38,6 +42,7 @@ export class SyncGroup {
   readonly rank: number;
   readonly size: number;
   private readonly control: Int32Array;
+  private readonly reason: Uint8Array;
   private readonly data: Float64Array;
   private readonly capacity: number;
   private exchanges = 0;
@@ -47,7 +52,8 @@ export class SyncGroup {
     this.rank = rank;
     this.size = init.size;
     this.capacity = init.capacity;
-    this.control = new Int32Array(init.control);
+    this.control = new Int32Array(init.control, 0, reasonOffset / 4);
+    this.reason = new Uint8Array(init.control, reasonOffset, reasonBytes);
     this.data = new Float64Array(init.data);
   }
 
@@ -68,9 +74,13 @@ export class SyncGroup {
     return out;
   }
 
-  /** Makes every member's waits fail (a member died): the step throws instead of hanging. */
-  abort(): void {
-    Atomics.store(this.control, ABORTED, 1);
+  /** Makes every member's waits fail (a member died): the step throws, with `why`, instead of hanging. */
+  abort(why = 'a member stopped'): void {
+    if (Atomics.compareExchange(this.control, ABORTED, 0, 1) === 0) {
+      const bytes = new TextEncoder().encode(why).subarray(0, reasonBytes - 1);
+      this.reason.fill(0);
+      this.reason.set(bytes);
+    }
     Atomics.add(this.control, GENERATION, 1);
     Atomics.notify(this.control, GENERATION);
   }
@@ -95,7 +105,10 @@ export class SyncGroup {
   }
 
   private checkAborted(): void {
-    if (Atomics.load(this.control, ABORTED) !== 0) throw new Error('a training thread failed; the step was abandoned');
+    if (Atomics.load(this.control, ABORTED) === 0) return;
+    const end = this.reason.indexOf(0);
+    // Decoded from a copy: TextDecoder does not read shared memory.
+    throw new Error(new TextDecoder().decode(this.reason.slice(0, end < 0 ? reasonBytes : end)));
   }
 }
 

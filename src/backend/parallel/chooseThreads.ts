@@ -5,7 +5,7 @@ import { compileModel, type CompileOptions } from '../../compile/compile.js';
 import type { Hyperparameters } from '../../train/hyperparameters.js';
 import { createOptimizer } from '../../train/optimizer.js';
 import { createTrainStep, type TrainStep } from '../../train/step.js';
-import { createParallelTrainStep, parallelUnavailableReason } from './parallelStep.js';
+import { createParallelTrainStep, parallelUnavailableReason, type ParallelTrainStep } from './parallelStep.js';
 
 /** What `--threads` accepts: a count, or `auto` (measure one thread against all cores, take the faster). */
 export type ThreadsRequest = number | 'auto';
@@ -66,7 +66,14 @@ export async function chooseTrainStep(
   const oneModel = compileModel(setup.checked, compile);
   const manyModel = compileModel(setup.checked, compile);
   const one = createTrainStep(oneModel, createOptimizer(setup.hyperparameters));
-  const many = await createParallelTrainStep({ ...setup, model: manyModel, optimizer: createOptimizer(setup.hyperparameters), compile, threads: cores });
+  let many: ParallelTrainStep;
+  try {
+    many = await createParallelTrainStep({ ...setup, model: manyModel, optimizer: createOptimizer(setup.hyperparameters), compile, threads: cores });
+  } catch (error) {
+    oneModel.dispose();
+    manyModel.dispose();
+    return single(`trains on 1 thread (${(error as Error).message})`);
+  }
   let times: [number, number];
   try {
     times = measure(one, many);

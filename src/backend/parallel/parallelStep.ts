@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import type { CheckedModel } from '../../check/model.js';
+import { NetcError } from '../../diagnostics/NetcError.js';
 import type { CompileOptions } from '../../compile/compile.js';
 import type { Hyperparameters } from '../../train/hyperparameters.js';
 import { createMemberStep, type StepResult, type TrainStep } from '../../train/step.js';
@@ -121,7 +122,7 @@ export async function createParallelTrainStep(setup: ParallelSetup): Promise<Par
     );
   } catch (error) {
     await Promise.all(workers.map((w) => w.terminate()));
-    throw new Error(`a training thread did not start: ${(error as Error).message}`);
+    throw new NetcError('NN4004', `a training thread did not start: ${(error as Error).message}; train with --threads 1.`);
   }
   for (const worker of workers) {
     // A worker that fails mid-step releases the others from their barriers; the step then throws.
@@ -130,7 +131,7 @@ export async function createParallelTrainStep(setup: ParallelSetup): Promise<Par
     });
     worker.on('error', (error) => {
       failures.push(error.message);
-      group.abort();
+      group.abort(error.message);
     });
   }
 
@@ -157,7 +158,8 @@ export async function createParallelTrainStep(setup: ParallelSetup): Promise<Par
     try {
       return member(xShard, yShard, batch, copies);
     } catch (error) {
-      throw new Error(failures.length > 0 ? `a training thread failed: ${failures[0]}` : (error as Error).message);
+      const why = failures.length > 0 ? failures[0]! : (error as Error).message;
+      throw new NetcError('NN4004', `a training thread failed (${why}); the last checkpoint is kept, resume it with --threads 1.`);
     } finally {
       xShard.dispose();
       yShard.dispose();

@@ -48,7 +48,7 @@ port.on('message', (message: WorkerInit | WorkerStep) => {
   try {
     step!(x, y, message.batch, message.copies);
   } catch (error) {
-    group?.abort();
+    group?.abort(`thread ${group.rank}: ${(error as Error).message}`);
     reply({ type: 'error', message: (error as Error).message });
   } finally {
     x.dispose();
