@@ -27,6 +27,8 @@ const convCases: { name: string; x: number[]; k: [number, number]; o: number; s:
   { name: '9x11, k3x6, 10 outputs, stride 2, same', x: [2, 9, 11, 3], k: [3, 6], o: 10, s: [2, 2], pad: 'same' },
   { name: '7x9, k2x5, 4 outputs, stride 1x3, explicit pad', x: [1, 7, 9, 2], k: [2, 5], o: 4, s: [1, 3], pad: [[0, 0], [1, 0], [2, 3], [0, 0]] },
   { name: '6x8, k4x4, 20 outputs, stride 1, valid', x: [2, 6, 8, 1], k: [4, 4], o: 20, s: [1, 1], pad: 'valid' },
+  { name: '6x11, k3x7, stride 1, explicit uneven pad', x: [2, 6, 11, 5], k: [3, 7], o: 3, s: [1, 1], pad: [[0, 0], [2, 1], [3, 2], [0, 0]] },
+  { name: '12x12x6 to 16 outputs, k5 (LeNet conv2), batch 3', x: [3, 12, 12, 6], k: [5, 5], o: 16, s: [1, 1], pad: 'valid' },
 ];
 
 /** Max-pool windows the language allows: overlapping (stride < window), gapped (stride > window), non-square, same. */

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
+import { conv2dBackpropInputKernels } from '../kernels/conv2dBackpropInput.js';
 import { convGeometry, flatBackend } from '../kernels/flat.js';
+import { isInputGradientSkipped } from '../kernels/unusedGradient.js';
 import { activeSyncGroup } from '../parallel/SyncGroup.js';
 import { withCall } from './heap.js';
 import { activationCodes, type FusedActivation, type PoolGeometryArgs } from './module.js';
@@ -289,6 +291,31 @@ function conv2dBackpropFilter(name: BackendName) {
   };
 }
 
+/**
+ * The input gradient of a stride-1 convolution (every convolution netc compiles but a strided one); zeros for a
+ * model's first layer, whose input gradient nobody reads (see unusedGradient.ts); other strides go to netc's
+ * XNNPACK-based kernel.
+ */
+function conv2dBackpropInput(name: BackendName) {
+  const fallback = conv2dBackpropInputKernels.find((k) => k.backendName === name)!.kernelFunc;
+  return (args: KernelArgs): tf.TensorInfo => {
+    const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+    const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
+    if (isInputGradientSkipped(filter) || attrs.dataFormat !== 'NHWC' || dy.dtype !== 'float32') return fallback(args) as tf.TensorInfo;
+    const { info, top, left } = convGeometry(attrs.inputShape, filter.shape, attrs.strides, attrs.pad, attrs.dimRoundingMode);
+    if (info.strideHeight !== 1 || info.strideWidth !== 1 || !tf.util.arraysEqual(info.outShape, dy.shape)) return fallback(args) as tf.TensorInfo;
+    const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow, outChannels: o } = info;
+    const { filterHeight: kh, filterWidth: kw } = info;
+    return withCall(args.backend, name, (call) => {
+      const dyp = call.input(dy);
+      const fp = call.input(filter);
+      const dx = call.output([n, h, w, c]);
+      const scratch = call.scratch(call.k.inputGradScratchBytes(n, h, w, c, oh, ow, o, kw));
+      call.k.conv2dInputGrad(dyp, fp, dx, n, h, w, c, oh, ow, o, kh, kw, top, left, scratch);
+    })[0]!;
+  };
+}
+
 /** Kernel functions of the SIMD set for one backend. */
 function kernelsFor(name: BackendName): tf.KernelConfig[] {
   const make = (kernelName: string, kernelFunc: tf.KernelFunc): tf.KernelConfig => ({ kernelName, backendName: name, kernelFunc });
@@ -304,6 +331,7 @@ function kernelsFor(name: BackendName): tf.KernelConfig[] {
     make('AvgPoolGrad', avgPoolGrad(name)),
     make('MaxPoolGrad', maxPoolGrad(name)),
     make('Conv2DBackpropFilter', conv2dBackpropFilter(name)),
+    make('Conv2DBackpropInput', conv2dBackpropInput(name)),
   ];
 }
 

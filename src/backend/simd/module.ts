@@ -51,6 +51,11 @@ export interface SimdExports {
   avgPoolGrad(dy: number, dx: number, ...geometryAndScratch: [...PoolGeometryArgs, number]): void;
   maxPool(x: number, y: number, ...geometry: PoolGeometryArgs): void;
   maxPoolGrad(dy: number, x: number, dx: number, ...geometry: PoolGeometryArgs): void;
+  inputGradScratchBytes(n: number, h: number, w: number, c: number, oh: number, ow: number, o: number, kw: number): number;
+  conv2dInputGrad(
+    dy: number, filter: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number, o: number,
+    kh: number, kw: number, top: number, left: number, scratch: number,
+  ): void;
   filterGradScratchBytes(n: number, oh: number, ow: number, o: number, kh: number, kw: number, c: number): number;
   conv2dFilterGrad(
     x: number, dy: number, out: number, n: number, h: number, w: number, c: number, oh: number, ow: number, o: number,
