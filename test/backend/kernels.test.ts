@@ -29,6 +29,9 @@ const convCases: { name: string; x: number[]; k: [number, number]; o: number; s:
   { name: '6x8, k4x4, 20 outputs, stride 1, valid', x: [2, 6, 8, 1], k: [4, 4], o: 20, s: [1, 1], pad: 'valid' },
   { name: '6x11, k3x7, stride 1, explicit uneven pad', x: [2, 6, 11, 5], k: [3, 7], o: 3, s: [1, 1], pad: [[0, 0], [2, 1], [3, 2], [0, 0]] },
   { name: '12x12x6 to 16 outputs, k5 (LeNet conv2), batch 3', x: [3, 12, 12, 6], k: [5, 5], o: 16, s: [1, 1], pad: 'valid' },
+  // Rows of 16 or more outputs with few output channels: the filter gradient's lanes run along the columns.
+  { name: '20x21x2 to 5 outputs, k3x6, stride 1, same', x: [2, 20, 21, 2], k: [3, 6], o: 5, s: [1, 1], pad: 'same' },
+  { name: '9x19x1 to 3 outputs, k4x5, stride 1, explicit uneven pad', x: [1, 9, 19, 1], k: [4, 5], o: 3, s: [1, 1], pad: [[0, 0], [1, 2], [3, 1], [0, 0]] },
 ];
 
 /** Max-pool windows the language allows: overlapping (stride < window), gapped (stride > window), non-square, same. */

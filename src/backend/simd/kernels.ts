@@ -281,10 +281,17 @@ function conv2dBackpropFilter(name: BackendName) {
     }
     const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow, outChannels: o } = info;
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+    // Few output channels on wide rows (LeNet's first layer): lanes along the columns waste nothing there.
+    const columns = sh === 1 && sw === 1 && ow >= 16 && o < 16;
     return withCall(args.backend, name, (call) => {
       const xp = call.input(x);
       const dyp = call.input(dy);
       const out = call.output([kh, kw, c, o]);
+      if (columns) {
+        const scratch = call.scratch(call.k.filterGradColumnsScratchBytes(h, c, oh, ow, o, kh, kw));
+        call.k.conv2dFilterGradColumns(xp, dyp, out, n, h, w, c, oh, ow, o, kh, kw, top, left, scratch);
+        return;
+      }
       const scratch = call.scratch(call.k.filterGradScratchBytes(n, oh, ow, o, kh, kw, c));
       call.k.conv2dFilterGrad(xp, dyp, out, n, h, w, c, oh, ow, o, kh, kw, sh, sw, top, left, scratch);
     })[0]!;

@@ -56,6 +56,11 @@ export interface SimdExports {
     dy: number, filter: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number, o: number,
     kh: number, kw: number, top: number, left: number, scratch: number,
   ): void;
+  filterGradColumnsScratchBytes(h: number, c: number, oh: number, ow: number, o: number, kh: number, kw: number): number;
+  conv2dFilterGradColumns(
+    x: number, dy: number, out: number, n: number, h: number, w: number, c: number, oh: number, ow: number, o: number,
+    kh: number, kw: number, top: number, left: number, scratch: number,
+  ): void;
   filterGradScratchBytes(n: number, oh: number, ow: number, o: number, kh: number, kw: number, c: number): number;
   conv2dFilterGrad(
     x: number, dy: number, out: number, n: number, h: number, w: number, c: number, oh: number, ow: number, o: number,
