@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -25,11 +25,14 @@ dense 10
 );
 
 describe('netc check', () => {
-  test('the shipped models check clean: exit 0 and a count', async () => {
-    const models = ['lenet-bn', 'lenet-bn-scratch', 'lenet', 'mlp-bn'].map((m) => join(root, 'models', `${m}.net`));
+  test('every shipped model checks clean: exit 0 and a count', async () => {
+    const models = readdirSync(join(root, 'models'))
+      .filter((f) => f.endsWith('.net'))
+      .map((f) => join(root, 'models', f));
+    expect(models.length).toBeGreaterThanOrEqual(7);
     const run = await netc(['check', ...models]);
     expect(run.code).toBe(0);
-    expect(run.out).toBe('4 files checked: no problems.\n');
+    expect(run.out).toBe(`${models.length} files checked: no problems.\n`);
   });
 
   test('errors: file:line:col - error CODE: message, a code frame with a caret, a count, exit 1', async () => {
