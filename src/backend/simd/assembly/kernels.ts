@@ -554,6 +554,32 @@ export function avgPoolGrad(
   kh: i32, kw: i32, sh: i32, sw: i32, top: i32, left: i32, scratch: usize,
 ): void {
   const m: f32 = <f32>1.0 / <f32>(kh * kw);
+  if (sh == kh && sw == kw && top == 0 && left == 0 && oh * kh == h && ow * kw == w && c >= 4) {
+    // Windows that tile the input (LeNet's 2x2, stride 2): each window's dy row is scaled once and written to
+    // its KH x KW positions.
+    const mv = f32x4.splat(m);
+    for (let b = 0; b < n; b++) {
+      for (let i = 0; i < oh; i++) {
+        for (let j = 0; j < ow; j++) {
+          const g = dy + (<usize>(((b * oh + i) * ow + j) * c) << 2);
+          let ch = 0;
+          while (ch < c) {
+            if (ch + 4 > c) ch = c - 4;
+            const v = f32x4.mul(v128.load(g + (<usize>ch << 2)), mv);
+            for (let p = 0; p < kh; p++) {
+              let to = dx + (<usize>(((b * h + i * kh + p) * w + j * kw) * c + ch) << 2);
+              for (let q = 0; q < kw; q++) {
+                v128.store(to, v);
+                to += <usize>c << 2;
+              }
+            }
+            ch += 4;
+          }
+        }
+      }
+    }
+    return;
+  }
   for (let s = 0; s < w; s++) {
     store<i32>(scratch + (<usize>(2 * s) << 2), firstCovering(s, kw, sw, left));
     store<i32>(scratch + (<usize>(2 * s + 1) << 2), min(ow - 1, (s + left) / sw));
