@@ -885,6 +885,7 @@ function accumulateFourTaps(x: usize, d: usize, t: usize, g: usize, b: i32, p: i
   addTotals(tv + 3 * tapBytes + 32, a31);
 }
 
+/** dW [KH, KW, C, O] of x [N, H, W, C] and dy [N, OH, OW, O], any stride and padding (float64 totals). */
 export function conv2dFilterGrad(
   x: usize, dy: usize, out: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, o: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, top: i32, left: i32, scratch: usize,
@@ -1008,6 +1009,7 @@ export function inputGradScratchBytes(n: i32, h: i32, w: i32, c: i32, oh: i32, o
   return n * oh * o * owp * 4 + h * c * wt * 4 + 64;
 }
 
+/** dx [N, H, W, C] of dy [N, OH, OW, O] and W [KH, KW, C, O] for a stride-1 convolution, any padding. */
 export function conv2dInputGrad(
   dy: usize, filter: usize, dx: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, o: i32,
   kh: i32, kw: i32, top: i32, left: i32, scratch: usize,
@@ -1124,6 +1126,7 @@ export function filterGradColumnsScratchBytes(h: i32, c: i32, oh: i32, ow: i32, 
   return kh * kw * c * o * 8 + o * oh * owp * 4 + h * c * wt * 4 + 64;
 }
 
+/** dW [KH, KW, C, O] for a stride-1 convolution, lanes along the output columns (float64 totals). */
 export function conv2dFilterGradColumns(
   x: usize, dy: usize, out: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, o: i32,
   kh: i32, kw: i32, top: i32, left: i32, scratch: usize,
