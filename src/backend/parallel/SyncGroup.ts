@@ -59,19 +59,32 @@ export class SyncGroup {
 
   /** Every member's vector (all of the same length), in rank order. */
   allGather(values: Float64Array): Float64Array[] {
+    const slot = this.publish(values);
+    return Array.from({ length: this.size }, (_, r) => this.data.slice(slot + r * this.capacity, slot + r * this.capacity + values.length));
+  }
+
+  /**
+   * The elementwise sum of every member's vector, added in rank order (the same bits on every member), read from
+   * the shared rows in place (a model's gradients are megabytes: no copies of the rows).
+   */
+  allReduce(values: ArrayLike<number>): Float64Array {
+    const slot = this.publish(values);
+    const n = values.length;
+    const out = new Float64Array(n);
+    for (let r = 0; r < this.size; r++) {
+      const row = this.data.subarray(slot + r * this.capacity, slot + r * this.capacity + n);
+      for (let i = 0; i < n; i++) out[i]! += row[i]!;
+    }
+    return out;
+  }
+
+  /** Writes this member's vector into the next slot and waits for the others'; returns the slot's offset. */
+  private publish(values: ArrayLike<number>): number {
     if (values.length > this.capacity) throw new Error(`internal: an exchange of ${values.length} values exceeds the group's ${this.capacity}`);
     const slot = (this.exchanges++ & 1) * this.size * this.capacity;
     this.data.set(values, slot + this.rank * this.capacity);
     this.barrier();
-    return Array.from({ length: this.size }, (_, r) => this.data.slice(slot + r * this.capacity, slot + r * this.capacity + values.length));
-  }
-
-  /** The elementwise sum of every member's vector, added in rank order (the same bits on every member). */
-  allReduce(values: Float64Array): Float64Array {
-    const rows = this.allGather(values);
-    const out = new Float64Array(values.length);
-    for (const row of rows) for (let i = 0; i < out.length; i++) out[i]! += row[i]!;
-    return out;
+    return slot;
   }
 
   /** Makes every member's waits fail (a member died): the step throws, with `why`, instead of hanging. */
