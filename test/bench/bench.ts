@@ -136,14 +136,27 @@ async function profileStep(step: () => void): Promise<{ calls: number; byKernel:
 const median = (values: readonly number[]): number => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
 
 /**
- * Times every (model, fast path) variant on the current backend, interleaved in rounds so that a busy machine
- * slows them alike; examples/second come from the median batch time. netc's kernels are registered for each
- * variant's fast path before it runs.
+ * Times every (model, fast path) variant on the current backend, each model's variants interleaved in rounds so
+ * that a busy machine slows them alike; examples/second come from the median batch time. netc's kernels are
+ * registered for each variant's fast path before it runs.
  */
 async function benchBackend(
   backend: string, tfBackend: string, models: readonly string[], fasts: readonly boolean[], threads: number, batches: number, warmup: number,
   profiles: number, kernels: 'all' | 'minimal',
 ): Promise<Run[]> {
+  // One model at a time: with every model's variants alive at once, the large heap's garbage collections land in
+  // the JavaScript kernels of the path without the fast path and slow it by a third.
+  const runs: Run[] = [];
+  for (const name of models) runs.push(...(await benchModel(backend, tfBackend, name, fasts, threads, batches, warmup, profiles, kernels)));
+  return runs;
+}
+
+/** The variants of one model (fast path off, on, on several threads), interleaved in rounds. */
+async function benchModel(
+  backend: string, tfBackend: string, model: string, fasts: readonly boolean[], threads: number, batches: number, warmup: number,
+  profiles: number, kernels: 'all' | 'minimal',
+): Promise<Run[]> {
+  const models = [model];
   const register = (fast: boolean): void => {
     registerNetcKernels(tfBackend, kernels === 'minimal' ? { kernels: ['Conv2DBackpropFilter'], gradients: false, fast: false } : { fast });
   };
