@@ -144,8 +144,6 @@ async function benchBackend(
   backend: string, tfBackend: string, models: readonly string[], fasts: readonly boolean[], threads: number, batches: number, warmup: number,
   profiles: number, kernels: 'all' | 'minimal',
 ): Promise<Run[]> {
-  // One model at a time: with every model's variants alive at once, the large heap's garbage collections land in
-  // the JavaScript kernels of the path without the fast path and slow it by a third.
   const runs: Run[] = [];
   for (const name of models) runs.push(...(await benchModel(backend, tfBackend, name, fasts, threads, batches, warmup, profiles, kernels)));
   return runs;
@@ -267,7 +265,44 @@ const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 /** "off", "on", "on, 2 threads". */
 const label = (run: Run): string => `${run.fast ? 'on' : 'off'}${run.threads > 1 ? `, ${run.threads} threads` : ''}`;
 
+/**
+ * Every model's variants in a process of their own (`--child BACKEND MODEL`): in one long process the JavaScript
+ * kernels of the path without the fast path ran up to 4x slower after another model's steps (V8 kept them
+ * deoptimised), which would flatter the fast path.
+ */
+function benchInChildren(backend: BackendName, models: readonly string[], o: Options, batches: number, warmup: number): Run[] {
+  const runs: Run[] = [];
+  for (const model of models) {
+    const args = [
+      ...process.execArgv, fileURLToPath(import.meta.url), '--child', backend, model,
+      '--batches', String(batches), '--warmup', String(warmup), '--threads', String(o.threads), '--kernels', o.kernels,
+      '--fast', o.fast.map((f) => (f ? 'on' : 'off')).join(','),
+    ];
+    const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const last = r.stdout.trim().split('\n').at(-1) ?? '';
+    if (r.status !== 0 || !last.startsWith('[')) throw new Error(`bench of ${backend}/${model} failed: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`);
+    runs.push(...(JSON.parse(last) as Run[]));
+  }
+  return runs;
+}
+
+/** `--child BACKEND MODEL [options]`: one model's variants on one backend, printed as JSON for the parent. */
+async function child(argv: readonly string[]): Promise<void> {
+  const [backend, model, ...rest] = argv as [BackendName, string, ...string[]];
+  const o = parseArgs(rest);
+  const choice = await selectBackend(backend);
+  const slow = backend === 'cpu';
+  // The cpu backend is too slow to be worth threads in a bench: one thread there.
+  const runs = await benchBackend(backend, choice.tfBackend, [model], o.fast, slow ? 1 : o.threads, o.batches, o.warmup, slow ? 2 : 5, o.kernels);
+  console.log(JSON.stringify(runs));
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === '--child') {
+    await child(process.argv.slice(3));
+    // Worker threads and tfjs's timers must not keep a finished child alive.
+    process.exit(0);
+  }
   const o = parseArgs(process.argv.slice(2));
   const models = modelNames(o.models);
   const load = loadavg()[0]!;
@@ -295,7 +330,7 @@ async function main(): Promise<void> {
     const batches = slow ? Math.min(o.batches, 3) : o.batches;
     const warmup = slow ? Math.min(o.warmup, 1) : o.warmup;
     // The cpu backend is too slow to be worth threads in a bench: one thread there.
-    const backendRuns = await benchBackend(want, choice.tfBackend, models, o.fast, slow ? 1 : o.threads, batches, warmup, slow ? 2 : 5, o.kernels);
+    const backendRuns = benchInChildren(want, models, o, batches, warmup);
     console.log(`  ${'model'.padEnd(18)} ${'fast path'.padEnd(15)} ${'ex/s'.padStart(7)}  ${'per CPU s'.padStart(9)}  ${'ms/batch'.padStart(8)}  ${'kernel calls/step'.padStart(17)}  tensors leaked`);
     for (const run of backendRuns) {
       runs.push(run);
