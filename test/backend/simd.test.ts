@@ -107,6 +107,35 @@ function sectionIds(bytes: Uint8Array): number[] {
   return ids;
 }
 
+/** y[n, i, j, o] = bias[o] + sum over p, q, c of x[n, i + p - top, j + q - left, c] * W[p, q, c, o], in float64. */
+function conv2dRef(x: Arr, f: Arr, bias: Arr, s: [number, number], pad: Pad): Float64Array {
+  const [kh, kw, , o] = f.shape as [number, number, number, number];
+  const g = geometry(x.shape, kh, kw, s, pad);
+  const out = new Float64Array(g.n * g.oh * g.ow * o);
+  for (let b = 0; b < g.n; b++) for (let i = 0; i < g.oh; i++) for (let j = 0; j < g.ow; j++) for (let oi = 0; oi < o; oi++) {
+    let acc = bias.data[oi]!;
+    for (let p = 0; p < kh; p++) for (let q = 0; q < kw; q++) for (let c = 0; c < g.c; c++) {
+      const r = i * s[0] + p - g.top;
+      const t = j * s[1] + q - g.left;
+      if (r < 0 || r >= g.h || t < 0 || t >= g.w) continue;
+      acc += x.data[((b * g.h + r) * g.w + t) * g.c + c]! * f.data[((p * kw + q) * g.c + c) * o + oi]!;
+    }
+    out[((b * g.oh + i) * g.ow + j) * o + oi] = acc;
+  }
+  return out;
+}
+
+/** Convolutions with bias: few input channels at stride 1 take netc's kernel; the others the backend's. */
+const fusedConvCases: { x: number[]; k: [number, number]; o: number; s: [number, number]; pad: Pad; relu?: boolean }[] = [
+  { x: [2, 28, 28, 1], k: [5, 5], o: 6, s: [1, 1], pad: 'valid' },
+  { x: [1, 7, 7, 3], k: [3, 5], o: 5, s: [1, 1], pad: 'same' },
+  { x: [2, 9, 13, 4], k: [4, 2], o: 7, s: [1, 1], pad: [[0, 0], [2, 1], [0, 3], [0, 0]] },
+  { x: [1, 6, 5, 2], k: [1, 1], o: 1, s: [1, 1], pad: 'valid' },
+  { x: [1, 7, 7, 5], k: [3, 3], o: 4, s: [1, 1], pad: 'same' },
+  { x: [1, 7, 7, 3], k: [3, 3], o: 4, s: [2, 2], pad: 'same' },
+  { x: [1, 7, 7, 1], k: [3, 3], o: 4, s: [1, 1], pad: 'valid', relu: true },
+];
+
 describe('the SIMD module', () => {
   test('is built (npm run build) and loads', () => {
     expect(simdUnavailableReason()).toBeNull();
@@ -209,6 +238,19 @@ for (const backend of ['wasm', 'cpu'] as const) {
       const r = variance.map((s) => 1 / Math.sqrt(s + 1e-5));
       expect(relativeError(dm!.dataSync(), fixed.dbeta.map((s, c) => -gamma.data[c]! * r[c]! * s))).toBeLessThan(1e-5);
       expect(relativeError(dv!.dataSync(), fixed.dgamma.map((s, c) => -0.5 * gamma.data[c]! * r[c]! ** 2 * s))).toBeLessThan(1e-5);
+    });
+
+    test.each(fusedConvCases)('convolution with bias: $x, kernel $k, $o outputs, stride $s, $pad', ({ x, k, o, s, pad, relu }) => {
+      const xa = randomArr(x, 61);
+      const fa = randomArr([k[0], k[1], x[3]!, o], 62);
+      const ba = randomArr([o], 63);
+      const raw = conv2dRef(xa, fa, ba, s, pad);
+      const want = relu ? raw.map((v) => Math.max(v, 0)) : raw;
+      const got = tf.tidy(() => tf.fused.conv2d({
+        x: tensor(xa) as tf.Tensor4D, filter: tensor(fa) as tf.Tensor4D, bias: tensor(ba), strides: s, pad, ...(relu ? { activation: 'relu' as const } : {}),
+      }));
+      expect(relativeError(got.dataSync(), want)).toBeLessThan(1e-5);
+      got.dispose();
     });
 
     test.each(poolCases.flatMap((c) => [false, true].map((max) => ({ ...c, max }))))(

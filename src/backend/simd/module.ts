@@ -61,6 +61,11 @@ export interface SimdExports {
     x: number, dy: number, out: number, n: number, h: number, w: number, c: number, oh: number, ow: number, o: number,
     kh: number, kw: number, top: number, left: number, scratch: number,
   ): void;
+  smallChannelsScratchBytes(h: number, c: number, ow: number, kw: number): number;
+  conv2dSmallChannels(
+    x: number, filter: number, bias: number, y: number, n: number, h: number, w: number, c: number, oh: number, ow: number, o: number,
+    kh: number, kw: number, top: number, left: number, scratch: number,
+  ): void;
   filterGradScratchBytes(n: number, oh: number, ow: number, o: number, kh: number, kw: number, c: number): number;
   conv2dFilterGrad(
     x: number, dy: number, out: number, n: number, h: number, w: number, c: number, oh: number, ow: number, o: number,
