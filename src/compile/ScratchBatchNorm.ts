@@ -1,15 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
+import { BatchNormBase, type BatchNormBaseArgs } from './BatchNormBase.js';
 
 /** The constructor arguments of netc's batch-norm layer; `getConfig()` returns exactly these. */
-export interface ScratchBatchNormArgs {
-  /** moving = momentum * moving + (1 - momentum) * batch (the seed's convention; PyTorch's 0.1 is 0.9 here). */
-  readonly momentum: number;
-  /** Added to the variance before the square root. */
-  readonly epsilon: number;
-  readonly name?: string;
-  readonly trainable?: boolean;
-  readonly dtype?: 'float32';
-}
+export type ScratchBatchNormArgs = BatchNormBaseArgs;
 
 /** The name the layer is saved under in `model.json` (as `Custom>NetcBatchNorm`). */
 export const scratchBatchNormClassName = 'NetcBatchNorm';
@@ -23,26 +16,8 @@ export const scratchBatchNormClassName = 'NetcBatchNorm';
  * The training gradient is derived by hand (see `normaliseInTraining`): autodiff through the broadcasts would
  * materialise [C]-sized tensors at full size (tfjs's own batch-norm gradient tiles them), which is slow on wasm.
  */
-export class ScratchBatchNorm extends tf.layers.Layer {
+export class ScratchBatchNorm extends BatchNormBase {
   static readonly className = scratchBatchNormClassName;
-  readonly momentum: number;
-  readonly epsilon: number;
-  private gamma: tf.LayerVariable | null = null;
-  private beta: tf.LayerVariable | null = null;
-  private movingMean: tf.LayerVariable | null = null;
-  private movingVariance: tf.LayerVariable | null = null;
-
-  constructor(args: ScratchBatchNormArgs) {
-    super({
-      ...(args.name === undefined ? {} : { name: args.name }),
-      ...(args.trainable === undefined ? {} : { trainable: args.trainable }),
-      ...(args.dtype === undefined ? {} : { dtype: args.dtype }),
-    });
-    if (!(args.momentum >= 0 && args.momentum < 1)) throw new Error(`momentum must be in [0, 1), got ${args.momentum}`);
-    if (!(args.epsilon > 0)) throw new Error(`epsilon must be positive, got ${args.epsilon}`);
-    this.momentum = args.momentum;
-    this.epsilon = args.epsilon;
-  }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
@@ -51,12 +26,7 @@ export class ScratchBatchNorm extends tf.layers.Layer {
     }
     const features = shape[shape.length - 1];
     if (features === null || features === undefined) throw new Error(`${this.name} needs a known feature count`);
-    // Same weight names and order as tf.layers.batchNormalization, so tools that read one read the other.
-    this.gamma = this.addWeight('gamma', [features], 'float32', tf.initializers.ones(), undefined, true);
-    this.beta = this.addWeight('beta', [features], 'float32', tf.initializers.zeros(), undefined, true);
-    this.movingMean = this.addWeight('moving_mean', [features], 'float32', tf.initializers.zeros(), undefined, false);
-    this.movingVariance = this.addWeight('moving_variance', [features], 'float32', tf.initializers.ones(), undefined, false);
-    this.built = true;
+    this.addBatchNormWeights(features);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
@@ -126,19 +96,6 @@ export class ScratchBatchNorm extends tf.layers.Layer {
       movingMean.write(tf.add(tf.mul(movingMean.read(), m), tf.mul(mean, 1 - m)));
       movingVariance.write(tf.add(tf.mul(movingVariance.read(), m), tf.mul(variance, 1 - m)));
     });
-  }
-
-  private variables(): {
-    gamma: tf.LayerVariable;
-    beta: tf.LayerVariable;
-    movingMean: tf.LayerVariable;
-    movingVariance: tf.LayerVariable;
-  } {
-    const { gamma, beta, movingMean, movingVariance } = this;
-    if (gamma === null || beta === null || movingMean === null || movingVariance === null) {
-      throw new Error(`${this.name} was called before it was built`);
-    }
-    return { gamma, beta, movingMean, movingVariance };
   }
 
   override getConfig(): tf.serialization.ConfigDict {

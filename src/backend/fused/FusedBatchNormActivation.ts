@@ -1,12 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { bnInferKernel, bnTrainKernel, movingAverageKernel } from '../simd/kernels.js';
 import type { FusedActivation } from '../simd/module.js';
+import { BatchNormBase, type BatchNormBaseArgs } from '../../compile/BatchNormBase.js';
 
 /** The constructor arguments of the fused layer; `getConfig()` returns exactly these. */
-export interface FusedBatchNormActivationArgs {
-  /** moving = momentum * moving + (1 - momentum) * batch (the seed's convention). */
-  readonly momentum: number;
-  readonly epsilon: number;
+export interface FusedBatchNormActivationArgs extends BatchNormBaseArgs {
   /** The activation applied to the normalised values: what the `bn` was followed by, or `linear`. */
   readonly activation: FusedActivation;
   /**
@@ -15,9 +13,6 @@ export interface FusedBatchNormActivationArgs {
    * the fast path moves them exactly as the layer it replaces.
    */
   readonly impl: 'builtin' | 'scratch';
-  readonly name?: string;
-  readonly trainable?: boolean;
-  readonly dtype?: 'float32';
 }
 
 /** The name the layer is saved under in `model.json` (as `Custom>NetcFusedBatchNormActivation`). */
@@ -32,29 +27,15 @@ const activations: readonly FusedActivation[] = ['linear', 'relu', 'sigmoid', 't
  * calls. Its weights are the batch-norm layer's (same names, same order), so checkpoints and `netc inspect` read it
  * alike. On any other backend it computes the same thing with tfjs ops.
  */
-export class FusedBatchNormActivation extends tf.layers.Layer {
+export class FusedBatchNormActivation extends BatchNormBase {
   static readonly className = fusedBatchNormClassName;
-  readonly momentum: number;
-  readonly epsilon: number;
   readonly activation: FusedActivation;
   readonly impl: 'builtin' | 'scratch';
-  private gamma: tf.LayerVariable | null = null;
-  private beta: tf.LayerVariable | null = null;
-  private movingMean: tf.LayerVariable | null = null;
-  private movingVariance: tf.LayerVariable | null = null;
 
   constructor(args: FusedBatchNormActivationArgs) {
-    super({
-      ...(args.name === undefined ? {} : { name: args.name }),
-      ...(args.trainable === undefined ? {} : { trainable: args.trainable }),
-      ...(args.dtype === undefined ? {} : { dtype: args.dtype }),
-    });
-    if (!(args.momentum >= 0 && args.momentum < 1)) throw new Error(`momentum must be in [0, 1), got ${args.momentum}`);
-    if (!(args.epsilon > 0)) throw new Error(`epsilon must be positive, got ${args.epsilon}`);
+    super(args);
     if (!activations.includes(args.activation)) throw new Error(`unknown activation '${String(args.activation)}'`);
     if (args.impl !== 'builtin' && args.impl !== 'scratch') throw new Error(`impl must be builtin or scratch, got '${String(args.impl)}'`);
-    this.momentum = args.momentum;
-    this.epsilon = args.epsilon;
     this.activation = args.activation;
     this.impl = args.impl;
   }
@@ -65,11 +46,7 @@ export class FusedBatchNormActivation extends tf.layers.Layer {
     if (shape.length < 2 || features === null || features === undefined) {
       throw new Error(`${this.name} needs an input with a known last axis, got ${JSON.stringify(shape)}`);
     }
-    this.gamma = this.addWeight('gamma', [features], 'float32', tf.initializers.ones(), undefined, true);
-    this.beta = this.addWeight('beta', [features], 'float32', tf.initializers.zeros(), undefined, true);
-    this.movingMean = this.addWeight('moving_mean', [features], 'float32', tf.initializers.zeros(), undefined, false);
-    this.movingVariance = this.addWeight('moving_variance', [features], 'float32', tf.initializers.ones(), undefined, false);
-    this.built = true;
+    this.addBatchNormWeights(features);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
@@ -117,14 +94,6 @@ export class FusedBatchNormActivation extends tf.layers.Layer {
       movingMean.write(move(stats.movingMean, mean));
       movingVariance.write(move(stats.movingVariance, variance));
     });
-  }
-
-  private variables(): Record<'gamma' | 'beta' | 'movingMean' | 'movingVariance', tf.LayerVariable> {
-    const { gamma, beta, movingMean, movingVariance } = this;
-    if (gamma === null || beta === null || movingMean === null || movingVariance === null) {
-      throw new Error(`${this.name} was called before it was built`);
-    }
-    return { gamma, beta, movingMean, movingVariance };
   }
 
   override getConfig(): tf.serialization.ConfigDict {
