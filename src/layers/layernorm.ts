@@ -1,17 +1,16 @@
 import type { LayerKind } from './LayerKind.js';
-import { boolArg, numberArg } from './args.js';
+import { numberArg } from './args.js';
 
 /**
- * `layernorm [eps=1e-5] [affine=false]`: layer normalisation over all of each sample's values, with a learned
- * scale and shift per value: PyTorch's `nn.LayerNorm(F)` on a flat F vector and `nn.LayerNorm([C, H, W])` on a
- * C x H x W map (not the per-position, channels-only form some vision models use). `affine=false` is PyTorch's
- * `elementwise_affine=False`. Unlike `bn` it keeps no statistics: training and inference compute the same thing.
+ * `layernorm [eps=1e-5]`: layer normalisation over all of each sample's values, with a learned scale and shift
+ * per value: PyTorch's `nn.LayerNorm(F)` on a flat F vector and `nn.LayerNorm([C, H, W])` on a C x H x W map
+ * (not the per-position, channels-only form some vision models use). Unlike `bn` it keeps no statistics:
+ * training and inference compute the same thing.
  */
 export const layernorm: LayerKind = {
   name: 'layernorm',
   args: [
     { name: 'eps', type: { kind: 'number', min: 0, minExclusive: true }, default: 1e-5 },
-    { name: 'affine', type: { kind: 'bool' }, default: true },
   ],
 
   inferShape(input) {
@@ -24,20 +23,19 @@ export const layernorm: LayerKind = {
   },
 
   // gamma and beta, one of each per value of a sample: 2F, or 2CHW on a map.
-  params(input, args) {
+  params(input) {
     const values = input.reduce((product, size) => product * size, 1);
-    return { trainable: boolArg(args, 'affine') ? 2 * values : 0, nonTrainable: 0 };
+    return { trainable: 2 * values, nonTrainable: 0 };
   },
 
   // Every axis but the batch's, whatever the layout: on channels-last maps gamma is H x W x C, the same values.
+  // (PyTorch's elementwise_affine=False has no counterpart: tfjs 4.22's layer without gamma and beta fails when
+  // differentiated, as it saves the absent gamma for the backward pass.)
   lower(layer, ctx) {
-    const affine = boolArg(layer.args, 'affine');
     return [
       ctx.tf.layers.layerNormalization({
         axis: layer.inputShape.map((_size, i) => i + 1),
         epsilon: numberArg(layer.args, 'eps'),
-        center: affine,
-        scale: affine,
         name: ctx.name(),
       }),
     ];

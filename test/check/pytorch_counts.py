@@ -114,8 +114,6 @@ def single_layers():
         ('layernorm eps=1e-3', '10', nn.LayerNorm(10, eps=1e-3)),
         ('layernorm', '6x24x24', nn.LayerNorm([6, 24, 24])),
         ('layernorm', '16x5x5', nn.LayerNorm([16, 5, 5])),
-        ('layernorm affine=false', '120', nn.LayerNorm(120, elementwise_affine=False)),
-        ('layernorm affine=false', '6x24x24', nn.LayerNorm([6, 24, 24], elementwise_affine=False)),
     ]
 
 

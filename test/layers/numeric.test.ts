@@ -17,7 +17,7 @@ const pytorch = {
   globalavgpool: [-0.3333333333, -0.05555555556, 0.2222222222, -0.3055555556],
   globalmaxpool: [3.25, 2.75, 3.5, 2.5],
   layernormFlat: [-1.354900665, 0.6062698122, -0.5741396463, 1.511884453, 0.4992176303, -0.9133903882, 1.093310233, -0.1515551495, -1.377494752, 1.020051385, -0.4784801802, -0.6971167567, 0.2320247611, 3.260121425, -0.2972316243, -0.2165405842, -0.07203264536, -0.5546682773, -0.0741762162, -0.7328514332],
-  layernormFlatNoAffine: [-1.667719713, 0.4408914185, -0.709260108, 1.399351024, 0.2491994974, -0.9009520291, 1.207659103, 0.05750757632, -1.09264395, 1.015967182, -0.2655674369, -0.5069923796, -0.06437998471, 2.953431799, -0.54722987, -0.1046174752, -0.3460424178, -0.5874673605, -0.1448549656, -0.3862799083],
+  layernormFlatEps: [-1.354824821, 0.6062257004, -0.574075135, 1.511769902, 0.4991994974, -0.9133330254, 1.093244327, -0.1515577648, -1.377385431, 1.019958977, -0.4784796481, -0.6971145219, 0.2320250191, 3.260110773, -0.29722987, -0.2165402908, -0.07203181336, -0.5546671003, -0.0741755777, -0.7328498853],
   layernormImage: [-1.307710355, -0.8647458042, 0.7306556113, 1.397699395, -0.9810501198, -0.3591671423, 0.7093582029, 0.8495259161, -1.070925048, -0.1329164288, 1.251734559, -1.784407752, -0.4449175705, 0.6537149788, 0.823989896, -1.277104293, -0.308988469, 1.105769722, 0.7422225138, -1.119246715, 0.4862190023, 1.165941516, -1.159605618, -0.5245537052, 0.5597550049, 0.7183205119, -1.321831119, -0.3740850016, 1.022917913, -1.960348822, -0.608016508, 0.5060726025, 0.6944185099, -1.524415523, -0.5468890055, 0.8798943091],
 };
 
@@ -141,8 +141,12 @@ describe.each(['cpu', 'wasm'] as const)('compiled layers on %s compute what PyTo
     within('layernorm on 10', run('10', 'layernorm', flat, (m) => setAffine(m)), pytorch.layernormFlat);
   });
 
-  test('layernorm eps=1e-3 affine=false: nn.LayerNorm(10, eps=1e-3, elementwise_affine=False)', () => {
-    within('layernorm eps=1e-3 affine=false on 10', run('10', 'layernorm eps=1e-3 affine=false', flat), pytorch.layernormFlatNoAffine);
+  test('layernorm eps=1e-3: nn.LayerNorm(10, eps=1e-3)', () => {
+    within('layernorm eps=1e-3 on 10', run('10', 'layernorm eps=1e-3', flat, (m) => setAffine(m)), pytorch.layernormFlatEps);
+  });
+
+  test('eps reaches the layer: 1e-3 and 1e-5 give outputs further apart than the tolerance', () => {
+    expect(maxDiff(pytorch.layernormFlat, pytorch.layernormFlatEps)).toBeGreaterThan(1e-4);
   });
 
   test('layernorm on C x H x W: nn.LayerNorm([2, 3, 3]), statistics over each whole sample, gamma and beta per value', () => {

@@ -21,8 +21,6 @@ import { checkSource } from '../check/harness.js';
 //   'layernorm eps=1e-3' on 10: [10] 20 0
 //   'layernorm' on 6x24x24: [6, 24, 24] 6912 0     (nn.LayerNorm([6, 24, 24]))
 //   'layernorm' on 16x5x5: [16, 5, 5] 800 0
-//   'layernorm affine=false' on 120: [120] 0 0     (elementwise_affine=False)
-//   'layernorm affine=false' on 6x24x24: [6, 24, 24] 0 0
 interface Row {
   readonly layer: string;
   readonly input: string;
@@ -108,8 +106,6 @@ const rows: Row[] = [
   { layer: 'layernorm eps=1e-3', input: '10', output: [10], trainable: 20, variant: 'LayerNorm(10)' }, // torch
   { layer: 'layernorm', input: '6x24x24', output: [6, 24, 24], trainable: 6912, variant: 'LayerNorm([6, 24, 24])' }, // torch
   { layer: 'layernorm', input: '16x5x5', output: [16, 5, 5], trainable: 800, variant: 'LayerNorm([16, 5, 5])' }, // torch
-  { layer: 'layernorm affine=false', input: '120', output: [120], trainable: 0, variant: 'LayerNorm(120)' }, // torch
-  { layer: 'layernorm affine=false', input: '6x24x24', output: [6, 24, 24], trainable: 0, variant: 'LayerNorm([6, 24, 24])' }, // torch
 ];
 
 describe('one layer: output shape, parameters, variant', () => {
@@ -148,8 +144,8 @@ describe('resolved arguments: long names, defaults filled, pairs as [height, wid
     ['gelu approximate=tanh', { approximate: 'tanh' }],
     ['globalavgpool', {}],
     ['globalmaxpool', {}],
-    ['layernorm', { eps: 1e-5, affine: true }],
-    ['layernorm eps=1e-6 affine=false', { eps: 1e-6, affine: false }],
+    ['layernorm', { eps: 1e-5 }],
+    ['layernorm eps=1e-6', { eps: 1e-6 }],
   ])('%s', (layer, args) => {
     const result = checkSource(`input 8x8x8\n${layer.startsWith('dense') || layer.startsWith('linear') ? 'flatten | ' : ''}${layer}\n`);
     expect(result.model).not.toBeNull();
