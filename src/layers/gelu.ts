@@ -1,15 +1,14 @@
 import type { LayerKind } from './LayerKind.js';
-import { wordArg } from './args.js';
 import { markActivation } from './activation.js';
 
 /**
- * `gelu [approximate=none|tanh]`: x * Phi(x), PyTorch's `nn.GELU(approximate=...)`. `none` (the default, as in
- * PyTorch) is the exact form with erf, tfjs's `gelu` activation; `tanh` is
- * 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), tfjs's `gelu_new`.
+ * `gelu`: x * Phi(x) = x (1 + erf(x / sqrt 2)) / 2, PyTorch's `nn.GELU()` (its default, exact form), which is
+ * tfjs's `gelu` activation. PyTorch's `approximate='tanh'` form is not offered: tfjs's `gelu_new` computes it but
+ * does not survive a save and load (tfjs reads its name back as `geluNew`, which it does not know).
  */
 export const gelu: LayerKind = markActivation({
   name: 'gelu',
-  args: [{ name: 'approximate', type: { kind: 'enum', values: ['none', 'tanh'] }, default: 'none' }],
+  args: [],
 
   inferShape(input) {
     return input;
@@ -19,8 +18,7 @@ export const gelu: LayerKind = markActivation({
     return { trainable: 0, nonTrainable: 0 };
   },
 
-  lower(layer, ctx) {
-    const activation = wordArg(layer.args, 'approximate') === 'tanh' ? 'gelu_new' : 'gelu';
-    return [ctx.tf.layers.activation({ activation, name: ctx.name() })];
+  lower(_layer, ctx) {
+    return [ctx.tf.layers.activation({ activation: 'gelu', name: ctx.name() })];
   },
 });

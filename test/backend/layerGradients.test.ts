@@ -44,7 +44,7 @@ const cases: readonly Case[] = [
   { name: 'dropout 0 in training mode', input: '8', layers: 'dense 6 | dropout 0 | tanh | dense 3' },
   { name: 'flatten first, dense, sigmoid', input: '1x4x4', layers: 'flatten | dense 5 | sigmoid | linear 3 bias=false' },
   { name: 'leakyrelu on a map and on features', input: '2x5x5', layers: 'conv 3 k3 | leakyrelu 0.2 | flatten | dense 4 | leakyrelu | dense 3' },
-  { name: 'gelu exact and tanh forms', input: '2x5x5', layers: 'conv 3 k3 | gelu | flatten | dense 4 | gelu approximate=tanh | dense 3' },
+  { name: 'gelu on a map and on features', input: '2x5x5', layers: 'conv 3 k3 | gelu | flatten | dense 4 | gelu | dense 3' },
   { name: 'globalavgpool after a conv', input: '2x6x6', layers: 'conv 4 k3 | relu | globalavgpool | dense 3' },
   { name: 'globalmaxpool on tied values', input: '3x5x5', layers: 'conv 4 k2 | globalmaxpool | dense 3', values: 'tied' },
   { name: 'globalmaxpool on the input', input: '3x4x4', layers: 'globalmaxpool | dense 3', values: 'negative' },

@@ -107,7 +107,7 @@ def single_layers():
         ('leakyrelu', '120', nn.LeakyReLU()),
         ('leakyrelu 0.2', '6x24x24', nn.LeakyReLU(0.2)),
         ('gelu', '120', nn.GELU()),
-        ('gelu approximate=tanh', '6x24x24', nn.GELU(approximate='tanh')),
+        ('gelu', '6x24x24', nn.GELU()),
         ('globalavgpool', '16x5x5', GlobalPool(nn.AdaptiveAvgPool2d(1))),
         ('globalmaxpool', '64x7x3', GlobalPool(nn.AdaptiveMaxPool2d(1))),
         ('layernorm', '120', nn.LayerNorm(120)),

@@ -14,7 +14,7 @@ import { checkSource } from '../check/harness.js';
 //   'leakyrelu' on 120: [120] 0 0                  (nn.LeakyReLU())
 //   'leakyrelu 0.2' on 6x24x24: [6, 24, 24] 0 0    (nn.LeakyReLU(0.2))
 //   'gelu' on 120: [120] 0 0                       (nn.GELU())
-//   'gelu approximate=tanh' on 6x24x24: [6, 24, 24] 0 0
+//   'gelu' on 6x24x24: [6, 24, 24] 0 0
 //   'globalavgpool' on 16x5x5: [16] 0 0            (nn.AdaptiveAvgPool2d(1), then flatten)
 //   'globalmaxpool' on 64x7x3: [64] 0 0            (nn.AdaptiveMaxPool2d(1), then flatten)
 //   'layernorm' on 120: [120] 240 0                (nn.LayerNorm(120))
@@ -95,8 +95,7 @@ const rows: Row[] = [
   { layer: 'leakyrelu 0.2', input: '6x24x24', output: [6, 24, 24], trainable: 0 }, // torch
   { layer: 'leakyrelu alpha=0', input: '10', output: [10], trainable: 0 },
   { layer: 'gelu', input: '120', output: [120], trainable: 0 }, // torch
-  { layer: 'gelu approximate=tanh', input: '6x24x24', output: [6, 24, 24], trainable: 0 }, // torch
-  { layer: 'gelu approximate=none', input: '10', output: [10], trainable: 0 },
+  { layer: 'gelu', input: '6x24x24', output: [6, 24, 24], trainable: 0 }, // torch
   // global pools: a map to one value per channel
   { layer: 'globalavgpool', input: '16x5x5', output: [16], trainable: 0 }, // torch
   { layer: 'globalmaxpool', input: '64x7x3', output: [64], trainable: 0 }, // torch
@@ -140,8 +139,7 @@ describe('resolved arguments: long names, defaults filled, pairs as [height, wid
     ['leakyrelu', { alpha: 0.01 }],
     ['leakyrelu 0.2', { alpha: 0.2 }],
     ['leakyrelu alpha=0.3', { alpha: 0.3 }],
-    ['gelu', { approximate: 'none' }],
-    ['gelu approximate=tanh', { approximate: 'tanh' }],
+    ['gelu', {}],
     ['globalavgpool', {}],
     ['globalmaxpool', {}],
     ['layernorm', { eps: 1e-5 }],
