@@ -101,6 +101,16 @@ class GlobalPool(nn.Module):
         return torch.flatten(self.pool(x), 1)
 
 
+def new_kinds(pool):
+    """test/cli/layers.test.ts's model with the later kinds; `pool` is the global pool it ends its maps with."""
+    return nn.Sequential(
+        nn.Conv2d(1, 8, 3, padding=1), nn.LayerNorm([8, 28, 28]), nn.LeakyReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 3), nn.GELU(), GlobalPool(pool),
+        nn.Linear(16, 32), nn.LayerNorm(32), nn.LeakyReLU(0.2),
+        nn.Linear(32, 10))
+
+
 def single_layers():
     """(netc layer, input as netc writes it, PyTorch module) for each row of shapes.test.ts marked "torch"."""
     return [
@@ -119,7 +129,10 @@ def single_layers():
 
 if __name__ == '__main__':
     x = torch.zeros(2, 1, 28, 28)
-    for name, make in [('vgg-mini', vgg_mini), ('resnet-mini', resnet_mini), ('lenet-bn-blocks', lenet_bn)]:
+    models = [('vgg-mini', vgg_mini), ('resnet-mini', resnet_mini), ('lenet-bn-blocks', lenet_bn),
+              ('new-kinds (globalavgpool)', lambda: new_kinds(nn.AdaptiveAvgPool2d(1))),
+              ('new-kinds (globalmaxpool)', lambda: new_kinds(nn.AdaptiveMaxPool2d(1)))]
+    for name, make in models:
         model = make()
         trainable = sum(p.numel() for p in model.parameters())
         buffers = sum(b.numel() for n, b in model.named_buffers() if not n.endswith('num_batches_tracked'))
