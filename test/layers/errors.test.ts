@@ -45,6 +45,13 @@ describe('messages', () => {
     expect(onlyDiagnostic('input 784\nlayernorm eps=0 | dense 10\n').message).toBe('`eps` of `layernorm` must be above 0, not 0.');
   });
 
+  test('PyTorch’s and Keras’s argument names point to netc’s', () => {
+    expect(onlyDiagnostic('input 784\nleakyrelu negative_slope=0.2 | dense 10\n').message).toBe(
+      '`leakyrelu` has no argument `negative_slope`; did you mean `alpha`?',
+    );
+    expect(onlyDiagnostic('input 784\nlayernorm epsilon=1e-3 | dense 10\n').message).toBe('`layernorm` has no argument `epsilon`; did you mean `eps`?');
+  });
+
   test('a shape error after a global pool is still found (the pool gives a known flat shape)', () => {
     expectDiagnostics('input 3x8x8\nglobalavgpool | conv 4 k3\n').toEqual([{ code: 'NN3002', line: 2, column: 17 }]);
   });
