@@ -39,6 +39,8 @@ const argumentHints: Readonly<Record<string, string>> = {
   use_bias: 'bias',
   p: 'rate',
   implementation: 'impl',
+  negative_slope: 'alpha',
+  slope: 'alpha',
 };
 
 /** Types whose value never changes a shape (flags, rates, choices): a bad one falls back to its default. */
