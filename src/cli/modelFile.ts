@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
-import type { CheckedModel } from '../check/model.js';
+import type { CheckedModel } from '../ir/model.js';
 import { check } from '../check/check.js';
 import type { Diagnostic } from '../diagnostics/Diagnostic.js';
 import { describeCounts, formatDiagnosticsText, sortDiagnostics, toDiagnosticsJson } from '../diagnostics/format.js';

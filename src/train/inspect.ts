@@ -1,5 +1,5 @@
 import { check } from '../check/check.js';
-import type { CheckedLayer } from '../check/model.js';
+import type { CheckedLayer } from '../ir/model.js';
 import { nodeLayerName, type NetcMetadata } from '../compile/compile.js';
 import { NetcError } from '../diagnostics/NetcError.js';
 import { parse } from '../syntax/parse.js';

@@ -6,8 +6,9 @@ import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { registerNetcKernels, unregisterNetcKernels } from '../../src/backend/kernels/index.js';
 import { check } from '../../src/check/check.js';
-import type { CheckedModel } from '../../src/check/model.js';
-import { compileModel, toChannelsLast } from '../../src/compile/compile.js';
+import type { CheckedModel } from '../../src/ir/model.js';
+import { compileModel } from '../../src/compile/compile.js';
+import { toChannelsLast } from '../../src/ir/layout.js';
 import { parse } from '../../src/syntax/parse.js';
 import { maxPoolGrad, randomArr, relativeError, valuesOf, type Arr, type ValueKind } from './reference.js';
 

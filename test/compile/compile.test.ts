@@ -2,15 +2,14 @@ import * as tf from '@tensorflow/tfjs';
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { check } from '../../src/check/check.js';
-import type { CheckedLayer, CheckedModel } from '../../src/check/model.js';
+import type { CheckedLayer, CheckedModel } from '../../src/ir/model.js';
 import {
   compileGraph,
   compileModel,
-  fromChannelsLast,
   netcMetadata,
-  toChannelsLast,
   type CompiledGraph,
 } from '../../src/compile/compile.js';
+import { fromChannelsLast, toChannelsLast } from '../../src/ir/layout.js';
 import { ScratchBatchNorm } from '../../src/compile/ScratchBatchNorm.js';
 import { parse } from '../../src/syntax/parse.js';
 

@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import type { Argv } from 'yargs';
 import type { ThreadsRequest } from '../../backend/parallel/chooseThreads.js';
 import type { BackendRequest } from '../../backend/select.js';
-import type { CheckedModel } from '../../check/model.js';
+import type { CheckedModel } from '../../ir/model.js';
 import { formatDiagnosticsText } from '../../diagnostics/format.js';
 import { NetcError } from '../../diagnostics/NetcError.js';
 import { loadFashionMnist, subset } from '../../data/fashionMnist.js';
