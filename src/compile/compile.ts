@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { addOp } from '../check/graph.js';
 import { toChannelsLast } from '../ir/layout.js';
-import type { CheckedLayer, CheckedModel, Shape } from '../ir/model.js';
+import type { CheckedLayer, CheckedModel } from '../ir/model.js';
 import type { LowerContext } from '../layers/LayerKind.js';
 import { registerNegInfPadding2D } from '../layers/NegInfPadding2D.js';
 import { findLayerKind } from '../layers/registry.js';

@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { maxExpandedNodes, maxNesting as maxExpansionNesting } from '../../src/check/expand.js';
 import { catalogue } from '../../src/diagnostics/messages.js';
-import { maxNesting, maxSyntaxDiagnostics, parse } from '../../src/syntax/parse.js';
+import { maxNesting } from '../../src/syntax/brackets.js';
+import { maxSyntaxDiagnostics, parse } from '../../src/syntax/parse.js';
 import { NetParser, SyntaxMessages } from '../../src/syntax/parser.js';
 import { embeddedGrammar, grammarBlock, printEbnf } from '../../src/syntax/printGrammar.js';
 
