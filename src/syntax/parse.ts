@@ -1,11 +1,11 @@
 import type { IToken } from 'chevrotain';
 import type { Diagnostic, Span } from '../diagnostics/Diagnostic.js';
-import type { FileNode } from './ast.js';
+import type { CommentNode, FileNode } from './ast.js';
 import { DiagnosticSink } from './DiagnosticSink.js';
 import { lexPart } from './lexer.js';
 import { notTextDiagnostic } from './notText.js';
 import { ParseDriver } from './ParseDriver.js';
-import { endOfSource, lineBreaks } from './spans.js';
+import { endOfSource, lineBreaks, tokenSpan } from './spans.js';
 import { StatementScanner } from './StatementScanner.js';
 
 /** What `parse` returns: an AST (partial where the source has errors) and every syntax problem found. */
@@ -37,7 +37,7 @@ export function parse(source: string): ParseResult {
   const end = endOfSource(source);
   const fileSpan: Span = { offset: 0, end: source.length, line: 1, column: 1, endLine: end.line, endColumn: end.column };
   const binary = notTextDiagnostic(source);
-  if (binary !== undefined) return { ast: { kind: 'File', span: fileSpan, statements: [] }, diagnostics: [binary] };
+  if (binary !== undefined) return { ast: { kind: 'File', span: fileSpan, statements: [], comments: [] }, diagnostics: [binary] };
 
   // Chevrotain reports each syntax error as an Error; their stack traces are never shown and cost more than the
   // parse itself on a file with an error on every line.
@@ -57,6 +57,7 @@ function parseText(source: string, end: Span, fileSpan: Span): ParseResult {
   // Part by part, so that a 10 MB file never holds all its tokens and parse trees at once. Parts are cut after a
   // line break; a statement continued past the cut is carried over to the next part. Only new tokens are scanned
   // and carried ones are not copied, so a statement continued over a million lines stays linear.
+  const comments: CommentNode[] = [];
   let carried: IToken[] = [];
   let offset = 0;
   let line = 1;
@@ -66,6 +67,7 @@ function parseText(source: string, end: Span, fileSpan: Span): ParseResult {
     const text = source.slice(offset, stop);
     const lexed = lexPart(text, offset, line, end);
     sink.add(lexed.diagnostics);
+    for (const comment of lexed.comments) comments.push({ kind: 'Comment', span: tokenSpan(comment, end), text: comment.image });
     const { tokens, complete } = scanner.scan(lexed.tokens);
     if (stop >= source.length) {
       driver.parseStatements(carried.length === 0 ? tokens : carried.concat(tokens), true, scanner.takeDeep());
@@ -80,5 +82,5 @@ function parseText(source: string, end: Span, fileSpan: Span): ParseResult {
     line += lineBreaks(text);
     offset = stop;
   }
-  return { ast: { kind: 'File', span: fileSpan, statements: driver.statements }, diagnostics: sink.result() };
+  return { ast: { kind: 'File', span: fileSpan, statements: driver.statements, comments }, diagnostics: sink.result() };
 }
