@@ -29,6 +29,11 @@ export interface CheckOptions {
 export interface CheckResult {
   readonly model: CheckedModel | null;
   readonly diagnostics: Diagnostic[];
+  /**
+   * Every layer whose input and output shapes were inferred, also when the check found errors (an editor shows the
+   * shapes up to the first problem); the model's layers when there is no error.
+   */
+  readonly inferred: readonly CheckedLayer[];
 }
 
 /**
@@ -38,7 +43,7 @@ export interface CheckResult {
  */
 export function check(ast: FileNode, options: CheckOptions = {}): CheckResult {
   const reporter = new Reporter();
-  const report: ReportFn = (code, message, span, related) => reporter.report(code, message, span, related);
+  const report: ReportFn = (code, message, span, related, fix) => reporter.report(code, message, span, related, undefined, fix);
 
   const statements = groupStatements(ast);
   const damage = new SyntaxDamage(ast, options.parseDiagnostics ?? []);
@@ -69,7 +74,9 @@ export function check(ast: FileNode, options: CheckOptions = {}): CheckResult {
   for (const rule of rules) rule(context);
 
   const diagnostics = reporter.sorted();
-  if (reporter.hasErrors || damage.any || firstInput === undefined || input === null) return { model: null, diagnostics };
+  if (reporter.hasErrors || damage.any || firstInput === undefined || input === null) {
+    return { model: null, diagnostics, inferred: nodes.filter(resolved).map(checkedLayer) };
+  }
   const checkedLayers = nodes.map(checkedLayer);
   const model: CheckedModel = {
     name: statements.models[0]?.name.name ?? modelNameFromFile(options.fileName),
@@ -80,7 +87,7 @@ export function check(ast: FileNode, options: CheckOptions = {}): CheckResult {
     layers: checkedLayers,
     totals: sumParams(checkedLayers.map((layer) => layer.params)),
   };
-  return { model, diagnostics };
+  return { model, diagnostics, inferred: checkedLayers };
 }
 
 /** The statements by kind; top-level pipelines are joined into one, as consecutive statements chain. */
@@ -112,7 +119,12 @@ function groupStatements(file: FileNode): FileStatements {
   return { file, models, inputs, trains, defs, layers };
 }
 
-// Only called when the check found no error, so every node resolved and every shape is known.
+/** True when the node's shapes are known and it is a layer (or a join): what `checkedLayer` needs. */
+function resolved(node: GraphNode): boolean {
+  return node.input !== null && node.output !== null && (node.kind !== null || node.role === 'add') && node.complete !== false;
+}
+
+// Called when the check found no error (or, through `resolved`, for the nodes that did resolve), so every node resolved and every shape is known.
 function checkedLayer(node: GraphNode): CheckedLayer {
   const { kind, input, output } = node;
   if (input === null || output === null || (kind === null && node.role !== 'add')) {

@@ -1,5 +1,5 @@
 import type { TrainOptions } from '../ir/model.js';
-import type { Span } from '../diagnostics/Diagnostic.js';
+import { replaceFix, type Span } from '../diagnostics/Diagnostic.js';
 import type { ArgSpec } from '../layers/LayerKind.js';
 import type { KeyValueArgNode, TrainNode } from '../syntax/ast.js';
 import { didYouMean, listNames } from './didYouMean.js';
@@ -55,7 +55,8 @@ export function resolveTrain(nodes: readonly TrainNode[], report: ReportFn): Res
         const names = trainKeys.map((candidate) => candidate.name);
         const guess = trainKeyHints[key] ?? didYouMean(key, names);
         const tail = guess !== undefined ? `did you mean \`${guess}\`?` : `the keys are ${listNames(names, 'and')}.`;
-        report('NN2005', `\`train\` has no key \`${key}\`; ${tail}`, option.span);
+        const fix = guess === undefined ? undefined : replaceFix(option.key.span, key, guess);
+        report('NN2005', `\`train\` has no key \`${key}\`; ${tail}`, option.span, undefined, fix);
         continue;
       }
       const first = written.get(key);

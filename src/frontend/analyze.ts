@@ -20,7 +20,10 @@ export interface Analysis {
   /** Errors and warnings found, including those the cap left out. */
   readonly errors: number;
   readonly warnings: number;
-  /** Lookups by position: node, shapes, block definitions and uses. Built on first use. */
+  /**
+   * Lookups by position: node, shapes, block definitions and uses. Built on first use. Its shapes are those the
+   * checker inferred, so a file with errors still has them for the stages before (and independent of) its errors.
+   */
   readonly index: PositionIndex;
 }
 
@@ -46,7 +49,7 @@ export function analyze(source: string, file: string): Analysis {
     warnings: all.length - errors,
     // `netc check` on a big file never asks for it, so it is not built until someone does.
     get index(): PositionIndex {
-      index ??= new PositionIndex(parsed.ast, model);
+      index ??= new PositionIndex(parsed.ast, model, checked.inferred);
       return index;
     },
   };

@@ -1,7 +1,9 @@
 import type { Command } from '../Command.js';
 import { checkCommand } from './check.js';
 import { compileCommand } from './compile.js';
+import { fmtCommand } from './fmt.js';
 import { inspectCommand } from './inspect.js';
+import { lspCommand } from './lsp.js';
 import { summaryCommand } from './summary.js';
 import { trainCommand } from './train.js';
 
@@ -15,4 +17,6 @@ export const commands: readonly Command<never>[] = [
   erase(compileCommand),
   erase(trainCommand),
   erase(inspectCommand),
+  erase(fmtCommand),
+  erase(lspCommand),
 ];
