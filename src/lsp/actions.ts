@@ -24,9 +24,10 @@ export function codeActions(doc: Analyzed, range: Range): CodeAction[] {
 
 /**
  * The edit that formats the whole document (`netc fmt`), as one replacement of the lines that differ; none when it
- * is formatted already or has syntax errors (the formatter refuses those).
+ * is formatted already, has syntax errors (the formatter refuses those), or is too large to check live.
  */
 export function formatEdits(doc: Analyzed): TextEdit[] {
+  if (doc.tooLarge) return [];
   const source = doc.analysis.source;
   const result = formatSource(source);
   if (!result.ok || result.text === source) return [];

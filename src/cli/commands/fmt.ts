@@ -8,17 +8,17 @@ import { CliError } from '../io.js';
 import { readModelSource } from '../modelFile.js';
 
 interface FmtArgs {
-  readonly files: string[];
+  readonly files?: string[];
   readonly check: boolean;
 }
 
 /** `netc fmt FILE...`: rewrites files in the one layout; `--check` lists those that would change; `-` is stdin. */
 export const fmtCommand: Command<FmtArgs> = {
-  command: 'fmt <files..>',
+  command: 'fmt [files..]',
   describe: 'Format .net files in place in the one canonical layout (comments kept); `-` formats stdin to stdout',
   builder: (yargs: Argv) =>
     yargs
-      .positional('files', { type: 'string', array: true, demandOption: true, describe: '.net files, or - for stdin' })
+      .positional('files', { type: 'string', array: true, describe: '.net files; `-` (or none) formats stdin to stdout' })
       .option('check', { type: 'boolean', default: false, describe: 'Write nothing; list the files that would change and exit 1 if any' })
       .example('netc fmt models/*.net', 'format every model in place')
       .example('netc fmt --check models/*.net', 'in CI: fail when a file is not formatted')
@@ -30,7 +30,9 @@ export const fmtCommand: Command<FmtArgs> = {
   async run(args, io) {
     let failed = false;
     let ioError = false;
-    for (const file of args.files) {
+    // yargs drops a lone `-` from the positionals, so `netc fmt -` arrives as no file at all: both mean stdin.
+    const files = args.files === undefined || args.files.length === 0 ? ['-'] : args.files;
+    for (const file of files) {
       let source: string;
       try {
         source = file === '-' ? readFileSync(0, 'utf8') : readModelSource(file);
