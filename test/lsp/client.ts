@@ -23,7 +23,7 @@ export class LspClient {
   private waiters: (() => void)[] = [];
 
   constructor() {
-    this.process = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'test/lsp/serverMain.ts')], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.process = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'test/cli/netcFromSource.ts'), 'lsp', '--stdio'], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
     this.process.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
     this.exited = new Promise((done) => this.process.on('exit', (code) => done((this.exitCode = code))));
     this.connection = createProtocolConnection(new StreamMessageReader(this.process.stdout!), new StreamMessageWriter(this.process.stdin!));
