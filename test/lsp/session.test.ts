@@ -89,6 +89,18 @@ describe('an editing session over stdio', () => {
     expect(byLine).toEqual({ 8: '16 -> 16x4x4', 9: '7 -> 256', 10: '24 -> 120', 11: '8 -> 10' });
   });
 
+  test('the client setting netc.inlayHints.shapes turns the hints off and on', async () => {
+    const request = async (): Promise<InlayHint[]> =>
+      (await client.connection.sendRequest('textDocument/inlayHint', {
+        textDocument: { uri },
+        range: { start: { line: 0, character: 0 }, end: { line: 12, character: 0 } },
+      })) as InlayHint[];
+    await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: { netc: { inlayHints: { shapes: false } } } });
+    expect(await request()).toEqual([]);
+    await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: { netc: { inlayHints: { shapes: true } } } });
+    expect((await request()).length).toBe(4);
+  });
+
   test('completion: layer kinds and blocks at a stage, options and values after a layer', async () => {
     await change(clean.replace('dense 10\n', 'dense 10\ndense 10 | \n'));
     const stage = (await client.connection.sendRequest('textDocument/completion', { textDocument: { uri }, position: { line: 12, character: 11 } })) as CompletionItem[];
