@@ -75,7 +75,16 @@ export function check(ast: FileNode, options: CheckOptions = {}): CheckResult {
 
   const diagnostics = reporter.sorted();
   if (reporter.hasErrors || damage.any || firstInput === undefined || input === null) {
-    return { model: null, diagnostics, inferred: nodes.filter(resolved).map(checkedLayer) };
+    // Built on first use: `netc check` never asks, and on a big file with errors they would cost it time.
+    let inferred: readonly CheckedLayer[] | undefined;
+    return {
+      model: null,
+      diagnostics,
+      get inferred(): readonly CheckedLayer[] {
+        inferred ??= nodes.filter(resolved).map(checkedLayer);
+        return inferred;
+      },
+    };
   }
   const checkedLayers = nodes.map(checkedLayer);
   const model: CheckedModel = {

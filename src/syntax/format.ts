@@ -14,7 +14,7 @@ import type {
 import { parse } from './parse.js';
 
 /** A `def` whose one-line form is longer than this is broken after its `=` and after each `|` of its body. */
-export const formatWidth = 100;
+export const formatWidth = 120;
 
 /** Trailing comments start at least this many blanks after the longest code line of their block. */
 const commentGap = 2;

@@ -141,7 +141,7 @@ describe('netc summary', () => {
     const rows = run.out.split('\n').filter((l) => /^\s*\d+\s+\d+:\d+/.test(l));
     expect(rows).toHaveLength(16);
     expect(rows[0]).toMatch(/^\s*1\s+7:1\s+conv\s+-\s+6x24x24\s+156\s+0$/);
-    expect(rows[1]).toMatch(/^\s*2\s+7:14\s+bn\s+BatchNorm2d\s+6x24x24\s+12\s+12$/);
+    expect(rows[1]).toMatch(/^\s*2\s+7:13\s+bn\s+BatchNorm2d\s+6x24x24\s+12\s+12$/);
     expect(rows[8]).toMatch(/^\s*9\s+9:1\s+flatten\s+-\s+256\s+0\s+0$/);
     expect(rows[10]).toMatch(/^\s*11\s+10:13\s+bn\s+BatchNorm1d\s+120\s+240\s+240$/);
     expect(run.out).toContain('total params: 45,330\ntrainable params: 44,878\nnon-trainable params: 452\n');

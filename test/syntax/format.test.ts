@@ -36,8 +36,8 @@ describe('netc fmt: the layout', () => {
     ['CRLF sources come out with LF', 'model a\r\ninput 784\r\n', 'model a\ninput 784\n'],
     [
       'a long def is broken after `=` and after each `|` of its body',
-      'def down(c) = residual proj { conv c k3 s2 p1 bias=false | bn | relu | conv c k3 p1 bias=false | bn } | relu\n',
-      'def down(c) =\n  residual proj { conv c k3 s2 p1 bias=false | bn | relu | conv c k3 p1 bias=false | bn } |\n  relu\n',
+      'def down(c) = residual proj { conv c k3 s2 p1 bias=false | bn | relu | conv c k3 p1 bias=false | bn } | relu | dropout 0.5\n',
+      'def down(c) =\n  residual proj { conv c k3 s2 p1 bias=false | bn | relu | conv c k3 p1 bias=false | bn } |\n  relu |\n  dropout 0.5\n',
     ],
   ])('%s', (_, source, expected) => {
     expect(format(source)).toBe(expected);
