@@ -4,9 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { NetcError } from '../diagnostics/NetcError.js';
-import { registerNegInfPadding2D } from '../layers/NegInfPadding2D.js';
-// Imported for its side effect: loading a model with a scratch `bn` needs the class registered.
-import './ScratchBatchNorm.js';
+import { registerNetcLayers } from './netcLayers.js';
 
 /** The two files of the tfjs layers format, as `tf.loadLayersModel('file://...')` and tfjs-node expect them. */
 export const modelFileName = 'model.json';
@@ -67,7 +65,7 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<Sav
 
 /** Loads a model that `saveModel` (or any tfjs layers-format writer) put in `dir`, netc's layer classes included. */
 export async function loadModel(dir: string): Promise<tf.LayersModel> {
-  registerNegInfPadding2D(tf);
+  registerNetcLayers();
   return tf.loadLayersModel(fileLoadHandler(dir));
 }
 

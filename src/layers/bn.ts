@@ -34,7 +34,8 @@ export const bn: LayerKind = {
     const momentum = numberArg(layer.args, 'momentum');
     const epsilon = numberArg(layer.args, 'eps');
     if (wordArg(layer.args, 'impl') === 'scratch') {
-      return [ctx.scratchBatchNorm({ momentum, epsilon, name: ctx.name() })];
+      // netc's from-scratch layer (src/compile/ScratchBatchNorm.ts).
+      return [ctx.custom('NetcBatchNorm', { momentum, epsilon, name: ctx.name() })];
     }
     return [ctx.tf.layers.batchNormalization({ axis: -1, momentum, epsilon, name: ctx.name() })];
   },

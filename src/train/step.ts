@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { withoutInputGradient } from '../backend/kernels/index.js';
 import { softmaxCrossEntropyKernel } from '../backend/kernels/softmaxCrossEntropy.js';
-import { withSyncGroup, type SyncGroup } from '../backend/parallel/SyncGroup.js';
+import { withSyncGroup, type SyncGroup } from '../backend/SyncGroup.js';
 
 /** What one training step measured, on the same forward pass that it trained on. */
 export interface StepResult {

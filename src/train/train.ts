@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CheckedModel } from '../check/model.js';
 import { fastPathEnabled } from '../backend/fastPath.js';
-import { chooseTrainStep, type ThreadsRequest } from '../backend/parallel/chooseThreads.js';
+import { chooseTrainStep, type ThreadsRequest } from './parallel/chooseThreads.js';
 import { compileModel } from '../compile/compile.js';
 import { NetcError } from '../diagnostics/NetcError.js';
 import { namedTensors, saveCheckpoint, weightTensors, type LoadedCheckpoint, type TrainState } from './checkpoint.js';
@@ -53,7 +53,7 @@ export interface TrainRequest {
   readonly observer?: TrainObserver;
   /** Test images per evaluation batch: bigger is faster, until memory runs short. */
   readonly evalBatch?: number;
-  /** Training threads (src/backend/parallel/chooseThreads.ts): a count, or `auto` to measure; default 1. */
+  /** Training threads (src/train/parallel/chooseThreads.ts): a count, or `auto` to measure; default 1. */
   readonly threads?: ThreadsRequest;
   /** Told how many threads train and why, once they are chosen. */
   readonly onThreads?: (reason: string) => void;

@@ -23,7 +23,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { registerNetcKernels } from '../../src/backend/kernels/index.js';
-import { createParallelTrainStep, parallelUnavailableReason } from '../../src/backend/parallel/parallelStep.js';
+import { createParallelTrainStep, parallelUnavailableReason } from '../../src/train/parallel/parallelStep.js';
 import type { CheckedModel } from '../../src/check/model.js';
 import { cpuDescription, selectBackend, type BackendName } from '../../src/backend/select.js';
 import { createTrainStep } from '../../src/train/step.js';

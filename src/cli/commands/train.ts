@@ -1,7 +1,7 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Argv } from 'yargs';
-import type { ThreadsRequest } from '../../backend/parallel/chooseThreads.js';
+import type { ThreadsRequest } from '../../train/parallel/chooseThreads.js';
 import type { BackendRequest } from '../../backend/select.js';
 import type { CheckedModel } from '../../check/model.js';
 import { formatDiagnosticsText } from '../../diagnostics/format.js';
@@ -93,7 +93,7 @@ export const trainCommand: Command<TrainArgs> = {
       import('../../backend/select.js'),
       import('../../train/checkpoint.js'),
       import('../../train/train.js'),
-      import('../../backend/parallel/parallelStep.js'),
+      import('../../train/parallel/parallelStep.js'),
     ]);
     const resume = args.resume !== undefined ? loadCheckpoint(args.resume, 'resume') : undefined;
     const modelFile = resume ? resumedModelFile(args, resume) : readRequiredModelFile(args);

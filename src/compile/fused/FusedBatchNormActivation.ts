@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { bnInferKernel, bnTrainKernel, movingAverageKernel } from '../simd/kernels.js';
-import type { FusedActivation } from '../simd/module.js';
-import { BatchNormBase, type BatchNormBaseArgs } from '../../compile/BatchNormBase.js';
+import { bnInferKernel, bnTrainKernel, movingAverageKernel } from '../../backend/simd/kernels.js';
+import type { FusedActivation } from '../../backend/simd/module.js';
+import { BatchNormBase, type BatchNormBaseArgs } from '../BatchNormBase.js';
 
 /** The constructor arguments of the fused layer; `getConfig()` returns exactly these. */
 export interface FusedBatchNormActivationArgs extends BatchNormBaseArgs {
@@ -101,7 +101,6 @@ export class FusedBatchNormActivation extends BatchNormBase {
   }
 }
 
-tf.serialization.registerClass(FusedBatchNormActivation);
 
 /** The activation with tfjs ops (the fallback on backends without netc's kernels). */
 function activate(z: tf.Tensor, activation: FusedActivation): tf.Tensor {

@@ -5,11 +5,11 @@ import * as tf from '@tensorflow/tfjs';
 import type { CheckedModel } from '../../check/model.js';
 import { NetcError } from '../../diagnostics/NetcError.js';
 import type { CompileOptions } from '../../compile/compile.js';
-import type { Hyperparameters } from '../../train/hyperparameters.js';
-import { createMemberStep, type StepResult, type TrainStep } from '../../train/step.js';
-import { fastPathEnabled } from '../fastPath.js';
-import { simdUnavailableReason } from '../simd/module.js';
-import { createSyncGroupInit, SyncGroup, type SyncGroupInit } from './SyncGroup.js';
+import type { Hyperparameters } from '../hyperparameters.js';
+import { createMemberStep, type StepResult, type TrainStep } from '../step.js';
+import { fastPathEnabled } from '../../backend/fastPath.js';
+import { simdUnavailableReason } from '../../backend/simd/module.js';
+import { createSyncGroupInit, SyncGroup, type SyncGroupInit } from '../../backend/SyncGroup.js';
 
 /*
  * Data-parallel training on worker threads. The main thread is member 0 and trains its own model; each worker

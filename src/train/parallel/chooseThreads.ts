@@ -2,9 +2,9 @@ import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import type { CheckedModel } from '../../check/model.js';
 import { compileModel, type CompileOptions } from '../../compile/compile.js';
-import type { Hyperparameters } from '../../train/hyperparameters.js';
-import { createOptimizer } from '../../train/optimizer.js';
-import { createTrainStep, type TrainStep } from '../../train/step.js';
+import type { Hyperparameters } from '../hyperparameters.js';
+import { createOptimizer } from '../optimizer.js';
+import { createTrainStep, type TrainStep } from '../step.js';
 import { createParallelTrainStep, parallelUnavailableReason, type ParallelTrainStep } from './parallelStep.js';
 
 /** What `--threads` accepts: a count, or `auto` (measure one thread against all cores, take the faster). */
@@ -34,7 +34,7 @@ const measuredSteps = 4;
 
 /**
  * The training step for `threads`: one thread is createTrainStep; N threads are data-parallel workers with
- * synchronised batch norm (src/backend/parallel/parallelStep.ts). `auto` measures, on throwaway copies of the
+ * synchronised batch norm (src/train/parallel/parallelStep.ts). `auto` measures, on throwaway copies of the
  * model and a synthetic batch of the run's size, one thread against all cores (up to 4), and takes all cores
  * only when they are at least 10% faster: the machine may be busy, and a small model may lose more to the
  * exchanges than it gains. `measure` is for tests (default: time the real steps).
