@@ -112,10 +112,11 @@ export const trainCommand: Command<TrainArgs> = {
     const hyperparameters = resume ? resumedHyperparameters(args, resume) : resolveHyperparameters(model.train, flagsOf(args));
     const runDir = resume ? args.resume! : chooseRunDir(args.out, model.name, hasCheckpoint);
 
-    const backend = await selectBackend(args.backend);
+    const fastPath = fastPathFromEnvironment(process.env);
+    const backend = await selectBackend(args.backend, { fastPath });
     io.out(`${backend.reason}\n`);
     const threads = threadsRequest(args);
-    const noThreads = threads !== 'auto' && threads > 1 ? parallelUnavailableReason() : null;
+    const noThreads = threads !== 'auto' && threads > 1 ? parallelUnavailableReason(fastPath) : null;
     if (noThreads !== null) throw new CliError(`${noThreads}.`);
     const data = await loadFashionMnist({
       ...(args.data !== undefined ? { dataDir: args.data } : {}),
@@ -166,6 +167,7 @@ export const trainCommand: Command<TrainArgs> = {
         exampleShape: fit.exampleShape,
         backend: backend.name,
         runDir,
+        fastPath,
         ...(resume ? { resume } : {}),
         signal: controller.signal,
         threads: threadsRequest(args),
@@ -206,6 +208,14 @@ export const trainCommand: Command<TrainArgs> = {
     return 0;
   },
 };
+
+/**
+ * netc's fast path (SIMD kernels, fused batch norm, a leaner step) is on unless NETC_FAST_PATH=0, which brings back
+ * the path before it for comparisons. Read here, once per command, and passed down as an option.
+ */
+export function fastPathFromEnvironment(env: Readonly<Record<string, string | undefined>>): boolean {
+  return env['NETC_FAST_PATH'] !== '0';
+}
 
 /** Rejects flag values that make no sense before anything is loaded (exit 2). */
 function validateFlags(args: TrainArgs): void {

@@ -49,15 +49,15 @@ export async function chooseTrainStep(
     const step = await createParallelTrainStep({ ...setup, compile: { ...setup.compile, fuse: true }, threads });
     return { step, threads, reason, close: () => step.close() };
   };
+  // The run's own compile options say whether it is on the fast path (a parallel step fuses batch norm).
+  const why = parallelUnavailableReason(setup.compile.fuse === true);
   if (request !== 'auto') {
     if (!(Number.isInteger(request) && request >= 1)) throw new Error(`--threads must be a whole number of 1 or more, or auto (got ${request})`);
     if (request === 1) return single('trains on 1 thread');
-    const why = parallelUnavailableReason();
     if (why !== null) throw new Error(why);
     return parallel(request, `trains on ${request} threads (data-parallel, synchronised batch norm)`);
   }
   const cores = Math.min(4, availableParallelism());
-  const why = parallelUnavailableReason();
   if (cores < 2) return single('trains on 1 thread (one core)');
   if (why !== null) return single(`trains on 1 thread (${why.replace(/^--threads needs/, 'more would need')})`);
 

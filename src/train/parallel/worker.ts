@@ -24,7 +24,8 @@ function reply(message: WorkerReply): void {
 }
 
 async function start(init: WorkerInit): Promise<void> {
-  await selectBackend(init.backend);
+  // A replica is always on the fast path: synchronised batch norm lives in its fused kernels.
+  await selectBackend(init.backend, { fastPath: true });
   const model = compileModel(init.checked, init.compile);
   model.setWeights(init.weights.map((w) => tf.tensor(w.values, w.shape, 'float32')));
   const optimizer = createOptimizer(init.hyperparameters);
