@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { addOp } from '../check/graph.js';
 import type { CheckedLayer, CheckedModel, Shape } from '../check/model.js';
+import type { BnImpl } from '../ir/catalogue.js';
 import type { LowerContext } from '../layers/LayerKind.js';
 import { findLayerKind } from '../layers/registry.js';
 import { planFusion } from './fused/fusion.js';
@@ -9,7 +10,7 @@ import { createNetcLayer, registerNetcLayers } from './netcLayers.js';
 /** Options of `compileModel`. */
 export interface CompileOptions {
   /** Overrides every `bn`'s `impl=` (the `--bn` flag); absent keeps what the file says. */
-  readonly bn?: 'builtin' | 'scratch';
+  readonly bn?: BnImpl;
   /** Seeds the Glorot initialisers, so the same seed gives the same initial weights; absent is random. */
   readonly seed?: number;
   /** netc's fast path (src/compile/fused/fusion.ts): each `bn` fused with the activation after it; default off. */

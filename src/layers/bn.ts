@@ -1,5 +1,6 @@
 import type { LayerKind } from './LayerKind.js';
 import { numberArg, wordArg } from './args.js';
+import { bnImpls } from '../ir/catalogue.js';
 
 /**
  * `bn [momentum=0.9] [eps=1e-5] [impl=builtin|scratch]`: batch normalisation whose variant follows its input,
@@ -11,7 +12,7 @@ export const bn: LayerKind = {
   args: [
     { name: 'momentum', type: { kind: 'number', min: 0, max: 1, maxExclusive: true }, default: 0.9 },
     { name: 'eps', type: { kind: 'number', min: 0, minExclusive: true }, default: 1e-5 },
-    { name: 'impl', type: { kind: 'enum', values: ['builtin', 'scratch'] }, default: 'builtin' },
+    { name: 'impl', type: { kind: 'enum', values: bnImpls }, default: 'builtin' },
   ],
 
   // Both ranks the language has are valid: features are the only axis of F and the first of C x H x W.

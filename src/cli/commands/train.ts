@@ -9,15 +9,9 @@ import { NetcError } from '../../diagnostics/NetcError.js';
 import { loadFashionMnist, subset } from '../../data/fashionMnist.js';
 import type { LoadedCheckpoint } from '../../train/checkpoint.js';
 import { fashionMnistShape, fitModelToDataset } from '../../train/fitDataset.js';
-import {
-  describeOptimizer,
-  optimizerNames,
-  resolveHyperparameters,
-  type BnImpl,
-  type Hyperparameters,
-  type HyperparameterFlags,
-  type OptimizerName,
-} from '../../train/hyperparameters.js';
+import { bnImpls, optimizerNames, type BnImpl, type OptimizerName } from '../../ir/catalogue.js';
+import { checkFlag } from '../flags.js';
+import { describeOptimizer, resolveHyperparameters, type Hyperparameters, type HyperparameterFlags } from '../../train/hyperparameters.js';
 import { EpochProgress } from '../../train/progress.js';
 import { formatEpochLine, formatFinalLines } from '../../train/report.js';
 import type { TrainOutcome } from '../../train/train.js';
@@ -59,7 +53,7 @@ export const trainCommand: Command<TrainArgs> = {
       .option('epochs', { type: 'number', describe: "Epochs (file's train line, else 10)" })
       .option('batch', { type: 'number', describe: "Batch size (file's train line, else 256)" })
       .option('lr', { type: 'number', describe: 'Learning rate (default: sgd 1.0 as the seed, momentum 0.1, adam 0.001)' })
-      .option('optimizer', { choices: optimizerNames, describe: "Optimizer (file's train line, else sgd)" })
+      .option('optimizer', { type: 'string', describe: `Optimizer: ${optimizerNames.join(', ')} (file's train line, else sgd)` })
       .option('momentum', { type: 'number', describe: 'Coefficient of the momentum optimizer (default 0.9)' })
       .option('seed', { type: 'number', describe: 'Seeds weights and shuffling: the same seed repeats a run on the same backend' })
       .option('backend', {
@@ -67,7 +61,7 @@ export const trainCommand: Command<TrainArgs> = {
         default: 'auto' as const,
         describe: 'TensorFlow.js backend; auto picks the fastest available',
       })
-      .option('bn', { choices: ['builtin', 'scratch'] as const, describe: "Compile every bn to tfjs's layer or netc's own" })
+      .option('bn', { type: 'string', describe: `Compile every bn to tfjs's layer or netc's own: ${bnImpls.join(' or ')}` })
       .option('data', { type: 'string', describe: 'Directory with the four Fashion-MNIST .gz files' })
       .option('download', { type: 'boolean', default: true, describe: 'Download Fashion-MNIST when it is not found' })
       .option('out', { type: 'string', describe: 'Run directory (default runs/<model>-<YYYYMMDD-HHMMSS>)' })
@@ -219,23 +213,8 @@ export function fastPathFromEnvironment(env: Readonly<Record<string, string | un
 
 /** Rejects flag values that make no sense before anything is loaded (exit 2). */
 function validateFlags(args: TrainArgs): void {
-  const positiveInt = (name: string, value: number | undefined): void => {
-    if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
-      throw new CliError(`--${name} must be a whole number above 0, got ${value}.`);
-    }
-  };
-  positiveInt('epochs', args.epochs);
-  positiveInt('batch', args.batch);
-  positiveInt('subset', args.subset);
-  if (args.lr !== undefined && !(Number.isFinite(args.lr) && args.lr > 0)) {
-    throw new CliError(`--lr must be a number above 0, got ${args.lr}.`);
-  }
-  if (args.momentum !== undefined && !(args.momentum >= 0 && args.momentum < 1)) {
-    throw new CliError(`--momentum must be at least 0 and below 1, got ${args.momentum}.`);
-  }
-  if (args.seed !== undefined && !(Number.isSafeInteger(args.seed) && args.seed >= 0)) {
-    throw new CliError(`--seed must be a whole number >= 0, got ${args.seed}.`);
-  }
+  // The flags a file's `train` line (or a `bn`) also sets: the checker's specs, codes and wording.
+  for (const flag of ['epochs', 'batch', 'lr', 'optimizer', 'momentum', 'seed', 'bn', 'subset'] as const) checkFlag(flag, args[flag]);
   if (args.file === undefined && args.resume === undefined) {
     throw new CliError('name a .net file to train, or --resume DIR to continue a run.');
   }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { isBnImpl, type BnImpl } from '../../ir/catalogue.js';
 import { bnInferKernel, bnTrainKernel, movingAverageKernel } from '../../backend/simd/kernels.js';
 import type { FusedActivation } from '../../backend/simd/module.js';
 import { BatchNormBase, type BatchNormBaseArgs } from '../BatchNormBase.js';
@@ -12,7 +13,7 @@ export interface FusedBatchNormActivationArgs extends BatchNormBaseArgs {
    * statistics are rounded (tfjs's layer computes moving - (moving - batch) * (1 - momentum)), kept here so that
    * the fast path moves them exactly as the layer it replaces.
    */
-  readonly impl: 'builtin' | 'scratch';
+  readonly impl: BnImpl;
 }
 
 /** The name the layer is saved under in `model.json` (as `Custom>NetcFusedBatchNormActivation`). */
@@ -30,12 +31,12 @@ const activations: readonly FusedActivation[] = ['linear', 'relu', 'sigmoid', 't
 export class FusedBatchNormActivation extends BatchNormBase {
   static readonly className = fusedBatchNormClassName;
   readonly activation: FusedActivation;
-  readonly impl: 'builtin' | 'scratch';
+  readonly impl: BnImpl;
 
   constructor(args: FusedBatchNormActivationArgs) {
     super(args);
     if (!activations.includes(args.activation)) throw new Error(`unknown activation '${String(args.activation)}'`);
-    if (args.impl !== 'builtin' && args.impl !== 'scratch') throw new Error(`impl must be builtin or scratch, got '${String(args.impl)}'`);
+    if (!isBnImpl(args.impl)) throw new Error(`impl must be builtin or scratch, got '${String(args.impl)}'`);
     this.activation = args.activation;
     this.impl = args.impl;
   }
