@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { replaceDirectory } from '../compile/atomicWrite.js';
+import { encodeModelFiles, modelFileName, weightsFileName } from '../compile/modelFiles.js';
 import { NetcError } from '../diagnostics/NetcError.js';
 import { isHyperparameters, type Hyperparameters } from './hyperparameters.js';
 import { isRngState, type RngState } from './random.js';
@@ -90,16 +92,12 @@ export async function saveCheckpoint(
   source: string,
   state: TrainState,
 ): Promise<string> {
-  const weights = await encodeModel(model);
+  const encoded = await encodeModelFiles(model);
   const optimizerState = await optimizer.getWeights();
   const encodedOptimizer = await tf.io.encodeWeights(optimizerState);
   // getWeights returns the optimizer's live accumulators (keep them) plus a fresh scalar of the iteration count.
   for (const { tensor } of optimizerState) if (!(tensor instanceof tf.Variable)) tensor.dispose();
 
-  mkdirSync(runDir, { recursive: true });
-  const temporary = join(runDir, `.checkpoint-writing-${process.pid}`);
-  rmSync(temporary, { recursive: true, force: true });
-  mkdirSync(temporary);
   const stateFile: StateFile = {
     format: 'netc-checkpoint',
     version: checkpointVersion,
@@ -107,18 +105,18 @@ export async function saveCheckpoint(
     ...state,
     optimizer: { name: state.hyperparameters.optimizer, weights: encodedOptimizer.specs },
   };
-  writeDurably(join(temporary, 'model.json'), JSON.stringify(weights.modelJson));
-  writeDurably(join(temporary, 'weights.bin'), new Uint8Array(weights.data));
-  writeDurably(join(temporary, 'optimizer.bin'), new Uint8Array(encodedOptimizer.data));
-  writeDurably(join(temporary, 'model.net'), source);
-  writeDurably(join(temporary, 'state.json'), `${JSON.stringify(stateFile, null, 2)}\n`);
-
   const target = checkpointDir(runDir);
-  const previous = join(runDir, previousName);
-  rmSync(previous, { recursive: true, force: true });
-  if (existsSync(target)) renameSync(target, previous);
-  renameSync(temporary, target);
-  rmSync(previous, { recursive: true, force: true });
+  replaceDirectory(
+    target,
+    {
+      [modelFileName]: encoded.modelJson,
+      [weightsFileName]: encoded.weights,
+      'optimizer.bin': new Uint8Array(encodedOptimizer.data),
+      'model.net': source,
+      'state.json': `${JSON.stringify(stateFile, null, 2)}\n`,
+    },
+    { aside: join(runDir, previousName) },
+  );
   return target;
 }
 
@@ -164,11 +162,11 @@ export function loadCheckpoint(runDir: string, use: CheckpointUse = 'resume'): L
   const parsed = readJson(statePath);
   const state = validateState(parsed, statePath, corrupt, fail);
   const source = readText(join(dir, 'model.net'));
-  const modelPath = join(dir, 'model.json');
+  const modelPath = join(dir, modelFileName);
   const modelJson = readJson(modelPath) as { weightsManifest?: { weights?: unknown }[]; userDefinedMetadata?: unknown };
   const specs = modelJson.weightsManifest?.[0]?.weights;
   if (!Array.isArray(specs)) corrupt(modelPath, 'it has no weightsManifest');
-  const weights = decode(join(dir, 'weights.bin'), specs as tf.io.WeightsManifestEntry[], corrupt, fail);
+  const weights = decode(join(dir, weightsFileName), specs as tf.io.WeightsManifestEntry[], corrupt, fail);
   const optimizerWeights = decode(join(dir, 'optimizer.bin'), (parsed as StateFile).optimizer.weights, corrupt, fail);
   const metadata = modelJson.userDefinedMetadata;
   return {
@@ -179,44 +177,6 @@ export function loadCheckpoint(runDir: string, use: CheckpointUse = 'resume'): L
     optimizerWeights,
     metadata: typeof metadata === 'object' && metadata !== null ? (metadata as Record<string, unknown>) : null,
   };
-}
-
-/** The model's topology (tfjs `model.json`, weights manifest pointing at `weights.bin`) and its weights as bytes. */
-async function encodeModel(model: tf.LayersModel): Promise<{ modelJson: object; data: ArrayBuffer }> {
-  let artifacts: tf.io.ModelArtifacts | undefined;
-  await model.save(
-    tf.io.withSaveHandler(async (a) => {
-      artifacts = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  if (!artifacts?.weightSpecs || artifacts.weightData === undefined) throw new Error('tfjs saved a model without weights');
-  const data = tf.io.CompositeArrayBuffer.join(artifacts.weightData);
-  return {
-    modelJson: {
-      format: 'layers-model',
-      generatedBy: `TensorFlow.js tfjs-layers v${tf.version_layers}`,
-      convertedBy: null,
-      modelTopology: artifacts.modelTopology,
-      weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
-      // compileGraph's map from checked nodes to tfjs layers: `netc inspect` finds each bn's weights through it.
-      ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
-    },
-    data,
-  };
-}
-
-function writeDurably(path: string, contents: string | Uint8Array): void {
-  const fd = openSync(path, 'w');
-  try {
-    const bytes = typeof contents === 'string' ? Buffer.from(contents, 'utf8') : contents;
-    let offset = 0;
-    while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
-    // Without the flush a power cut after the rename could leave a complete-looking directory of empty files.
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 type Corrupt = (path: string, why: string) => never;
