@@ -1,4 +1,3 @@
-import { accessSync, constants, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Argv } from 'yargs';
 import type { ThreadsRequest } from '../../train/parallel/chooseThreads.js';
@@ -13,6 +12,8 @@ import { bnImpls, optimizerNames, type BnImpl, type OptimizerName } from '../../
 import { checkFlag } from '../flags.js';
 import { describeOptimizer, resolveHyperparameters, type Hyperparameters, type HyperparameterFlags } from '../../train/hyperparameters.js';
 import { EpochProgress } from '../../train/progress.js';
+import { resumedHyperparameters } from '../../train/resume.js';
+import { ensureRunDir, newRunDir, newRunDirProblem } from '../../train/runDirectory.js';
 import { formatEpochLine, formatFinalLines } from '../../train/report.js';
 import type { TrainOutcome } from '../../train/train.js';
 import type { Command } from '../Command.js';
@@ -103,7 +104,7 @@ export const trainCommand: Command<TrainArgs> = {
       io.err(`${formatDiagnosticsText(modelFile.file, modelFile.source, fit.diagnostics)}\n`);
       return 1;
     }
-    const hyperparameters = resume ? resumedHyperparameters(args, resume) : resolveHyperparameters(model.train, flagsOf(args));
+    const hyperparameters = resume ? resumedHyperparametersOf(args, resume) : resolveHyperparameters(model.train, flagsOf(args));
     const runDir = resume ? args.resume! : chooseRunDir(args.out, model.name, hasCheckpoint);
 
     const fastPath = fastPathFromEnvironment(process.env);
@@ -122,7 +123,7 @@ export const trainCommand: Command<TrainArgs> = {
     }
     const train = hyperparameters.subset !== null ? subset(data.train, hyperparameters.subset) : data.train;
     // Created only now, so that a run refused for its data leaves no empty directory behind.
-    ensureWritable(runDir);
+    ensureRunDir(runDir);
 
     io.out(headerLines(model, hyperparameters, train.count, data.test.count, data.source, runDir, resume));
     const controller = new AbortController();
@@ -263,51 +264,19 @@ function resumedModelFile(args: TrainArgs, resume: LoadedCheckpoint): ModelFile 
   return checkSource(resume.state.file, resume.source);
 }
 
-/**
- * The checkpoint's recipe. Only what cannot break an exact continuation may change: more epochs, another learning
- * rate (the way out of a divergence). The rest is tied to the saved optimizer state, shuffle and weights.
- */
-function resumedHyperparameters(args: TrainArgs, resume: LoadedCheckpoint): Hyperparameters {
-  const saved = resume.state.hyperparameters;
-  const fixed = ['batch', 'optimizer', 'momentum', 'seed', 'bn', 'subset'] as const;
-  for (const key of fixed) {
-    const value = args[key];
-    if (value !== undefined && value !== saved[key]) {
-      throw new CliError(
-        `--${key} ${value} differs from the run's ${key} (${saved[key] ?? 'none'}); a resumed run keeps it. ` +
-          'Only --epochs, --lr, --backend and --data may change with --resume.',
-      );
-    }
-  }
-  return { ...saved, epochs: args.epochs ?? saved.epochs, lr: args.lr ?? saved.lr };
+/** The checkpoint's recipe with the changes resume allows (src/train/resume.ts); a refused change is a usage error. */
+function resumedHyperparametersOf(args: TrainArgs, resume: LoadedCheckpoint): Hyperparameters {
+  const result = resumedHyperparameters(resume.state.hyperparameters, args);
+  if (!result.ok) throw new CliError(result.message);
+  return result.hyperparameters;
 }
 
-/** `runs/<model>-<YYYYMMDD-HHMMSS>` or `--out`; an existing run there is never overwritten. */
+/** `--out` or `runs/<model>-<YYYYMMDD-HHMMSS>` (src/train/runDirectory.ts); an existing run there is never overwritten. */
 function chooseRunDir(out: string | undefined, modelName: string, hasCheckpoint: (dir: string) => boolean): string {
-  const dir = out ?? join('runs', `${modelName}-${timestamp(new Date())}`);
-  if (hasCheckpoint(dir)) {
-    throw new CliError(`${dir} already holds a run; continue it with --resume ${dir}, or choose another --out.`);
-  }
+  const dir = newRunDir(out, modelName);
+  const problem = newRunDirProblem(dir, hasCheckpoint);
+  if (problem !== null) throw new CliError(problem);
   return dir;
-}
-
-/** Creates the run directory and checks that checkpoints can be written there (NN4002 otherwise). */
-function ensureWritable(dir: string): void {
-  try {
-    mkdirSync(dir, { recursive: true });
-    accessSync(dir, constants.W_OK);
-  } catch (error) {
-    throw new NetcError('NN4002', `Cannot write the run directory ${dir}: ${(error as Error).message}.`);
-  }
-}
-
-/** `20250131-235959` in local time: sorts by time and reads as a date. */
-function timestamp(date: Date): string {
-  const pad = (n: number): string => String(n).padStart(2, '0');
-  return (
-    `${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}-` +
-    `${pad(date.getHours())}${pad(date.getMinutes())}${pad(date.getSeconds())}`
-  );
 }
 
 function headerLines(
