@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { simdExportNames } from '../../src/backend/simd/bindings.js';
-import { bindingsSource, exportedFunctions, generateBindings } from '../../src/backend/simd/generateBindings.js';
+import { bindingsSource, entryExports, entryPath, exportedFunctions, generateBindings } from '../../src/backend/simd/generateBindings.js';
 import { simdModulePath, simdOn, wasmApi } from '../../src/backend/simd/module.js';
 
 describe('the SIMD module\'s TypeScript bindings', () => {
@@ -18,9 +18,12 @@ describe('the SIMD module\'s TypeScript bindings', () => {
     expect([...exported].sort()).toEqual([...simdExportNames].sort());
     const functions = generateBindings().text;
     const kernels = simdOn(new wasmApi.Memory({ initial: 16 })) as unknown as Record<string, { length: number }>;
-    for (const f of exportedFunctions(readFileSync(new URL('../../src/backend/simd/assembly/kernels.ts', import.meta.url), 'utf8'))) {
-      expect(kernels[f.name]?.length, `${f.name}'s parameters`).toBe(f.params.length);
-      expect(functions).toContain(`  ${f.name}(`);
+    const exports = entryExports(readFileSync(entryPath, 'utf8'));
+    expect(exports.map(([name]) => name)).toEqual(simdExportNames);
+    for (const [name, file] of exports) {
+      const f = exportedFunctions(readFileSync(new URL(`../../src/backend/simd/assembly/${file}.ts`, import.meta.url), 'utf8')).find((g) => g.name === name)!;
+      expect(kernels[name]?.length, `${name}'s parameters`).toBe(f.params.length);
+      expect(functions).toContain(`  ${name}(`);
     }
   });
 

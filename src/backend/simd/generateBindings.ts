@@ -1,10 +1,10 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /*
- * The TypeScript side of the SIMD module's exports, generated from the AssemblyScript sources' `export function`
- * signatures (run by `npm run build:simd`, before asc). test/backend/simdBindings.test.ts fails when the
+ * The TypeScript side of the SIMD module's exports, generated from the AssemblyScript sources: the names the entry
+ * (assembly/kernels.ts) re-exports, with the `export function` signatures of the files they come from (run by `npm run build:simd`, before asc). test/backend/simdBindings.test.ts fails when the
  * committed bindings differ from what the sources generate, or when the built module exports other names.
  */
 
@@ -54,18 +54,31 @@ export function bindingsSource(functions: readonly ExportedFunction[], sourcePat
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** The AssemblyScript sources (src/backend/simd/assembly/*.ts, tsconfig.json aside), sorted. */
-export function assemblySources(): string[] {
-  const dir = join(here, 'assembly');
-  return readdirSync(dir).filter((f) => f.endsWith('.ts')).sort().map((f) => join(dir, f));
+/** The module's entry: it re-exports, from one file per kind of kernel, exactly what the module exports. */
+export const entryPath = join(here, 'assembly', 'kernels.ts');
+
+/** The entry's re-exports in order: `export { a, b } from './file';` as [name, file]. */
+export function entryExports(entry: string): [string, string][] {
+  return [...entry.matchAll(/^export \{([^}]*)\} from '\.\/(\w+)';/gm)].flatMap((m) =>
+    m[1]!.split(',').map((name) => [name.trim(), m[2]!] as [string, string]).filter(([name]) => name !== ''),
+  );
 }
 
 /** The bindings the current sources generate, and where they belong. */
 export function generateBindings(): { readonly path: string; readonly text: string } {
   const root = join(here, '..', '..', '..');
-  const files = assemblySources();
-  const functions = files.flatMap((file) => exportedFunctions(readFileSync(file, 'utf8'), file));
-  return { path: join(here, 'bindings.ts'), text: bindingsSource(functions, files.map((f) => relative(root, f))) };
+  const exports = entryExports(readFileSync(entryPath, 'utf8'));
+  const files = [...new Set(exports.map(([, file]) => file))];
+  const signatures = new Map(files.flatMap((file) => {
+    const path = join(here, 'assembly', `${file}.ts`);
+    return exportedFunctions(readFileSync(path, 'utf8'), path).map((f) => [`${file}:${f.name}`, f] as const);
+  }));
+  const functions = exports.map(([name, file]) => {
+    const f = signatures.get(`${file}:${name}`);
+    if (f === undefined) throw new Error(`assembly/kernels.ts re-exports ${name} from ./${file}, which has no exported function ${name}`);
+    return f;
+  });
+  return { path: join(here, 'bindings.ts'), text: bindingsSource(functions, [relative(root, entryPath), ...files.map((f) => `${f}.ts`)]) };
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { SimdExports } from './bindings.js';
 
 /*
- * netc's SIMD kernels are AssemblyScript (src/backend/simd/assembly/kernels.ts) built by `npm run build` into
+ * netc's SIMD kernels are AssemblyScript (src/backend/simd/assembly/: kernels.ts, the entry, re-exports one file per kind of kernel) built by `npm run build` into
  * dist/netc-simd.wasm. The module imports its memory and owns none, so the same compiled code runs directly
  * on tfjs's wasm heap (tensors are pointers there) and on a private memory for the cpu backend.
  */

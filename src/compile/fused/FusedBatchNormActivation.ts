@@ -24,7 +24,7 @@ const activations: readonly FusedActivation[] = ['linear', 'relu', 'sigmoid', 't
 /**
  * Batch normalisation and the activation after it as one layer, for netc's fast path: on the wasm and cpu
  * backends one SIMD kernel computes the batch statistics, normalises and activates (one more makes the
- * gradient, see src/backend/simd/assembly/kernels.ts), where the separate layers take about thirty kernel
+ * gradient, see src/backend/simd/assembly/channels.ts), where the separate layers take about thirty kernel
  * calls. Its weights are the batch-norm layer's (same names, same order), so checkpoints and `netc inspect` read it
  * alike. On any other backend it computes the same thing with tfjs ops.
  */
