@@ -1,0 +1,236 @@
+/**
+ * `model.py` of a PyTorch export: readable PyTorch code, with no netc dependency, whose `Net()` builds the checked
+ * model. One submodule per node, named like the node (`conv_1`, `bn_2`, as `netc summary` numbers rows), so the
+ * state dict's keys are `conv_1.weight`, `bn_2.running_mean`, ...; residual joins are sums in `forward`.
+ * Front-end safe: no tfjs, no `node:*`.
+ */
+import type { CheckedLayer, CheckedModel } from '../check/model.js';
+import { bnImpl, convPadding, flattenNeedsTranspose, joinOp, nodeName, pair, readersOf } from './graph.js';
+import { pyCommentText, pyFloat, pyNumber, pyString, pyTuple } from './pythonText.js';
+
+/** What the generated file says about where it came from, and the batch-norm override in force. */
+export interface PytorchModelOptions {
+  /** The .net file (or run directory) exported, for the docstring. */
+  readonly source: string;
+  readonly netcVersion: string;
+  /** A run's `--bn` override; null or absent keeps each `bn`'s `impl=`. */
+  readonly bn?: 'builtin' | 'scratch' | null;
+}
+
+/** Why a node cannot be written as PyTorch, or null; the exporters refuse such a model with NN4102. */
+export function pytorchUnsupported(layer: CheckedLayer): string | null {
+  return moduleFor(layer, 'builtin') === undefined && layer.op !== joinOp ? `layer kind '${layer.op}' has no PyTorch export` : null;
+}
+
+/** The whole `model.py` text. */
+export function pytorchModelSource(model: CheckedModel, options: PytorchModelOptions): string {
+  const modules: string[] = [];
+  const helpers = new Set<'scratch' | 'flatten'>();
+  for (const layer of model.layers) {
+    if (layer.op === joinOp) continue;
+    const impl = layer.op === 'bn' ? bnImpl(layer, options.bn) : 'builtin';
+    const made = moduleFor(layer, impl);
+    if (made === undefined) throw new Error(`internal: ${pytorchUnsupported(layer)}`);
+    if (made.helper !== undefined) helpers.add(made.helper);
+    for (const [attr, code] of made.modules) modules.push(`        self.${attr} = ${code}`);
+  }
+  const input = `[N, ${model.input.join(', ')}]`;
+  const lines = [
+    '"""',
+    `${pyCommentText(model.name)}: a PyTorch model exported by netc ${pyCommentText(options.netcVersion)} from ${pyCommentText(options.source)}.`,
+    '',
+    `Input: float32 ${input} (${model.input.length === 3 ? 'channels first, NCHW' : 'flat'}), as in the .net file.`,
+    `Output: [N, ${model.layers[model.layers.length - 1]!.outputShape.join(', ')}].`,
+    'Load the exported weights with:',
+    '',
+    '    net = Net()',
+    "    net.load_state_dict(torch.load('weights.pt'))",
+    '    net.eval()',
+    '"""',
+    'import torch',
+    'from torch import nn',
+    '',
+    `#: The model's name in its .net file.`,
+    `MODEL_NAME = ${pyString(model.name)}`,
+    `#: One example's shape, without the batch dimension.`,
+    `INPUT_SHAPE = ${pyTuple(model.input)}`,
+    '',
+  ];
+  if (helpers.has('scratch')) lines.push(...scratchBatchNormClass, '');
+  if (helpers.has('flatten')) lines.push(...flattenClass, '');
+  lines.push(
+    '',
+    'class Net(nn.Module):',
+    `    """${pyCommentText(model.name)}: ${model.layers.length} nodes, named as the rows of \`netc summary\`."""`,
+    '',
+    '    def __init__(self):',
+    '        super().__init__()',
+    ...modules,
+    '',
+    ...forwardLines(model),
+    '',
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+interface ModuleCode {
+  /** Attribute name and constructor call, in order (a padding module before its convolution). */
+  readonly modules: readonly (readonly [string, string])[];
+  readonly helper?: 'scratch' | 'flatten';
+}
+
+/** The PyTorch module(s) of one node, or undefined for a kind without an export. */
+function moduleFor(layer: CheckedLayer, impl: 'builtin' | 'scratch'): ModuleCode | undefined {
+  const name = nodeName(layer);
+  const one = (code: string, helper?: ModuleCode['helper']): ModuleCode => ({
+    modules: [[name, code]],
+    ...(helper === undefined ? {} : { helper }),
+  });
+  const args = layer.args;
+  switch (layer.op) {
+    case 'conv': {
+      const [top, left, bottom, right] = convPadding(layer);
+      const symmetric = top === bottom && left === right;
+      const conv =
+        `nn.Conv2d(${layer.inputShape[0]}, ${pyNumber(args['out'] as number)}, kernel_size=${pyTuple(pair(layer, 'kernel'))}, ` +
+        `stride=${pyTuple(pair(layer, 'stride'))}, padding=${pyTuple(symmetric ? [top, left] : [0, 0])}` +
+        `${args['bias'] === false ? ', bias=False' : ''})`;
+      if (symmetric) return one(conv);
+      // TensorFlow's `same` puts the odd row or column at the bottom or right, which Conv2d's padding cannot say.
+      return { modules: [[`${name}_pad`, `nn.ZeroPad2d(${pyTuple([left, right, top, bottom])})`], [name, conv]] };
+    }
+    case 'dense':
+      return one(`nn.Linear(${layer.inputShape[0]}, ${pyNumber(args['out'] as number)}${args['bias'] === false ? ', bias=False' : ''})`);
+    case 'bn': {
+      const features = layer.inputShape[0]!;
+      const momentum = args['momentum'] as number;
+      const eps = pyFloat(args['eps'] as number);
+      if (impl === 'scratch') return one(`ScratchBatchNorm(${features}, eps=${eps}, momentum=${pyFloat(momentum)})`, 'scratch');
+      // netc's momentum weighs the old moving value; PyTorch's weighs the new batch statistic.
+      const variant = layer.inputShape.length === 1 ? 'BatchNorm1d' : 'BatchNorm2d';
+      return one(`nn.${variant}(${features}, eps=${eps}, momentum=${pyFloat(1 - momentum)})`);
+    }
+    case 'avgpool':
+    case 'maxpool': {
+      const kind = layer.op === 'avgpool' ? 'AvgPool2d' : 'MaxPool2d';
+      return one(
+        `nn.${kind}(kernel_size=${pyTuple(pair(layer, 'kernel'))}, stride=${pyTuple(pair(layer, 'stride'))}, padding=${pyTuple(pair(layer, 'pad'))})`,
+      );
+    }
+    case 'flatten':
+      return flattenNeedsTranspose(layer) ? one('FlattenChannelsLast()', 'flatten') : one('nn.Flatten()');
+    case 'sigmoid':
+      return one('nn.Sigmoid()');
+    case 'relu':
+      return one('nn.ReLU()');
+    case 'tanh':
+      return one('nn.Tanh()');
+    case 'softmax':
+      return one('nn.Softmax(dim=1)');
+    case 'dropout':
+      return one(`nn.Dropout(p=${pyFloat(args['rate'] as number)})`);
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * `forward` (and `logits` when the model ends in softmax: training takes the cross-entropy of the logits, as netc
+ * does). The running value is `x`; a node's output that a later node other than the next one reads (a residual
+ * block's input) is also kept as `x<row>`.
+ */
+function forwardLines(model: CheckedModel): string[] {
+  const last = model.layers[model.layers.length - 1]!;
+  const endsInSoftmax = last.op === 'softmax' && last.inputs.length === 1;
+  const body = model.layers.filter((layer) => !(endsInSoftmax && layer === last));
+  const lines = [
+    `    def ${endsInSoftmax ? 'logits' : 'forward'}(self, x):`,
+    `        """[N, ${model.input.join(', ')}] -> [N, ${(endsInSoftmax ? model.layers[last.inputs[0]!]! : last).outputShape.join(', ')}]${endsInSoftmax ? ' scores before the final softmax' : ''}."""`,
+  ];
+  const readers = readersOf(model);
+  const kept = (id: number, next: number): boolean => (readers.get(id) ?? []).some((reader) => reader !== next);
+  const variable = (id: number): string => `x${id + 1}`;
+  if (kept(-1, 0)) lines.push(`        ${variable(-1)} = x`);
+  let blocks = '';
+  let previous = -1;
+  for (const layer of body) {
+    // Two uses of one block on a line differ by column: the key is every use's position.
+    const uses = layer.blocks ?? [];
+    const key = uses.map((b) => b.span.offset).join(',');
+    if (key !== blocks) {
+      const origin = uses.map((b) => `${b.name} (line ${b.span.line}, column ${b.span.column})`).join(' > ');
+      if (origin !== '') lines.push(`        # ${pyCommentText(origin)}`);
+      blocks = key;
+    }
+    const operands = layer.inputs.map((id) => (id === previous ? 'x' : variable(id)));
+    const value = operands.join(' + ');
+    if (layer.op === joinOp) {
+      lines.push(`        x = ${value}`);
+    } else {
+      const padded = layer.op === 'conv' && !isSymmetric(layer);
+      const call = padded ? `self.${nodeName(layer)}(self.${nodeName(layer)}_pad(${value}))` : `self.${nodeName(layer)}(${value})`;
+      lines.push(`        x = ${call}`);
+    }
+    if (kept(layer.index, layer.index + 1)) lines.push(`        ${variable(layer.index)} = x`);
+    previous = layer.index;
+  }
+  lines.push('        return x');
+  if (endsInSoftmax) {
+    lines.push(
+      '',
+      '    def forward(self, x):',
+      `        """[N, ${model.input.join(', ')}] -> [N, ${last.outputShape.join(', ')}] class probabilities."""`,
+      `        return self.${nodeName(last)}(self.logits(x))`,
+    );
+  }
+  return lines;
+}
+
+function isSymmetric(layer: CheckedLayer): boolean {
+  const [top, left, bottom, right] = convPadding(layer);
+  return top === bottom && left === right;
+}
+
+const scratchBatchNormClass = [
+  '',
+  'class ScratchBatchNorm(nn.Module):',
+  '    """Batch normalisation from its formulas, as netc\'s `bn impl=scratch` (d2l\'s from-scratch batch_norm).',
+  '',
+  '    Training normalises with the batch mean and biased variance (per feature of [N, F], per channel of',
+  '    [N, C, H, W]) and moves the running statistics as moving = momentum * moving + (1 - momentum) * batch;',
+  '    evaluation uses the running statistics. Its state dict has BatchNorm\'s keys.',
+  '    """',
+  '',
+  '    def __init__(self, num_features, eps=1e-5, momentum=0.9):',
+  '        super().__init__()',
+  '        self.eps = eps',
+  '        self.momentum = momentum',
+  '        self.weight = nn.Parameter(torch.ones(num_features))',
+  '        self.bias = nn.Parameter(torch.zeros(num_features))',
+  "        self.register_buffer('running_mean', torch.zeros(num_features))",
+  "        self.register_buffer('running_var', torch.ones(num_features))",
+  '',
+  '    def forward(self, x):',
+  '        shape = (1, -1) + (1,) * (x.dim() - 2)',
+  '        if self.training:',
+  '            dims = [0] + list(range(2, x.dim()))',
+  '            mean = x.mean(dim=dims)',
+  '            var = ((x - mean.view(shape)) ** 2).mean(dim=dims)',
+  '            with torch.no_grad():',
+  '                self.running_mean.mul_(self.momentum).add_((1 - self.momentum) * mean)',
+  '                self.running_var.mul_(self.momentum).add_((1 - self.momentum) * var)',
+  '        else:',
+  '            mean, var = self.running_mean, self.running_var',
+  '        x_hat = (x - mean.view(shape)) / torch.sqrt(var.view(shape) + self.eps)',
+  '        return self.weight.view(shape) * x_hat + self.bias.view(shape)',
+];
+
+const flattenClass = [
+  '',
+  'class FlattenChannelsLast(nn.Module):',
+  '    """Flattens [N, C, H, W] in H, W, C order, as netc (TensorFlow.js, channels-last) does, so the weights of the',
+  '    dense layer after it carry over from netc unchanged. nn.Flatten would give C, H, W order."""',
+  '',
+  '    def forward(self, x):',
+  '        return x.permute(0, 2, 3, 1).flatten(1)',
+];
