@@ -50,6 +50,11 @@ export const evalCommand: Command<EvalArgs> = {
       throw new CliError(`--runtime ${args.runtime}: ${args.dir} holds no such model; it has ${found.join(', ')}.`);
     }
     const runtimes = args.runtime !== undefined ? [args.runtime] : found;
+    if (runtimes.includes('netc') || runtimes.includes('tfjs')) {
+      // The fastest TensorFlow.js backend here, as `netc train` picks it (pure-JavaScript cpu is many times slower).
+      const { selectBackend } = await import('../../backend/select.js');
+      await selectBackend('auto');
+    }
     const data = await loadFashionMnist({ ...(args.data !== undefined ? { dataDir: args.data } : {}), download: args.download });
     const test = { ...data.test, dir: data.source, classNames: data.classNames };
     let python: ReturnType<typeof findTorchPython> | null = null;

@@ -25,7 +25,7 @@ import type { Command } from '../Command.js';
 import { CliError, type CliIO } from '../io.js';
 import { checkSource, readModelFile, reportDiagnostics, type ModelFile } from '../modelFile.js';
 
-interface TrainArgs {
+export interface TrainArgs {
   readonly file?: string;
   readonly epochs?: number;
   readonly batch?: number;
@@ -41,6 +41,9 @@ interface TrainArgs {
   readonly subset?: number;
   readonly download: boolean;
   readonly threads?: string;
+  readonly engine: 'tfjs' | 'torch';
+  readonly nproc?: number;
+  readonly python?: string;
 }
 
 /** Exit status of a run stopped by Ctrl-C, as shells report a process ended by SIGINT. */
@@ -77,7 +80,15 @@ export const trainCommand: Command<TrainArgs> = {
         type: 'string',
         describe: 'Training threads: a number, or auto (the default with --backend auto: all cores when they measure faster)',
       })
+      .option('engine', {
+        choices: ['tfjs', 'torch'] as const,
+        default: 'tfjs' as const,
+        describe: 'Train with TensorFlow.js (netc itself) or export to PyTorch and train there',
+      })
+      .option('nproc', { type: 'number', describe: 'With --engine torch: data-parallel processes on this machine (default 1)' })
+      .option('python', { type: 'string', describe: 'With --engine torch: python3 with PyTorch (default: $NETC_PYTHON, python3 on PATH, /usr/bin/python3)' })
       .example('netc train models/lenet-bn.net', "the seed's run: 10 epochs, batch 256, sgd lr 1.0")
+      .example('netc train models/lenet-bn.net --engine torch --nproc 2', 'PyTorch, 2 processes (DDP, synchronised batch norm)')
       .example('netc train models/lenet-bn.net --epochs 1 --subset 5000', 'a quick look')
       .example('netc train --resume runs/lenet_bn-20250101-120000', 'continue an interrupted run')
       .epilogue(
@@ -88,6 +99,8 @@ export const trainCommand: Command<TrainArgs> = {
 
   async run(args, io) {
     validateFlags(args);
+    if (args.engine === 'torch') return (await import('./trainTorch.js')).trainOnTorch(args, io);
+    if (args.nproc !== undefined) throw new CliError('--nproc is for --engine torch; the tfjs engine takes --threads.');
     // TensorFlow.js loads only once a command needs it: `netc check` and `netc --help` stay fast.
     const [{ selectBackend }, { hasCheckpoint, loadCheckpoint }, { trainModel }, { parallelUnavailableReason }] = await Promise.all([
       import('../../backend/select.js'),
@@ -243,7 +256,7 @@ function threadsRequest(args: TrainArgs): ThreadsRequest {
   return args.threads === 'auto' ? 'auto' : Number(args.threads);
 }
 
-function flagsOf(args: TrainArgs): HyperparameterFlags {
+export function flagsOf(args: TrainArgs): HyperparameterFlags {
   return {
     epochs: args.epochs,
     batch: args.batch,
@@ -294,7 +307,7 @@ function resumedHyperparameters(args: TrainArgs, resume: LoadedCheckpoint): Hype
 }
 
 /** `runs/<model>-<YYYYMMDD-HHMMSS>` or `--out`; an existing run there is never overwritten. */
-function chooseRunDir(out: string | undefined, modelName: string, hasCheckpoint: (dir: string) => boolean): string {
+export function chooseRunDir(out: string | undefined, modelName: string, hasCheckpoint: (dir: string) => boolean): string {
   const dir = out ?? join('runs', `${modelName}-${timestamp(new Date())}`);
   if (hasCheckpoint(dir)) {
     throw new CliError(`${dir} already holds a run; continue it with --resume ${dir}, or choose another --out.`);
@@ -303,7 +316,7 @@ function chooseRunDir(out: string | undefined, modelName: string, hasCheckpoint:
 }
 
 /** Creates the run directory and checks that checkpoints can be written there (NN4002 otherwise). */
-function ensureWritable(dir: string): void {
+export function ensureWritable(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true });
     accessSync(dir, constants.W_OK);
@@ -321,7 +334,7 @@ function timestamp(date: Date): string {
   );
 }
 
-function headerLines(
+export function headerLines(
   model: CheckedModel,
   h: Hyperparameters,
   trainCount: number,
@@ -350,7 +363,7 @@ function headerLines(
 }
 
 /** A download progress display: one redrawn line per file on a terminal, one line per file elsewhere. */
-function downloadProgress(io: CliIO): (p: { file: string; received: number; total: number | null }) => void {
+export function downloadProgress(io: CliIO): (p: { file: string; received: number; total: number | null }) => void {
   let current = '';
   let lastDraw = 0;
   return (p) => {
