@@ -101,7 +101,7 @@ async function writeFiles(input: ExportInput, target: ExportTarget, stage: strin
     case 'pytorch': {
       writeFileSync(join(stage, 'model.py'), pytorchModelSource(model, { source: input.source, netcVersion: input.netcVersion, bn: input.bn }));
       writeFileSync(join(stage, 'train.py'), pytorchTrainSource(input.recipe, model.name));
-      saveWeightsPt(python!, stage, state);
+      saveWeightsPt(python!, [{ dir: stage, entries: state }]);
       return ['model.py', 'weights.pt', 'train.py'];
     }
     case 'onnx': {

@@ -58,37 +58,50 @@ export function readTensorBundle(dir: string, name = 'weights'): NamedArray[] {
 }
 
 const saveScript = String.raw`
-import collections, json, os, sys
+import collections, importlib.util, json, os, sys
 import torch
-manifest, data_path, model_dir, out = sys.argv[1:5]
-entries = json.load(open(manifest))['entries']
-data = open(data_path, 'rb').read()
-state = collections.OrderedDict()
-for e in entries:
-    raw = bytearray(data[e['offset']:e['offset'] + 4 * e['size']])
-    t = torch.frombuffer(raw, dtype=torch.float32).clone().reshape(e['shape'])
-    state[e['key']] = t.to(torch.int64) if e.get('dtype') == 'int64' else t
-sys.path.insert(0, model_dir)
-from model import Net
-Net().load_state_dict(state)
-torch.save(state, out + '.writing')
-os.replace(out + '.writing', out)
+for i, job in enumerate(json.load(open(sys.argv[1]))):
+    entries = json.load(open(job['manifest']))['entries']
+    data = open(job['data'], 'rb').read()
+    state = collections.OrderedDict()
+    for e in entries:
+        raw = bytearray(data[e['offset']:e['offset'] + 4 * e['size']])
+        t = torch.frombuffer(raw, dtype=torch.float32).clone().reshape(e['shape'])
+        state[e['key']] = t.to(torch.int64) if e.get('dtype') == 'int64' else t
+    spec = importlib.util.spec_from_file_location('netc_export_%d' % i, os.path.join(job['modelDir'], 'model.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.Net().load_state_dict(state)
+    torch.save(state, job['out'] + '.writing')
+    os.replace(job['out'] + '.writing', job['out'])
 `;
 
+/** One `weights.pt` to write: the directory holding its `model.py`, and the state dict. */
+export interface WeightsJob {
+  readonly dir: string;
+  readonly entries: readonly StateEntry[];
+}
+
 /**
- * Writes `weights.pt` into `dir`, which already holds the export's `model.py`: the state dict is loaded into that
- * Net (strictly: every key, every shape) before it is saved, and replaces any old file only when complete.
+ * Writes `weights.pt` into each job's directory, which already holds the export's `model.py`: the state dict is
+ * loaded into that Net (strictly: every key, every shape) before it is saved, and replaces any old file only when
+ * complete. One Python process serves every job (importing torch takes seconds).
  */
-export function saveWeightsPt(python: TorchPython, dir: string, entries: readonly StateEntry[], fileName = 'weights.pt'): string {
-  const scratch = mkdtempSync(join(dir, '.netc-weights-'));
+export function saveWeightsPt(python: TorchPython, jobs: readonly WeightsJob[]): string[] {
+  if (jobs.length === 0) return [];
+  const scratch = mkdtempSync(join(jobs[0]!.dir, '.netc-weights-'));
   try {
-    writeTensorBundle(scratch, 'state', entries);
-    const out = join(dir, fileName);
-    const result = runPython(python, saveScript, [join(scratch, 'state.json'), join(scratch, 'state.bin'), dir, out]);
+    const spec = jobs.map((job, i) => {
+      writeTensorBundle(scratch, `state-${i}`, job.entries);
+      const manifest = join(scratch, `state-${i}.json`);
+      return { manifest, data: join(scratch, `state-${i}.bin`), modelDir: job.dir, out: join(job.dir, 'weights.pt') };
+    });
+    writeFileSync(join(scratch, 'jobs.json'), JSON.stringify(spec));
+    const result = runPython(python, saveScript, [join(scratch, 'jobs.json')]);
     if (result.status !== 0) {
-      throw new NetcError('NN4101', `PyTorch (${python.path}) could not save ${out}:\n${pythonErrorTail(result.stderr)}`);
+      throw new NetcError('NN4101', `PyTorch (${python.path}) could not save weights.pt:\n${pythonErrorTail(result.stderr)}`);
     }
-    return out;
+    return spec.map((s) => s.out);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
