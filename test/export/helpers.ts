@@ -17,8 +17,11 @@ tf.env().set('PROD', true);
 
 /** The python3 with torch the tests use (Debian's python3-torch; CI installs it). */
 export function testPython(): TorchPython {
-  return findTorchPython({ path: process.env['PATH'], fallbacks: systemPythons });
+  found ??= findTorchPython({ path: process.env['PATH'], fallbacks: systemPythons });
+  return found;
 }
+
+let found: TorchPython | undefined;
 
 /** A scratch directory for one test file. */
 export function scratchDir(prefix: string): string {
