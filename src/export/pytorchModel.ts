@@ -129,6 +129,18 @@ function moduleFor(layer: CheckedLayer, impl: 'builtin' | 'scratch'): ModuleCode
       return one('nn.Softmax(dim=1)');
     case 'dropout':
       return one(`nn.Dropout(p=${pyFloat(args['rate'] as number)})`);
+    case 'leakyrelu':
+      return one(`nn.LeakyReLU(negative_slope=${pyFloat(args['alpha'] as number)})`);
+    case 'gelu':
+      return one('nn.GELU()');
+    case 'globalavgpool':
+      return one('nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())');
+    case 'globalmaxpool':
+      return one('nn.Sequential(nn.AdaptiveMaxPool2d(1), nn.Flatten())');
+    case 'layernorm': {
+      const shape = layer.inputShape.length === 1 ? String(layer.inputShape[0]) : `[${layer.inputShape.join(', ')}]`;
+      return one(`nn.LayerNorm(${shape}, eps=${pyFloat(args['eps'] as number)})`);
+    }
     default:
       return undefined;
   }

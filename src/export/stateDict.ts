@@ -7,7 +7,8 @@
  *    permutation: the exports flatten H, W, C as netc does, see graph.ts);
  *  - bn gamma, beta, moving_mean, moving_variance -> `bn_N.weight`, `.bias`, `.running_mean`, `.running_var`
  *    (netc's moving variance is the biased batch variance; it is copied as it is, so inference is identical),
- *    plus `bn_N.num_batches_tracked` (0) for PyTorch's own batch norm.
+ *    plus `bn_N.num_batches_tracked` (0) for PyTorch's own batch norm;
+ *  - layernorm gamma, beta [H, W, C] (channels-last) or [F] -> `layernorm_N.weight`, `.bias` [C, H, W] or [F].
  */
 import type { CheckedModel } from '../check/model.js';
 import { bnImpl, nodeName } from './graph.js';
@@ -67,6 +68,13 @@ export function toStateDict(model: CheckedModel, weights: readonly NamedArray[],
       put(`${name}.running_mean`, features, take(`${name}/moving_mean`, features).values);
       put(`${name}.running_var`, features, take(`${name}/moving_variance`, features).values);
       if (bnImpl(layer, bn) === 'builtin') put(`${name}.num_batches_tracked`, [], new Float32Array([0]), 'int64');
+    } else if (layer.op === 'layernorm') {
+      const shape = layer.inputShape;
+      const netcShape = shape.length === 3 ? [shape[1]!, shape[2]!, shape[0]!] : [...shape];
+      for (const [tfName, key] of [['gamma', 'weight'], ['beta', 'bias']] as const) {
+        const w = take(`${name}/${tfName}`, netcShape);
+        put(`${name}.${key}`, shape, shape.length === 3 ? transpose(w.values, netcShape, [2, 0, 1]) : w.values);
+      }
     }
   }
   return out;
@@ -103,6 +111,14 @@ export function fromStateDict(model: CheckedModel, entries: readonly NamedArray[
       const keys = [['gamma', 'weight'], ['beta', 'bias'], ['moving_mean', 'running_mean'], ['moving_variance', 'running_var']] as const;
       for (const [tfName, torchKey] of keys) {
         out.push({ name: `${name}/${tfName}`, shape: [features], values: take(`${name}.${torchKey}`, features).values });
+      }
+    } else if (layer.op === 'layernorm') {
+      const shape = layer.inputShape;
+      const netcShape = shape.length === 3 ? [shape[1]!, shape[2]!, shape[0]!] : [...shape];
+      const size = shape.reduce((a, b) => a * b, 1);
+      for (const [tfName, key] of [['gamma', 'weight'], ['beta', 'bias']] as const) {
+        const values = take(`${name}.${key}`, size).values;
+        out.push({ name: `${name}/${tfName}`, shape: netcShape, values: shape.length === 3 ? transpose(values, shape, [1, 2, 0]) : values });
       }
     }
   }

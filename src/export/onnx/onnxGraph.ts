@@ -7,7 +7,7 @@ import type { CheckedLayer, CheckedModel } from '../../check/model.js';
 import { convPadding, flattenNeedsTranspose, joinOp, nodeName, pair } from '../graph.js';
 import type { StateEntry } from '../stateDict.js';
 
-/** The ONNX opset the export targets (onnxruntime 1.14+ reads it; every op used is unchanged since 13). */
+/** The ONNX opset the export targets: 17, the first with LayerNormalization (onnxruntime 1.14+ reads it). */
 export const onnxOpset = 17;
 /** IR version 8 goes with opset 17. */
 export const onnxIrVersion = 8;
@@ -48,7 +48,10 @@ export function onnxUnsupported(layer: CheckedLayer): string | null {
   return supported.has(layer.op) ? null : `layer kind '${layer.op}' has no ONNX export`;
 }
 
-const supported = new Set(['conv', 'dense', 'bn', 'avgpool', 'maxpool', 'flatten', 'sigmoid', 'relu', 'tanh', 'softmax', 'dropout', joinOp]);
+const supported = new Set([
+  'conv', 'dense', 'bn', 'avgpool', 'maxpool', 'flatten', 'sigmoid', 'relu', 'tanh', 'softmax', 'dropout', joinOp,
+  'leakyrelu', 'gelu', 'globalavgpool', 'globalmaxpool', 'layernorm',
+]);
 
 /** What the ModelProto records about its origin. */
 export interface OnnxModelOptions {
@@ -69,6 +72,7 @@ export function onnxModel(model: CheckedModel, state: readonly StateEntry[], opt
     initializers.push(floatTensor(key, entry.shape, entry.values));
     return key;
   };
+  const constant = (name: string, value: number): void => void initializers.push(floatTensor(name, [], Float32Array.of(value)));
   const last = model.layers[model.layers.length - 1]!;
   for (const layer of model.layers) {
     const name = nodeName(layer);
@@ -139,6 +143,33 @@ export function onnxModel(model: CheckedModel, state: readonly StateEntry[], opt
         break;
       case 'dropout':
         node('Identity', x);
+        break;
+      case 'leakyrelu':
+        node('LeakyRelu', x, [float('alpha', layer.args['alpha'] as number)]);
+        break;
+      case 'gelu': {
+        // Opset 17 has no Gelu (it came in 20): x * (1 + erf(x / sqrt 2)) / 2, the exact form netc and PyTorch use.
+        constant(`${name}.sqrt2`, Math.SQRT2);
+        constant(`${name}.one`, 1);
+        constant(`${name}.half`, 0.5);
+        node('Div', [x[0]!, `${name}.sqrt2`], [], `${name}_scaled`);
+        node('Erf', [`${name}_scaled`], [], `${name}_erf`);
+        node('Add', [`${name}_erf`, `${name}.one`], [], `${name}_cdf2`);
+        node('Mul', [x[0]!, `${name}_cdf2`], [], `${name}_x_cdf2`);
+        node('Mul', [`${name}_x_cdf2`, `${name}.half`]);
+        break;
+      }
+      case 'globalavgpool':
+      case 'globalmaxpool':
+        node(layer.op === 'globalavgpool' ? 'GlobalAveragePool' : 'GlobalMaxPool', x, [], `${name}_pooled`);
+        node('Flatten', [`${name}_pooled`], [int('axis', 1)]);
+        break;
+      case 'layernorm':
+        // Over every axis but the batch's, scale and shift per value ([C, H, W] or [F]).
+        node('LayerNormalization', [x[0]!, weight(`${name}.weight`), weight(`${name}.bias`)], [
+          int('axis', 1),
+          float('epsilon', layer.args['eps'] as number),
+        ]);
         break;
       default:
         throw new Error(`internal: ${onnxUnsupported(layer)}`);
