@@ -6,7 +6,7 @@
  */
 import type { CheckedLayer, CheckedModel } from '../check/model.js';
 import { bnImpl, convPadding, flattenNeedsTranspose, joinOp, nodeName, pair, readersOf } from './graph.js';
-import { pyCommentText, pyFloat, pyNumber, pyString, pyTuple } from './pythonText.js';
+import { isPyIdentifier, pyCommentText, pyFloat, pyNumber, pyString, pyTuple } from './pythonText.js';
 
 /** What the generated file says about where it came from, and the batch-norm override in force. */
 export interface PytorchModelOptions {
@@ -148,45 +148,56 @@ function moduleFor(layer: CheckedLayer, impl: 'builtin' | 'scratch'): ModuleCode
 
 /**
  * `forward` (and `logits` when the model ends in softmax: training takes the cross-entropy of the logits, as netc
- * does). The running value is `x`; a node's output that a later node other than the next one reads (a residual
- * block's input) is also kept as `x<row>`.
+ * does), plus one method per block use written in the pipeline (`block_cbs_1` for the first use of `cbs`), which
+ * `forward` calls. The running value is `x`; a node's output that a later node other than the next one reads (a
+ * residual block's input) is also kept as `x<row>`.
  */
 function forwardLines(model: CheckedModel): string[] {
   const last = model.layers[model.layers.length - 1]!;
   const endsInSoftmax = last.op === 'softmax' && last.inputs.length === 1;
   const body = model.layers.filter((layer) => !(endsInSoftmax && layer === last));
+  const readers = readersOf(model);
+  const runs = blockRuns(body, readers);
+  // In forward a method call is the one reader of its input: readers inside a method count as the call.
+  const head = new Map<number, number>();
+  for (const run of runs) if (run.input !== null) for (const layer of run.layers) head.set(layer.index, run.layers[0]!.index);
+  const mainReaders = new Map([...readers].map(([id, list]) => [id, [...new Set(list.map((r) => head.get(r) ?? r))]]));
+  const methods: string[][] = [];
+  const uses = new Map<string, number>();
+  const main: string[] = [];
+  let previous = -1;
+  for (const run of runs) {
+    const use = run.layers[0]!.blocks?.[0];
+    if (use === undefined || run.input === null) {
+      main.push(...nodeLines(run.layers, previous, mainReaders, '        '));
+    } else {
+      const base = isPyIdentifier(`block_${use.name}`) ? `block_${use.name}` : 'block';
+      const count = (uses.get(base) ?? 0) + 1;
+      uses.set(base, count);
+      const method = `${base}_${count}`;
+      const operand = run.input === previous ? 'x' : valueName(run.input);
+      main.push(`        x = self.${method}(${operand})`);
+      if (keptBeyond(run.layers[run.layers.length - 1]!.index, mainReaders)) main.push(`        ${valueName(run.layers[run.layers.length - 1]!.index)} = x`);
+      const shapeIn = run.input === -1 ? model.input : model.layers[run.input]!.outputShape;
+      methods.push([
+        '',
+        `    def ${method}(self, x):`,
+        `        """Block \`${pyCommentText(use.name, 60)}\` used at line ${use.span.line}, column ${use.span.column}: ` +
+          `[N, ${shapeIn.join(', ')}] -> [N, ${run.layers[run.layers.length - 1]!.outputShape.join(', ')}]."""`,
+        ...(keptWithin(run.input, run.layers, readers) ? [`        ${valueName(run.input)} = x`] : []),
+        ...nodeLines(run.layers, run.input, readers, '        ', true),
+        '        return x',
+      ]);
+    }
+    previous = run.layers[run.layers.length - 1]!.index;
+  }
   const lines = [
     `    def ${endsInSoftmax ? 'logits' : 'forward'}(self, x):`,
     `        """[N, ${model.input.join(', ')}] -> [N, ${(endsInSoftmax ? model.layers[last.inputs[0]!]! : last).outputShape.join(', ')}]${endsInSoftmax ? ' scores before the final softmax' : ''}."""`,
+    ...(keptBeyond(-1, mainReaders, body[0]?.index) ? [`        ${valueName(-1)} = x`] : []),
+    ...main,
+    '        return x',
   ];
-  const readers = readersOf(model);
-  const kept = (id: number, next: number): boolean => (readers.get(id) ?? []).some((reader) => reader !== next);
-  const variable = (id: number): string => `x${id + 1}`;
-  if (kept(-1, 0)) lines.push(`        ${variable(-1)} = x`);
-  let blocks = '';
-  let previous = -1;
-  for (const layer of body) {
-    // Two uses of one block on a line differ by column: the key is every use's position.
-    const uses = layer.blocks ?? [];
-    const key = uses.map((b) => b.span.offset).join(',');
-    if (key !== blocks) {
-      const origin = uses.map((b) => `${b.name} (line ${b.span.line}, column ${b.span.column})`).join(' > ');
-      if (origin !== '') lines.push(`        # ${pyCommentText(origin)}`);
-      blocks = key;
-    }
-    const operands = layer.inputs.map((id) => (id === previous ? 'x' : variable(id)));
-    const value = operands.join(' + ');
-    if (layer.op === joinOp) {
-      lines.push(`        x = ${value}`);
-    } else {
-      const padded = layer.op === 'conv' && !isSymmetric(layer);
-      const call = padded ? `self.${nodeName(layer)}(self.${nodeName(layer)}_pad(${value}))` : `self.${nodeName(layer)}(${value})`;
-      lines.push(`        x = ${call}`);
-    }
-    if (kept(layer.index, layer.index + 1)) lines.push(`        ${variable(layer.index)} = x`);
-    previous = layer.index;
-  }
-  lines.push('        return x');
   if (endsInSoftmax) {
     lines.push(
       '',
@@ -195,7 +206,87 @@ function forwardLines(model: CheckedModel): string[] {
       `        return self.${nodeName(last)}(self.logits(x))`,
     );
   }
+  for (const method of methods) lines.push(...method);
   return lines;
+}
+
+/** A run of consecutive nodes: one outermost block use (when it reads one outside value), or plain nodes. */
+interface Run {
+  readonly layers: CheckedLayer[];
+  /** The one value from outside the run that it reads; null for plain nodes, or a use that cannot be a method. */
+  readonly input: number | null;
+}
+
+/**
+ * Splits the nodes into runs by outermost block use. A use becomes a method when, as block expansions are, it reads
+ * one value from before it and only its last node is read after it; otherwise its nodes stay inline in `forward`.
+ */
+function blockRuns(layers: readonly CheckedLayer[], readers: Map<number, number[]>): Run[] {
+  const runs: CheckedLayer[][] = [];
+  let key: number | null = null;
+  for (const layer of layers) {
+    const use = layer.blocks?.[0]?.span.offset ?? null;
+    if (runs.length === 0 || use === null || use !== key) runs.push([]);
+    runs[runs.length - 1]!.push(layer);
+    key = use;
+  }
+  return runs.map((run) => {
+    if (run[0]!.blocks?.[0] === undefined) return { layers: run, input: null };
+    const inside = new Set(run.map((layer) => layer.index));
+    const outside = new Set(run.flatMap((layer) => layer.inputs.filter((id) => !inside.has(id))));
+    const lastIndex = run[run.length - 1]!.index;
+    const leaks = run.some((layer) => layer.index !== lastIndex && (readers.get(layer.index) ?? []).some((r) => !inside.has(r)));
+    return { layers: run, input: outside.size === 1 && !leaks ? [...outside][0]! : null };
+  });
+}
+
+/** The statements of some nodes, the running value `x` holding node `previous`'s output at the start. */
+function nodeLines(layers: readonly CheckedLayer[], previous: number, readers: Map<number, number[]>, indent: string, local = false): string[] {
+  const lines: string[] = [];
+  let current = previous;
+  let blocks = '';
+  for (const layer of layers) {
+    if (!local) {
+      // Comments for block uses that stay inline; two uses of one block on a line differ by column.
+      const uses = layer.blocks ?? [];
+      const key = uses.map((b) => b.span.offset).join(',');
+      if (key !== blocks) {
+        const origin = uses.map((b) => `${b.name} (line ${b.span.line}, column ${b.span.column})`).join(' > ');
+        if (origin !== '') lines.push(`${indent}# ${pyCommentText(origin)}`);
+        blocks = key;
+      }
+    }
+    const value = layer.inputs.map((id) => (id === current ? 'x' : valueName(id))).join(' + ');
+    if (layer.op === joinOp) {
+      lines.push(`${indent}x = ${value}`);
+    } else {
+      const padded = layer.op === 'conv' && !isSymmetric(layer);
+      lines.push(`${indent}x = ${padded ? `self.${nodeName(layer)}(self.${nodeName(layer)}_pad(${value}))` : `self.${nodeName(layer)}(${value})`}`);
+    }
+    // Inside a method only readers inside it count: the method returns the last value.
+    const keep = local ? keptWithin(layer.index, layers, readers) : keptBeyond(layer.index, readers);
+    if (keep && !(local && layer === layers[layers.length - 1])) lines.push(`${indent}${valueName(layer.index)} = x`);
+    current = layer.index;
+  }
+  return lines;
+}
+
+/** `x<row>`: the kept output of node `id` (`x0` is the model's input). */
+function valueName(id: number): string {
+  return `x${id + 1}`;
+}
+
+/** True when a node other than the next one reads node `id`'s output. */
+function keptBeyond(id: number, readers: Map<number, number[]>, next = id + 1): boolean {
+  return (readers.get(id) ?? []).some((reader) => reader !== next);
+}
+
+/** True when a node of `layers` other than the one right after `id` reads it. */
+function keptWithin(id: number, layers: readonly CheckedLayer[], readers: Map<number, number[]>): boolean {
+  const inside = new Set(layers.map((layer) => layer.index));
+  const position = layers.findIndex((layer) => layer.index === id);
+  const next = position >= 0 ? layers[position + 1]?.index : layers[0]?.index;
+  return (readers.get(id) ?? []).some((reader) => inside.has(reader) && reader !== next);
 }
 
 function isSymmetric(layer: CheckedLayer): boolean {

@@ -5,6 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { compileGraph, nodeLayerName } from '../../src/compile/compile.js';
 import { nodeName } from '../../src/export/graph.js';
 import { onnxSchemaModule } from '../../src/export/onnx/schemaModule.js';
+import { pytorchModelSource } from '../../src/export/pytorchModel.js';
 import { fromStateDict, toStateDict, transpose } from '../../src/export/stateDict.js';
 import { checked, testWeights } from './helpers.js';
 
@@ -84,3 +85,18 @@ test.each(['graph.ts', 'pythonText.ts', 'pytorchModel.ts', 'pytorchTrain.ts', 's
     }
   },
 );
+
+test('model.py writes each block use as a method that forward calls, residual sums inside it', () => {
+  const model = checked('resnet-mini.net', readFileSync(resolve(root, 'models/resnet-mini.net'), 'utf8'));
+  const text = pytorchModelSource(model, { source: 'models/resnet-mini.net', netcVersion: 'test' });
+  const forward = text.slice(text.indexOf('    def forward(self, x):'), text.indexOf('    def block_basic_1(self, x):'));
+  expect(forward.split('\n').filter((line) => line.includes('self.block_'))).toEqual([
+    '        x = self.block_basic_1(x)',
+    '        x = self.block_down_1(x)',
+    '        x = self.block_basic_2(x)',
+    '        x = self.block_down_2(x)',
+  ]);
+  expect(text).toContain('    def block_down_1(self, x):\n        """Block `down` used at line 16, column 1: [N, 16, 14, 14] -> [N, 32, 7, 7]."""\n        x11 = x\n');
+  expect(text).toContain('        x = self.conv_17(x11)\n        x = x + x16\n');
+  expect(text).toContain('self.bn_2 = nn.BatchNorm2d(16, eps=0.00001, momentum=0.1)');
+});
