@@ -54,7 +54,9 @@ export async function trainOnTorch(args: TrainArgs, io: CliIO): Promise<number> 
   }
   ensureWritable(runDir);
   const trainCount = h.subset ?? data.train.count;
-  io.out(`PyTorch ${python.torchVersion} (${python.path}), ${nproc} process${nproc === 1 ? '' : 'es'}${nproc > 1 ? ' (DistributedDataParallel, synchronised batch norm)' : ''}\n`);
+  const hasBn = model.layers.some((layer) => layer.op === 'bn');
+  const parallel = nproc > 1 ? ` (DistributedDataParallel${hasBn ? ', synchronised batch norm' : ''})` : '';
+  io.out(`PyTorch ${python.torchVersion} (${python.path}), ${nproc} process${nproc === 1 ? '' : 'es'}${parallel}\n`);
   io.out(headerLines(model, h, trainCount, data.test.count, data.source, runDir, undefined));
 
   const controller = new AbortController();
