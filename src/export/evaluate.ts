@@ -6,14 +6,12 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { check } from '../check/check.js';
-import type { CheckedModel } from '../check/model.js';
 import { compileModel } from '../compile/compile.js';
 import { fileLoadHandler } from '../compile/io.js';
 import { NetcError } from '../diagnostics/NetcError.js';
 import { hasCheckpoint, loadCheckpoint, weightTensors } from '../train/checkpoint.js';
 import { logitsModel } from '../train/step.js';
-import { parse } from '../syntax/parse.js';
+import { analyze } from '../frontend/analyze.js';
 import { pythonErrorTail, runPython, type TorchPython } from './python.js';
 
 /** What evaluates a directory. */
@@ -93,7 +91,7 @@ const evalBatch = 1000;
 /** netc's compiled model with the run's latest checkpoint, in inference mode. */
 async function predictRun(dir: string, test: TestSet): Promise<Int32Array> {
   const checkpoint = loadCheckpoint(dir, 'evaluate');
-  const checked = checkedModel(checkpoint.source, checkpoint.state.file);
+  const checked = analyze(checkpoint.source, checkpoint.state.file).model;
   if (checked === null) throw new NetcError('NN5005', `Cannot evaluate ${dir}: its model.net no longer checks (\`netc check\` it).`);
   const h = checkpoint.state.hyperparameters;
   const model = compileModel(checked, h.bn === null ? {} : { bn: h.bn });
@@ -106,14 +104,6 @@ async function predictRun(dir: string, test: TestSet): Promise<Int32Array> {
     tf.dispose(Object.values(weights));
     model.dispose();
   }
-}
-
-/** The checked model of a run's saved source, or null when it has errors. */
-function checkedModel(source: string, fileName: string): CheckedModel | null {
-  const parsed = parse(source);
-  const checked = check(parsed.ast, { fileName, parseDiagnostics: parsed.diagnostics });
-  const errors = [...parsed.diagnostics, ...checked.diagnostics].some((d) => d.severity === 'error');
-  return errors ? null : checked.model;
 }
 
 /** A plain TensorFlow.js export (NHWC input), loaded with tf.loadLayersModel alone. */

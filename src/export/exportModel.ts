@@ -5,7 +5,7 @@
  */
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CheckedLayer, CheckedModel } from '../check/model.js';
+import type { CheckedLayer, CheckedModel } from '../ir/model.js';
 import { NetcError } from '../diagnostics/NetcError.js';
 import { onnxModel, onnxUnsupported } from './onnx/onnxGraph.js';
 import { encodeOnnxModel } from './onnx/onnxWriter.js';

@@ -3,7 +3,7 @@
  * padding a `same` convolution gets, which flatten must reorder, the batch-norm implementation in force.
  * Front-end safe: no tfjs, no `node:*`.
  */
-import type { CheckedLayer, CheckedModel } from '../check/model.js';
+import type { CheckedLayer, CheckedModel } from '../ir/model.js';
 
 /** The op of a residual join node (src/check/graph.ts's addOp; repeated here so the exporters load no checker code). */
 export const joinOp = 'add';

@@ -2,7 +2,7 @@
  * Where an export's weights come from: a fresh model initialised as `netc train` would (Glorot with `--seed`), or
  * a run directory's latest checkpoint. Both give netc's own names and layouts (stateDict.ts converts them).
  */
-import type { CheckedModel } from '../check/model.js';
+import type { CheckedModel } from '../ir/model.js';
 import { compileModel } from '../compile/compile.js';
 import { loadCheckpoint, type LoadedCheckpoint } from '../train/checkpoint.js';
 import type { NamedArray } from './stateDict.js';

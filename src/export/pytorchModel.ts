@@ -4,7 +4,7 @@
  * state dict's keys are `conv_1.weight`, `bn_2.running_mean`, ...; residual joins are sums in `forward`.
  * Front-end safe: no tfjs, no `node:*`.
  */
-import type { CheckedLayer, CheckedModel } from '../check/model.js';
+import type { CheckedLayer, CheckedModel } from '../ir/model.js';
 import { bnImpl, convPadding, flattenNeedsTranspose, joinOp, nodeName, pair, readersOf } from './graph.js';
 import { isPyIdentifier, pyCommentText, pyFloat, pyNumber, pyString, pyTuple } from './pythonText.js';
 

@@ -10,7 +10,7 @@
  *    plus `bn_N.num_batches_tracked` (0) for PyTorch's own batch norm;
  *  - layernorm gamma, beta [H, W, C] (channels-last) or [F] -> `layernorm_N.weight`, `.bias` [C, H, W] or [F].
  */
-import type { CheckedModel } from '../check/model.js';
+import type { CheckedModel } from '../ir/model.js';
 import { bnImpl, nodeName } from './graph.js';
 
 /** One named float tensor, row-major. */

@@ -4,7 +4,7 @@
  * tf.layers.batchNormalization, which computes the same in inference; the input is channels-last (NHWC).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { CheckedLayer, CheckedModel } from '../check/model.js';
+import type { CheckedLayer, CheckedModel } from '../ir/model.js';
 import { compileModel } from '../compile/compile.js';
 import { pair } from './graph.js';
 import type { NamedArray } from './stateDict.js';

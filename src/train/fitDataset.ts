@@ -1,4 +1,4 @@
-import type { CheckedModel, Shape } from '../check/model.js';
+import type { CheckedModel, Shape } from '../ir/model.js';
 import type { Diagnostic } from '../diagnostics/Diagnostic.js';
 
 /** What a model must match to train on a dataset: its image size and its number of classes. */

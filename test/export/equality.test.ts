@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import type { CheckedModel } from '../../src/check/model.js';
+import type { CheckedModel } from '../../src/ir/model.js';
 import { onnxIrVersion, onnxModel, onnxOpset } from '../../src/export/onnx/onnxGraph.js';
 import { decodeOnnxModel, encodeOnnxModel } from '../../src/export/onnx/onnxWriter.js';
 import type { TorchPython } from '../../src/export/python.js';

@@ -5,9 +5,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import type { CheckedModel } from '../../src/check/model.js';
-import { checkSource } from '../../src/cli/modelFile.js';
-import { compileModel, toChannelsLast } from '../../src/compile/compile.js';
+import type { CheckedModel } from '../../src/ir/model.js';
+import { analyze } from '../../src/frontend/analyze.js';
+import { compileModel } from '../../src/compile/compile.js';
+import { toChannelsLast } from '../../src/ir/layout.js';
 import { initialWeights } from '../../src/export/netcWeights.js';
 import { findTorchPython, systemPythons, type TorchPython } from '../../src/export/python.js';
 import type { NamedArray } from '../../src/export/stateDict.js';
@@ -30,7 +31,7 @@ export function scratchDir(prefix: string): string {
 
 /** The checked model of `source`; the test fails on any error. */
 export function checked(name: string, source: string): CheckedModel {
-  const file = checkSource(name, source);
+  const file = analyze(source, name);
   expect(file.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   return file.model!;
 }

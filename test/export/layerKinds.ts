@@ -3,7 +3,8 @@
  * `same` padding with an odd total (TensorFlow puts the extra row at the bottom), uneven explicit padding, convolutions
  * and dense layers without bias, both batch-norm implementations on both ranks with unusual momentum and epsilon,
  * padded pools (average counts the padding, max pads with -infinity), softmax over channels and at the end, dropout
- * (the identity in inference), flatten of a 1x1 map, residual joins direct and through projections.
+ * (the identity in inference), flatten of a 1x1 map, residual joins direct and through projections, and the kinds
+ * of issue 9 (layernorm on both ranks, leakyrelu, gelu, the global pools).
  */
 export const layerKindModels: Readonly<Record<string, string>> = {
   conv_padding: `model conv_padding
@@ -35,6 +36,19 @@ dense 4 | dropout 0.3 | softmax
 input 20
 dense 12 | relu | dropout 0.5
 dense 6 | sigmoid
+dense 3
+`,
+  new_kinds: `model new_kinds
+input 3x8x8
+conv 4 k3 p1 | layernorm eps=0.001 | leakyrelu 0.2
+conv 4 k3 p1 | gelu
+residual { conv 4 k1 | layernorm }
+globalavgpool | layernorm
+dense 6 | leakyrelu | gelu
+`,
+  global_max: `model global_max
+input 2x7x5
+conv 5 k3 | globalmaxpool
 dense 3
 `,
   residuals: `model residuals

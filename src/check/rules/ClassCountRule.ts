@@ -1,4 +1,4 @@
-import { formatShape } from '../../layers/args.js';
+import { formatShape, isFlat } from '../../ir/layout.js';
 import { datasetClasses } from '../trainOptions.js';
 import type { Rule } from './Rule.js';
 
@@ -7,9 +7,9 @@ export const ClassCountRule: Rule = ({ output: last, dataset, reportAt }) => {
   const classes = datasetClasses[dataset];
   const output = last?.output;
   if (classes === undefined || last === null || output === null || output === undefined) return;
-  if (output.length === 1 && output[0] === classes) return;
+  if (isFlat(output) && output[0] === classes) return;
   const message =
-    output.length === 1
+    isFlat(output)
       ? `The model ends with ${output[0]} outputs but \`${dataset}\` has ${classes} classes; end with \`dense ${classes}\`.`
       : `The model ends with a ${formatShape(output)} map but \`${dataset}\` has ${classes} classes; ` +
         `end with \`flatten | dense ${classes}\`.`;

@@ -1,11 +1,12 @@
 import { statSync } from 'node:fs';
 import type { Argv } from 'yargs';
-import type { CheckedModel } from '../../check/model.js';
+import type { CheckedModel } from '../../ir/model.js';
 import type { ExportInput, ExportTarget } from '../../export/exportModel.js';
 import { resolveHyperparameters } from '../../train/hyperparameters.js';
 import type { Command } from '../Command.js';
 import { CliError, type CliIO } from '../io.js';
-import { checkSource, readModelFile, reportDiagnostics } from '../modelFile.js';
+import { analyze } from '../../frontend/analyze.js';
+import { readModelFile, reportDiagnostics } from '../modelFile.js';
 import { netcVersion } from '../version.js';
 
 interface ExportArgs {
@@ -62,7 +63,7 @@ async function exportInput(args: ExportArgs, io: CliIO): Promise<ExportInput | n
   if (isDirectory(args.source)) {
     if (args.seed !== undefined) throw new CliError('--seed applies to a .net file; a run directory exports its trained weights.');
     const checkpoint = checkpointOf(args.source, 'export');
-    const file = checkSource(checkpoint.state.file, checkpoint.source);
+    const file = analyze(checkpoint.source, checkpoint.state.file);
     if (!file.model) {
       reportDiagnostics(io, [file]);
       return null;

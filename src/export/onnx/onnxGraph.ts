@@ -3,7 +3,7 @@
  * form (encoded by onnxWriter.ts). Input `input` float32 [N, C, H, W] (or [N, F]) as in the .net file, output
  * `logits`; batch norm in inference mode (its moving statistics); dropout is the identity. Front-end safe.
  */
-import type { CheckedLayer, CheckedModel } from '../../check/model.js';
+import type { CheckedLayer, CheckedModel } from '../../ir/model.js';
 import { convPadding, flattenNeedsTranspose, joinOp, nodeName, pair } from '../graph.js';
 import type { StateEntry } from '../stateDict.js';
 
