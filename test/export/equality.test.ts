@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { CheckedModel } from '../../src/ir/model.js';
@@ -7,6 +9,7 @@ import { decodeOnnxModel, encodeOnnxModel } from '../../src/export/onnx/onnxWrit
 import type { TorchPython } from '../../src/export/python.js';
 import { pytorchModelSource } from '../../src/export/pytorchModel.js';
 import { toStateDict, type NamedArray } from '../../src/export/stateDict.js';
+import { plainTfjsModel, tfjsUnsupported } from '../../src/export/tfjsExport.js';
 import { saveWeightsPt, type WeightsJob } from '../../src/export/torchWeights.js';
 import { checked, maxDifference, onnxLogits, scratchDir, testInputs, testPython, testWeights, tfjsLogits, torchLogits } from './helpers.js';
 import { layerKindModels } from './layerKinds.js';
@@ -108,3 +111,51 @@ test('model.onnx declares opset 17, IR 8, input `input` [N, C, H, W] and output 
   expect(ops.filter((op) => op === 'BatchNormalization')).toHaveLength(4);
   expect(ops.slice(ops.indexOf('Transpose'), ops.indexOf('Transpose') + 2)).toEqual(['Transpose', 'Flatten']);
 });
+
+test('the plain TensorFlow.js exports load in a process that never loaded netc and compute netc\'s logits', async () => {
+  const root = scratchDir('plain-tfjs');
+  const jobs: { name: string; dir: string; inputs: number[]; shape: number[] }[] = [];
+  for (const [name, c] of cases) {
+    const refused = c.model.layers.map(tfjsUnsupported).find((reason) => reason !== null);
+    if (refused !== undefined) {
+      // Only a padded maxpool has no plain form, and the fixtures have one.
+      expect(refused).toMatch(/padded `maxpool`/);
+      continue;
+    }
+    const dir = join(root, String(jobs.length));
+    const { json, bin } = await plainTfjsModel(c.model, c.weights);
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'model.json'), json);
+    writeFileSync(join(dir, 'weights.bin'), bin);
+    const shape = c.model.input.length === 3 ? [batch, c.model.input[1]!, c.model.input[2]!, c.model.input[0]!] : [batch, ...c.model.input];
+    jobs.push({ name, dir, inputs: Array.from(c.inputs), shape });
+  }
+  expect(jobs.length).toBeGreaterThanOrEqual(sources.length - 1);
+  const script = `
+    import * as tf from '@tensorflow/tfjs';
+    import { readFileSync } from 'node:fs';
+    tf.env().set('PROD', true);
+    const out = [];
+    for (const job of JSON.parse(readFileSync(process.argv[1], 'utf8'))) {
+      const json = JSON.parse(readFileSync(job.dir + '/model.json', 'utf8'));
+      const bin = readFileSync(job.dir + '/weights.bin');
+      const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest[0].weights, weightData: new Uint8Array(bin).buffer }));
+      // The export takes NHWC: the test's NCHW values, transposed.
+      let x = tf.tensor(job.inputs, [job.shape[0], job.shape[3], job.shape[1], job.shape[2]].filter((d) => d !== undefined));
+      if (job.shape.length === 4) x = x.transpose([0, 2, 3, 1]);
+      out.push(Array.from(model.predict(x).dataSync()));
+    }
+    process.stdout.write(JSON.stringify(out));`;
+  writeFileSync(join(root, 'jobs.json'), JSON.stringify(jobs));
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script, join(root, 'jobs.json')], {
+    cwd: fileURLToPath(new URL('../../', import.meta.url)),
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  expect(child.stderr).toBe('');
+  const outputs = JSON.parse(child.stdout) as number[][];
+  jobs.forEach((job, i) => {
+    expect(maxDifference(Float32Array.from(outputs[i]!), cases.get(job.name)!.expected), job.name).toBeLessThan(1e-4);
+  });
+}, 120_000);
