@@ -1,10 +1,10 @@
 import { formatShape, isFlat } from '../../ir/layout.js';
-import { datasetClasses } from '../trainOptions.js';
+import { datasets } from '../../ir/catalogue.js';
 import type { Rule } from './Rule.js';
 
 /** NN3101 (warning): the output node's width should be the dataset's class count, one logit per class. */
 export const ClassCountRule: Rule = ({ output: last, dataset, reportAt }) => {
-  const classes = datasetClasses[dataset];
+  const classes = datasets[dataset]?.classes;
   const output = last?.output;
   if (classes === undefined || last === null || output === null || output === undefined) return;
   if (isFlat(output) && output[0] === classes) return;

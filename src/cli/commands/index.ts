@@ -1,6 +1,8 @@
 import type { Command } from '../Command.js';
 import { checkCommand } from './check.js';
 import { compileCommand } from './compile.js';
+import { evalCommand } from './eval.js';
+import { exportCommand } from './export.js';
 import { fmtCommand } from './fmt.js';
 import { inspectCommand } from './inspect.js';
 import { lspCommand } from './lsp.js';
@@ -17,6 +19,8 @@ export const commands: readonly Command<never>[] = [
   erase(compileCommand),
   erase(trainCommand),
   erase(inspectCommand),
+  erase(exportCommand),
+  erase(evalCommand),
   erase(fmtCommand),
   erase(lspCommand),
 ];
