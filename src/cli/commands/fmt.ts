@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import type { Command } from '../Command.js';
 import { formatDiagnosticsText } from '../../diagnostics/format.js';
+import { writeFileAtomic } from '../../compile/atomicWrite.js';
 import { formatSource } from '../../syntax/format.js';
 import { CliError } from '../io.js';
 import { readModelSource } from '../modelFile.js';
@@ -68,14 +68,11 @@ export const fmtCommand: Command<FmtArgs> = {
   },
 };
 
-/** Replaces `path` through a temporary file beside it, so an interrupted run never leaves half a model. */
+/** Replaces `path` atomically (netc's one atomic write), so an interrupted run never leaves half a model. */
 function writeAtomic(path: string, text: string): void {
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    writeFileSync(temp, text);
-    renameSync(temp, path);
+    writeFileAtomic(path, text);
   } catch (error) {
-    rmSync(temp, { force: true });
     throw new CliError(`cannot write ${path}: ${(error as Error).message}.`);
   }
 }
