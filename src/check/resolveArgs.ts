@@ -105,7 +105,7 @@ export function resolveArgs(
       values[spec.name] = result.value;
       spans[spec.name] = arg.span;
     } else {
-      report(result.code, result.message, arg.span);
+      report(result.code, result.message, arg.span, undefined, result.fix);
       if (!(shapeNeutral.has(spec.type.kind) && spec.default !== undefined)) complete = false;
     }
   }

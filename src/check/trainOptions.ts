@@ -64,7 +64,7 @@ export function resolveTrain(nodes: readonly TrainNode[], report: ReportFn): Res
       written.set(key, option);
       const result = resolveValue(spec.type, option.value, `\`train\` key \`${key}\``);
       if (!result.ok) {
-        report(result.code, result.message, option.span);
+        report(result.code, result.message, option.span, undefined, result.fix);
         continue;
       }
       // Train keys are numbers or words only (no pairs or booleans), as trainKeys declares.
