@@ -4,10 +4,10 @@ import { LineMap } from './LineMap.js';
 
 /**
  * Documents longer than this (in UTF-16 code units, about bytes for a model) are not checked as they are typed: a
- * check of a 10 MB file takes tens of seconds, during which the server could answer nothing. Real models are a few
- * kilobytes; a file this large is generated, and `netc check` still checks it.
+ * check of a 10 MB file takes tens of seconds (a 512 KB one a second or two), during which the server could answer
+ * nothing. Real models are a few kilobytes; a file this large is generated, and `netc check` still checks it.
  */
-export const liveCheckLimit = 2 * 1024 * 1024;
+export const liveCheckLimit = 512 * 1024;
 
 /** One open document, analysed: the front end's analysis and the line map for its positions. */
 export interface Analyzed {
@@ -29,7 +29,7 @@ export function analyzeDocument(uri: string, version: number, text: string): Ana
   const warning: Diagnostic = {
     code: 'NN1008',
     severity: 'warning',
-    message: `This document is ${megabytes} MB, over the ${liveCheckLimit / (1024 * 1024)} MB the language server checks as you type; run \`netc check\` on it instead.`,
+    message: `This document is ${megabytes} MB, over the ${liveCheckLimit / 1024} KB the language server checks as you type; run \`netc check\` on it instead.`,
     span: startSpan,
   };
   const analysis: Analysis = {
