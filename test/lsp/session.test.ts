@@ -148,6 +148,17 @@ describe('an editing session over stdio', () => {
     expect(diagnostics[1]!.message).toContain('did you mean `sigmoid`');
   });
 
+  test('an error inside a block: at the use, with the line in the definition as a related location', async () => {
+    const since = performance.now();
+    const v = await change('input 1x28x28\ndef d(n) = dense n\nconv 6 k5 | d(10)\n');
+    const { diagnostics } = await client.diagnostics(uri, since, v);
+    expect(diagnostics.map((d) => [d.code, d.range.start.line, d.range.start.character])).toEqual([['NN3001', 2, 12]]);
+    expect(diagnostics[0]!.relatedInformation).toEqual([
+      { location: { uri, range: { start: { line: 1, character: 11 }, end: { line: 1, character: 18 } } }, message: 'Here, in the definition of `d`.' },
+    ]);
+    await change(broken);
+  });
+
   test('hover still shows the shapes inferred before the error', async () => {
     const hover = (await client.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 8, character: 10 } })) as Hover;
     expect((hover.contents as { value: string }).value).toContain('`6x12x12` → `16x4x4`');
