@@ -196,7 +196,7 @@ function curvesJson(records: readonly CurveRecord[], options: CurvesOptions): st
 }
 
 /** Writes `text` to `path` through a temporary file in the same directory, so a reader never sees half a file. */
-async function writeAtomic(path: string, text: string): Promise<void> {
+export async function writeAtomic(path: string, text: string): Promise<void> {
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     await writeFile(temp, text);

@@ -1,6 +1,7 @@
 import type { Command } from '../Command.js';
 import { checkCommand } from './check.js';
 import { compileCommand } from './compile.js';
+import { diagramCommand } from './diagram.js';
 import { inspectCommand } from './inspect.js';
 import { summaryCommand } from './summary.js';
 import { trainCommand } from './train.js';
@@ -12,6 +13,7 @@ const erase = <A>(command: Command<A>): Command<never> => command as unknown as 
 export const commands: readonly Command<never>[] = [
   erase(checkCommand),
   erase(summaryCommand),
+  erase(diagramCommand),
   erase(compileCommand),
   erase(trainCommand),
   erase(inspectCommand),
