@@ -3,6 +3,7 @@ import { checkCommand } from './check.js';
 import { compileCommand } from './compile.js';
 import { diagramCommand } from './diagram.js';
 import { inspectCommand } from './inspect.js';
+import { playgroundCommand } from './playground.js';
 import { summaryCommand } from './summary.js';
 import { trainCommand } from './train.js';
 
@@ -17,4 +18,5 @@ export const commands: readonly Command<never>[] = [
   erase(compileCommand),
   erase(trainCommand),
   erase(inspectCommand),
+  erase(playgroundCommand),
 ];

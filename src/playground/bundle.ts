@@ -1,0 +1,82 @@
+import { build, type Plugin } from 'esbuild';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { diagramCss, diagramScript } from '../diagram/html.js';
+
+// Builds the playground's static files with esbuild: the page script (the front end, the diagram renderer,
+// CodeMirror, TensorFlow.js and netc's compiler and training step), the service worker, the page and its styles.
+// Run at `npm run build` (dist/playground/static) so that an installed netc serves it without esbuild.
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..', '..');
+const page = join(root, 'src', 'playground', 'page');
+
+/** The two Node-only modules the page must not load, and the browser files that stand in for them. */
+const browserStandIns: Readonly<Record<string, string>> = {
+  [join(root, 'src', 'syntax', 'chevrotain.ts')]: join(page, 'chevrotain.ts'),
+  [join(root, 'src', 'backend', 'simd', 'module.ts')]: join(page, 'simdModule.ts'),
+};
+
+/** Resolves imports of the Node-only modules to their browser stand-ins; fails the build on any `node:` import. */
+const browserPlugin: Plugin = {
+  name: 'netc-browser',
+  setup(b) {
+    b.onResolve({ filter: /^node:/ }, (args) => ({
+      errors: [{ text: `${args.path} imported by ${args.importer}: the playground page runs in a browser` }],
+    }));
+    b.onResolve({ filter: /\.js$/ }, (args) => {
+      if (!args.path.startsWith('.')) return undefined;
+      const target = resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts'));
+      const standIn = browserStandIns[target];
+      if (standIn !== undefined) return { path: standIn };
+      return undefined;
+    });
+  },
+};
+
+/** Reads every `.net` file of models/: the page's Examples menu. */
+async function examples(): Promise<Record<string, string>> {
+  const dir = join(root, 'models');
+  const out: Record<string, string> = {};
+  for (const file of (await readdir(dir)).filter((f) => f.endsWith('.net')).sort()) {
+    out[file.slice(0, -'.net'.length)] = await readFile(join(dir, file), 'utf8');
+  }
+  return out;
+}
+
+/** Writes the playground's static files into `outDir` (created when absent); returns their names. */
+export async function bundlePlayground(outDir: string, options: { minify?: boolean } = {}): Promise<string[]> {
+  await mkdir(outDir, { recursive: true });
+  const minify = options.minify ?? true;
+  const common = {
+    bundle: true,
+    minify,
+    target: 'es2022',
+    platform: 'browser' as const,
+    logLevel: 'silent' as const,
+    legalComments: 'none' as const,
+  };
+  const app = await build({
+    ...common,
+    entryPoints: [join(page, 'main.ts')],
+    outfile: join(outDir, 'app.js'),
+    format: 'esm',
+    plugins: [browserPlugin],
+    // The page's environment: the fast path needs the SIMD module, which the page does not have (simdModule.ts).
+    define: { NETC_EXAMPLES: JSON.stringify(await examples()), 'process.env': JSON.stringify({ NODE_ENV: 'production', NETC_FAST_PATH: '0' }) },
+    metafile: true,
+  });
+  const version = Object.values(app.metafile.outputs).reduce((n, output) => n + output.bytes, 0).toString(36);
+  await build({
+    ...common,
+    entryPoints: [join(page, 'sw.ts')],
+    outfile: join(outDir, 'sw.js'),
+    format: 'iife',
+    define: { NETC_CACHE: JSON.stringify(`netc-playground-${version}`) },
+  });
+  await writeFile(join(outDir, 'diagram.js'), diagramScript);
+  await writeFile(join(outDir, 'app.css'), `${await readFile(join(page, 'app.css'), 'utf8')}${diagramCss}`);
+  await writeFile(join(outDir, 'index.html'), await readFile(join(page, 'index.html'), 'utf8'));
+  return ['index.html', 'app.js', 'app.css', 'diagram.js', 'sw.js'];
+}
