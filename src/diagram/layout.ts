@@ -63,7 +63,7 @@ const groupLabelHeight = 20;
 
 /** The text lines of a node's box: kind and arguments, the variant, the parameter count. */
 export function nodeLines(node: DiagramNode): string[] {
-  if (node.role === 'input') return ['input'];
+  if (node.role === 'input' || node.role === 'output') return [node.role];
   const lines = [node.args === '' ? node.op : `${node.op} ${node.args}`];
   if (node.variant !== null) lines.push(node.variant);
   if (node.params !== null && node.params.trainable + node.params.nonTrainable > 0) {

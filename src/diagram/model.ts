@@ -23,9 +23,9 @@ export interface DiagramGroup {
 
 /** One box of the diagram: a layer, a residual join (`add`) or a projection on a skip path. */
 export interface DiagramNode {
-  /** `n0`, `n1`, ...; `input` is the model input. */
+  /** `n0`, `n1`, ...; `input` is the model input, `output` what the model returns (so its shape is on an edge). */
   readonly id: string;
-  readonly role: 'input' | 'layer' | 'add' | 'projection';
+  readonly role: 'input' | 'output' | 'layer' | 'add' | 'projection';
   /** The layer's canonical name (`dense` for `linear`), `add`, or `input`. */
   readonly op: string;
   /** The main arguments as the language writes them: `6 k5`, `2`, `120`, `p=0.5`. */
@@ -124,7 +124,10 @@ export function diagramModel(source: DiagramSource): DiagramModel {
       error,
     });
   }
-  // An error outside every stage (a `train` key, a missing `input`) is still shown, above the diagram.
+  const last = nodes[nodes.length - 1];
+  if (!failed && last !== undefined && last.role !== 'input') {
+    nodes.push({ ...terminal, id: 'output', role: 'output', op: 'output', line: last.line, column: last.column, inputs: [last.id], output: last.output });
+  }
   const totals = nodes.reduce<{ trainable: number; nonTrainable: number }>(
     (sum, node) => ({
       trainable: sum.trainable + (node.params?.trainable ?? 0),
@@ -146,6 +149,8 @@ export function diagramModel(source: DiagramSource): DiagramModel {
 }
 
 const zero = { trainable: 0, nonTrainable: 0 } as const;
+
+const terminal = { args: '', variant: null, params: null, group: null, error: null } as const;
 
 /** The error that belongs to a failing node: the first one inside its span, else the file's first error. */
 function errorOf(node: GraphNode, errors: readonly Diagnostic[], first: Diagnostic): { code: string; message: string } {

@@ -23,6 +23,7 @@ const palette: Readonly<Record<string, readonly [string, string]>> = {
   dropout: ['#f1f5f9', '#64748b'],
   add: ['#ffffff', '#0f172a'],
   input: ['#e2e8f0', '#334155'],
+  output: ['#e2e8f0', '#334155'],
 };
 const unknownColours: readonly [string, string] = ['#f8fafc', '#94a3b8'];
 const errorColours: readonly [string, string] = ['#fee2e2', '#dc2626'];
@@ -184,7 +185,7 @@ function groupTitleSvg(placed: PlacedGroup, options: SvgOptions): string {
 
 function nodeSvg(placed: PlacedNode, extra: string): string {
   const { node, x, y, width, height, lines } = placed;
-  const [fill, stroke] = node.error !== null ? errorColours : node.output === null && node.role !== 'input' ? unknownColours : (palette[node.op] ?? unknownColours);
+  const [fill, stroke] = node.error !== null ? errorColours : node.output === null && node.role === 'layer' ? unknownColours : (palette[node.op] ?? unknownColours);
   const classes = ['node', `role-${node.role}`, node.error !== null ? 'failed' : ''].filter((c) => c !== '').join(' ');
   const text = lines
     .map((line, i) => {
