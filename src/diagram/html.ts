@@ -10,28 +10,36 @@ export const diagramScript = String.raw`
   function setup(root, showLine) {
     root.addEventListener('click', function (event) {
       var target = event.target;
-      var group = target.closest ? target.closest('.group-label, .group-summary') : null;
-      if (group) { toggle(root, group.parentNode); return; }
-      var node = target.closest ? target.closest('.node') : null;
+      if (!target.closest) return;
+      var title = target.closest('.group-title');
+      if (title) { toggle(root, title.getAttribute('data-group-title')); return; }
+      var summary = target.closest('.group-summary');
+      if (summary) { toggle(root, summary.parentNode.getAttribute('data-group')); return; }
+      var node = target.closest('.node');
       if (!node) return;
       root.querySelectorAll('.node.selected').forEach(function (n) { n.classList.remove('selected'); });
       node.classList.add('selected');
       showLine(Number(node.getAttribute('data-line')), Number(node.getAttribute('data-column')), node);
     });
     root.addEventListener('keydown', function (event) {
-      if ((event.key === 'Enter' || event.key === ' ') && event.target.classList && event.target.classList.contains('group')) {
+      var key = event.target.getAttribute && event.target.getAttribute('data-group');
+      if ((event.key === 'Enter' || event.key === ' ') && key) {
         event.preventDefault();
-        toggle(root, event.target);
+        toggle(root, key);
       }
     });
   }
-  function toggle(root, group) {
-    var key = group.getAttribute('data-group');
-    if (!key) return;
+  function byKey(root, selector, attribute, key) {
+    return Array.prototype.filter.call(root.querySelectorAll(selector), function (el) { return el.getAttribute(attribute) === key; })[0];
+  }
+  function toggle(root, key) {
+    var group = key && byKey(root, '.group', 'data-group', key);
+    if (!group) return;
     var collapsed = !group.classList.contains('collapsed');
     group.classList.toggle('collapsed', collapsed);
     group.setAttribute('aria-expanded', String(!collapsed));
-    var label = group.querySelector('.group-label');
+    var title = byKey(root, '.group-title', 'data-group-title', key);
+    var label = title && title.querySelector('.group-label');
     if (label) label.textContent = (collapsed ? '▸ ' : '▾ ') + label.textContent.slice(2);
     var folded = {};
     root.querySelectorAll('.group.collapsed').forEach(function (g) { folded[g.getAttribute('data-group')] = true; });
@@ -40,6 +48,10 @@ export const diagramScript = String.raw`
       var inside = el.getAttribute('data-in').split(' ').some(function (k) { return folded[k]; });
       el.classList.toggle('folded', inside);
       if (inside && el.getAttribute('data-id')) hidden[el.getAttribute('data-id')] = true;
+    });
+    root.querySelectorAll('.group-title').forEach(function (t) {
+      var g = byKey(root, '.group', 'data-group', t.getAttribute('data-group-title'));
+      t.classList.toggle('folded', Boolean(g && g.classList.contains('folded')));
     });
     root.querySelectorAll('.edge, .shape').forEach(function (el) {
       var from = el.getAttribute('data-from'), to = el.getAttribute('data-to');
@@ -54,7 +66,7 @@ export const diagramScript = String.raw`
 export const diagramCss = `
 .netc-diagram .node { cursor: pointer; }
 .netc-diagram .node.selected rect { stroke-width: 3; filter: drop-shadow(0 0 3px #2563eb); }
-.netc-diagram .group-label, .netc-diagram .group-summary { cursor: pointer; user-select: none; }
+.netc-diagram .group-title, .netc-diagram .group-summary { cursor: pointer; user-select: none; }
 .netc-diagram .group-summary { display: none; }
 .netc-diagram .group.collapsed > .group-summary { display: inline; }
 .netc-diagram .group.collapsed > rect { fill: #e2e8f0; }
