@@ -174,7 +174,8 @@ export async function layoutDiagram(model: DiagramModel, direction: Direction = 
         const group = groupByKey.get(keyOfContainer.get(child.id)!)!;
         // ELK does not size a compound node for a title of our own: widen the frame (evenly) to fit it.
         const width = child.width ?? 0;
-        const wide = Math.max(width, textWidth(groupLabel(group), font.smallCharWidth) + 20);
+        // Two characters more for the fold marker (`▾ `) of the interactive forms.
+        const wide = Math.max(width, textWidth(`▾ ${groupLabel(group)}`, font.smallCharWidth) + 20);
         placedGroups.push({ group, x: x - (wide - width) / 2, y, width: wide, height: child.height ?? 0, depth });
         walk(child, { x, y }, depth + 1);
       }

@@ -73,7 +73,7 @@ describe('playground page in chromium', () => {
     expect(await text(page, '#status')).toBe('2 errors, 0 warnings');
     expect(await page.$eval('#diagram .node.failed', (g) => g.getAttribute('data-op'))).toBe('dense');
     expect(await text(page, '#summary')).toContain('Fix the errors');
-    expect(await page.$eval('#train', (b) => (b as HTMLButtonElement).disabled)).toBe(true);
+    expect(await page.$eval('#train', (b) => (b as unknown as { disabled: boolean }).disabled)).toBe(true);
     await page.close();
   });
 
@@ -88,14 +88,14 @@ describe('playground page in chromium', () => {
     expect(await text(page, '#diagnostics')).toContain('Unknown layer `relux`; did you mean `relu`?');
     // The editor underlines it too (CodeMirror's lint marks).
     expect(await page.$$eval('.cm-lintRange-error', (marks) => marks.length)).toBeGreaterThan(0);
-    const hash = await page.evaluate(() => location.hash);
+    const hash = (await page.evaluate('location.hash')) as string;
     expect(decodeURIComponent(hash.replace(/^#src=/, ''))).toBe('input 1x28x28\nflatten\ndense 10\nrelux\n');
     await page.close();
   });
 
   test('Train on a tiny subset: an epoch completes with its loss, accuracies and examples/sec', async () => {
     const page = await open('model tiny\ninput 1x28x28\ntrain lr=0.1 optimizer=sgd\nflatten\ndense 32 | bn | relu\ndense 10\n');
-    const set = (id: string, value: string) => page.$eval(id, (e, v) => ((e as HTMLInputElement).value = v), value);
+    const set = (id: string, value: string) => page.$eval(id, (e, v) => ((e as unknown as { value: string }).value = v), value);
     await set('#train-count', '128');
     await set('#test-count', '64');
     await set('#epochs', '1');
@@ -107,16 +107,14 @@ describe('playground page in chromium', () => {
     expect(line).toMatch(/^epoch 1: loss \d+\.\d{4}, train acc 0?\.\d{3}|1\.000, test acc \d\.\d{3}, [\d,]+ examples\/sec, \d+\.\d s$/);
     expect(await text(page, '#speed')).toMatch(/^[\d,]+ examples\/sec$/);
     expect(await text(page, '#backend-used')).toBe('cpu');
-    await page.waitForFunction(() => document.getElementById('train-status')?.textContent === 'Done.', { timeout: 30_000 });
+    await page.waitForFunction("document.getElementById('train-status').textContent === 'Done.'", { timeout: 30_000 });
     expect(await page.$$eval('#curves svg polyline', (lines) => lines.length)).toBeGreaterThanOrEqual(2);
     await page.close();
   });
 
   test('the page keeps working offline once loaded (service worker)', async () => {
     const page = await open('input 1x28x28\nflatten\ndense 16 | bn\n');
-    await page.evaluate(async () => {
-      await navigator.serviceWorker.ready;
-    });
+    await page.evaluate('navigator.serviceWorker.ready.then(() => true)');
     // The worker controls the page from the next load; load once more online so that it has cached the page.
     await page.reload({ waitUntil: 'networkidle0' });
     await page.setOfflineMode(true);
@@ -181,12 +179,12 @@ describe('netc diagram output in chromium', () => {
     await page.click('.node[data-id="n9"]');
     expect(await text(page, '.src.current')).toBe('8def basic(c) = residual { conv c k3 p1 bias=false | bn | relu | conv c k3 p1 bias=false | bn } | relu');
     expect(await text(page, '#detail')).toContain('line 8:');
-    const visibleNodes = () => page.$$eval('.node', (nodes) => nodes.filter((n) => getComputedStyle(n).display !== 'none').length);
+    const visibleNodes = () => page.$$eval('.node', (nodes) => nodes.filter((n) => n.ownerDocument.defaultView!.getComputedStyle(n).display !== 'none').length);
     const before = await visibleNodes();
     await page.click('.group-title .group-label');
     expect(await page.$eval('.group', (g) => g.classList.contains('collapsed'))).toBe(true);
     expect(await visibleNodes()).toBe(before - 7);
-    expect(await page.$eval('.group.collapsed .group-summary', (t) => getComputedStyle(t).display !== 'none' && t.textContent)).toBe(
+    expect(await page.$eval('.group.collapsed .group-summary', (t) => t.ownerDocument.defaultView!.getComputedStyle(t).display !== 'none' && t.textContent)).toBe(
       '7 stages · 4,736 params · 16x14x14 → 16x14x14',
     );
     await page.close();

@@ -52,7 +52,7 @@ export const diagramCommand: Command<DiagramArgs> = {
     }
     if (file.diagnostics.length > 0) reportDiagnostics(io, [file]);
     if (args.output !== undefined) {
-      const drawn = diagram.nodes.length - 1;
+      const drawn = diagram.nodes.filter((node) => node.role !== 'input' && node.role !== 'output').length;
       io.err(`netc: wrote ${args.output} (${drawn} stage${drawn === 1 ? '' : 's'}${diagram.error === null ? '' : ', up to the first error'}).\n`);
     }
     return file.errors > 0 ? 1 : 0;

@@ -181,6 +181,17 @@ window.addEventListener('hashchange', () => {
   }
 });
 
+// The right pane's tabs: the diagram, or the summary table.
+for (const [tab, panel] of [
+  ['tab-diagram', 'diagram-panel'],
+  ['tab-summary', 'summary-panel'],
+] as const) {
+  $(tab).addEventListener('click', () => {
+    for (const other of ['tab-diagram', 'tab-summary']) $(other).setAttribute('aria-selected', String(other === tab));
+    for (const other of ['diagram-panel', 'summary-panel']) $(other).hidden = other !== panel;
+  });
+}
+
 // Examples: the shipped models, bundled into the page.
 const examples = $<HTMLSelectElement>('examples');
 for (const name of Object.keys(NETC_EXAMPLES).sort()) examples.add(new Option(name, name));
