@@ -13,9 +13,54 @@ export function tokenScopes(source: string): { from: number; to: number; scope: 
   const end = { offset: source.length, end: source.length, line: 1, column: 1, endLine: 1, endColumn: 1 };
   const { tokens, comments } = lex(source, end);
   const out: { from: number; to: number; scope: string }[] = [];
+  // What each open bracket opened, so that its closing one gets the matching scope.
+  const open: string[] = [];
+  let inParameters = false;
+  let previousScope: string | null = null;
+  // Whether the last `=` closed a block header (`def f(c) =`) rather than joining a key to its value.
+  let headerEquals = false;
   tokens.forEach((token, i) => {
-    const scope = scopeOf(token, tokens[i - 1], tokens[i + 1]);
+    const type = token.tokenType.name;
+    const prev = tokens[i - 1]?.tokenType.name;
+    const next = tokens[i + 1]?.tokenType.name;
+    let scope: string | null;
+    switch (type) {
+      case 'LParen': {
+        const kind =
+          previousScope === 'entity.name.function.block.definition'
+            ? 'parameters'
+            : previousScope === 'entity.name.function.block'
+              ? 'arguments'
+              : 'group';
+        inParameters = kind === 'parameters';
+        open.push(kind);
+        scope = `punctuation.section.${kind}.begin`;
+        break;
+      }
+      case 'RParen':
+        inParameters = false;
+        scope = `punctuation.section.${open.pop() ?? 'group'}.end`;
+        break;
+      case 'LBrace':
+        scope = 'punctuation.section.block.begin';
+        break;
+      case 'RBrace':
+        scope = 'punctuation.section.block.end';
+        break;
+      case 'Identifier':
+      case 'Proj':
+      case 'Times':
+        scope = wordScope(token, prev, next, previousScope, inParameters, headerEquals);
+        break;
+      default:
+        if (type === 'Equals') {
+          headerEquals =
+            previousScope === 'punctuation.section.parameters.end' || previousScope === 'entity.name.function.block.definition';
+        }
+        scope = fixedScope(token);
+    }
     if (scope !== null) out.push({ from: token.startOffset, to: token.startOffset + token.image.length, scope });
+    previousScope = scope;
   });
   for (const comment of comments) {
     out.push({ from: comment.startOffset, to: comment.startOffset + comment.image.length, scope: 'comment.line.number-sign' });
@@ -23,27 +68,21 @@ export function tokenScopes(source: string): { from: number; to: number; scope: 
   return out.sort((a, b) => a.from - b.from);
 }
 
-function scopeOf(token: IToken, before: IToken | undefined, after: IToken | undefined): string | null {
-  const type = token.tokenType.name;
-  const prev = before?.tokenType.name;
-  const next = after?.tokenType.name;
-  switch (type) {
+/** Tokens whose scope does not depend on their neighbours. */
+function fixedScope(token: IToken): string | null {
+  switch (token.tokenType.name) {
     case 'Model':
     case 'Input':
     case 'Train':
     case 'Def':
     case 'Residual':
       return `keyword.other.${token.image}`;
-    case 'Proj':
-      return prev === 'Residual' ? 'keyword.other.proj' : identifierScope(token, prev, next);
     case 'Pipe':
       return 'keyword.operator.pipe';
     case 'Equals':
       return 'keyword.operator.assignment';
     case 'Repeat':
       return 'keyword.operator.repeat';
-    case 'Times':
-      return prev === 'Newline' || prev === 'Pipe' || prev === undefined ? identifierScope(token, prev, next) : 'keyword.operator.times';
     case 'NumberLiteral':
       return 'constant.numeric';
     case 'Dims':
@@ -52,28 +91,35 @@ function scopeOf(token: IToken, before: IToken | undefined, after: IToken | unde
       return 'variable.parameter.short';
     case 'MalformedNumber':
       return 'invalid.illegal.number';
-    case 'LParen':
-    case 'RParen':
-      return 'punctuation.section.group';
-    case 'LBrace':
-    case 'RBrace':
-      return 'punctuation.section.block';
     case 'Comma':
       return 'punctuation.separator.comma';
-    case 'Identifier':
-      return identifierScope(token, prev, next);
     default:
       return null;
   }
 }
 
-function identifierScope(token: IToken, prev: string | undefined, next: string | undefined): string {
+/** Names: a layer, a block, a key, a value, a parameter, or the words `x` and `proj` where they are operators. */
+function wordScope(
+  token: IToken,
+  prev: string | undefined,
+  next: string | undefined,
+  previousScope: string | null,
+  inParameters: boolean,
+  headerEquals: boolean,
+): string {
+  const type = token.tokenType.name;
+  const starts = prev === undefined || prev === 'Newline' || prev === 'Pipe' || prev === 'LParen' || prev === 'LBrace';
+  if (type === 'Proj' && prev === 'Residual') return 'keyword.other.proj';
+  if (type === 'Times' && !starts && next !== 'Equals') return 'keyword.operator.repeat';
+  if (previousScope === 'keyword.operator.repeat') return 'variable.other.parameter';
   if (prev === 'Model') return 'entity.name.type.model';
   if (prev === 'Def') return 'entity.name.function.block.definition';
+  if (inParameters) return 'variable.parameter.block';
   if (next === 'Equals') return 'variable.parameter.key';
   if (next === 'LParen') return 'entity.name.function.block';
-  const starts = prev === undefined || prev === 'Newline' || prev === 'Pipe' || prev === 'LParen' || prev === 'LBrace' || prev === 'Equals';
-  if (starts && findLayerKind(token.image) !== undefined) return 'entity.name.function.layer';
+  // After `key=` a word is a value (`optimizer=sgd`); after a block header's `=` it starts the body.
+  if (prev === 'Equals' && !headerEquals) return 'constant.language.value';
+  if ((starts || prev === 'Equals') && findLayerKind(token.image) !== undefined) return 'entity.name.function.layer';
   return 'variable.other.value';
 }
 
