@@ -112,6 +112,31 @@ describe('playground page in chromium', () => {
     await page.close();
   });
 
+  test('clicking a box of the diagram selects its line in the editor; the summary tab lists the rows', async () => {
+    const page = await open(readFileSync(join(root, 'models', 'mlp-bn.net'), 'utf8'));
+    await page.click('#diagram .node[data-op="bn"]');
+    const selected = (await page.evaluate('(() => { const s = getSelection(); return s ? s.toString() : ""; })()')) as string;
+    expect(selected).toBe('dense 256 | bn | relu');
+    expect(await page.$eval('#summary-panel', (p) => (p as unknown as { hidden: boolean }).hidden)).toBe(true);
+    await page.click('#tab-summary');
+    expect(await page.$eval('#summary-panel', (p) => (p as unknown as { hidden: boolean }).hidden)).toBe(false);
+    expect(await page.$$eval('#summary-body tr', (rows) => rows.length)).toBe(8);
+    await page.close();
+  });
+
+  test('without the dataset the page still checks, and Train says why (NN5001)', async () => {
+    const site = join(dir, 'site');
+    const bare = await startPlaygroundServer({ staticDir: site, data: { error: 'NN5001: Fashion-MNIST was not found' }, port: 0 });
+    const page = await browser.newPage();
+    await page.goto(`${bare.url}#src=${encodeURIComponent('input 784\ndense 10\n')}`);
+    await page.waitForSelector('body[data-analyzed] #diagram svg', { timeout: 60_000 });
+    await page.click('#train');
+    await page.waitForFunction("document.getElementById('train-status').textContent.startsWith('Training failed')", { timeout: 30_000 });
+    expect(await text(page, '#train-status')).toBe('Training failed: NN5001: Fashion-MNIST was not found');
+    await page.close();
+    await bare.close();
+  });
+
   test('the page keeps working offline once loaded (service worker)', async () => {
     const page = await open('input 1x28x28\nflatten\ndense 16 | bn\n');
     await page.evaluate('navigator.serviceWorker.ready.then(() => true)');
