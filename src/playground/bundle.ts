@@ -1,5 +1,6 @@
 import { build, type Plugin } from 'esbuild';
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { diagramCss, diagramScript } from '../diagram/html.js';
@@ -9,6 +10,10 @@ import { diagramCss, diagramScript } from '../diagram/html.js';
 // Run at `npm run build` (dist/playground/static) so that an installed netc serves it without esbuild.
 
 const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+
+/** The wasm backend's three builds: plain, SIMD, and SIMD with threads (used where the page is cross-origin isolated). */
+const wasmFiles = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'];
 const root = resolve(here, '..', '..');
 const page = join(root, 'src', 'playground', 'page');
 
@@ -78,5 +83,8 @@ export async function bundlePlayground(outDir: string, options: { minify?: boole
   await writeFile(join(outDir, 'diagram.js'), diagramScript);
   await writeFile(join(outDir, 'app.css'), `${await readFile(join(page, 'app.css'), 'utf8')}${diagramCss}`);
   await writeFile(join(outDir, 'index.html'), await readFile(join(page, 'index.html'), 'utf8'));
-  return ['index.html', 'app.js', 'app.css', 'diagram.js', 'sw.js'];
+  // TensorFlow.js's wasm backend loads one of these at run time (setWasmPaths in train.ts).
+  const wasmDir = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+  for (const file of wasmFiles) await copyFile(join(wasmDir, file), join(outDir, file));
+  return ['index.html', 'app.js', 'app.css', 'diagram.js', 'sw.js', ...wasmFiles];
 }

@@ -94,19 +94,20 @@ describe('playground page in chromium', () => {
   });
 
   test('Train on a tiny subset: an epoch completes with its loss, accuracies and examples/sec', async () => {
-    const page = await open('model tiny\ninput 1x28x28\ntrain lr=0.1 optimizer=sgd\nflatten\ndense 32 | bn | relu\ndense 10\n');
+    const page = await open('model tiny\ninput 1x28x28\ntrain lr=0.1 optimizer=sgd\nconv 4 k5 | bn | relu | maxpool 2\nflatten\ndense 10\n');
     const set = (id: string, value: string) => page.$eval(id, (e, v) => ((e as unknown as { value: string }).value = v), value);
     await set('#train-count', '128');
     await set('#test-count', '64');
     await set('#epochs', '1');
     await set('#batch', '32');
-    await page.select('#backend', 'cpu');
+    // wasm with netc's kernels: TensorFlow.js alone cannot train a convolution there (no Conv2DBackpropFilter).
+    await page.select('#backend', 'wasm');
     await page.click('#train');
     await page.waitForSelector('#epochs-log li.epoch[data-epoch="1"]', { timeout: 120_000 });
     const line = await text(page, '#epochs-log li.epoch');
-    expect(line).toMatch(/^epoch 1: loss \d+\.\d{4}, train acc 0?\.\d{3}|1\.000, test acc \d\.\d{3}, [\d,]+ examples\/sec, \d+\.\d s$/);
+    expect(line).toMatch(/^epoch 1: loss \d+\.\d{4}, train acc [01]\.\d{3}, test acc [01]\.\d{3}, [\d,]+ examples\/sec, \d+\.\d s$/);
     expect(await text(page, '#speed')).toMatch(/^[\d,]+ examples\/sec$/);
-    expect(await text(page, '#backend-used')).toBe('cpu');
+    expect(await text(page, '#backend-used')).toBe('wasm');
     await page.waitForFunction("document.getElementById('train-status').textContent === 'Done.'", { timeout: 30_000 });
     expect(await page.$$eval('#curves svg polyline', (lines) => lines.length)).toBeGreaterThanOrEqual(2);
     await page.close();

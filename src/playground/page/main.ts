@@ -12,7 +12,7 @@ import { renderSvg } from '../../diagram/svg.js';
 import { parse } from '../../syntax/parse.js';
 import { netcHighlighting } from './highlight.js';
 import { drawCurves, type CurvePoint } from './curves.js';
-import { cannotTrain, chooseBackend, trainInPage, type Split } from './train.js';
+import { cannotTrain, chooseBackend, trainInPage, type PageBackend, type Split } from './train.js';
 
 // The playground page: edit a .net file, see its diagnostics, summary and diagram as you type, train it here.
 // The model text is only ever parsed and checked; nothing in it is run as code.
@@ -275,7 +275,7 @@ async function toggleTraining(): Promise<void> {
       data = null;
       throw error;
     });
-    const backend = await chooseBackend($<HTMLSelectElement>('backend').value as 'webgl' | 'cpu' | 'auto');
+    const backend = await chooseBackend($<HTMLSelectElement>('backend').value as PageBackend);
     $('backend-used').textContent = backend;
     const request = {
       epochs: numberField('epochs'),

@@ -6,7 +6,7 @@
 declare const self: ServiceWorkerGlobalScope;
 declare const NETC_CACHE: string;
 
-const shell = ['./', 'index.html', 'app.js', 'app.css', 'diagram.js'];
+const shell = ['./', 'index.html', 'app.js', 'app.css', 'diagram.js', 'tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm'];
 
 self.addEventListener('install', (event) => {
   event.waitUntil(

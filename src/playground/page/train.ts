@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { registerNetcKernels } from '../../backend/kernels/index.js';
 import type { CheckedModel } from '../../check/model.js';
 import { compileModel, toChannelsLast } from '../../compile/compile.js';
 import { resolveHyperparameters, type Hyperparameters } from '../../train/hyperparameters.js';
@@ -133,17 +135,48 @@ function shuffle(order: number[]): void {
   }
 }
 
-/** Picks WebGL, else the CPU backend; returns the one in use. */
-export async function chooseBackend(wanted: 'webgl' | 'cpu' | 'auto'): Promise<string> {
-  const order = wanted === 'auto' ? ['webgl', 'cpu'] : [wanted, 'cpu'];
+/** The backends the page offers; `auto` tries them in this order. */
+export const pageBackends = ['webgl', 'wasm', 'cpu'] as const;
+
+/** One of `pageBackends`, or `auto`. */
+export type PageBackend = (typeof pageBackends)[number] | 'auto';
+
+// The wasm backend's binaries are served beside the page (the build copies them); tfjs picks the SIMD one where
+// the browser has WebAssembly SIMD.
+setWasmPaths(new URL('./', location.href).href);
+
+/** True when the browser's WebGL renderer is a software one. */
+function softwareWebgl(): boolean {
+  try {
+    const gl = document.createElement('canvas').getContext('webgl');
+    if (gl === null) return true;
+    const info = gl.getExtension('WEBGL_debug_renderer_info');
+    const renderer = String(gl.getParameter(info === null ? gl.RENDERER : info.UNMASKED_RENDERER_WEBGL));
+    return /swiftshader|llvmpipe|software/i.test(renderer);
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Starts the wanted backend (`auto`: WebGL on a GPU, else wasm, else cpu; a named one falls back in that order) and returns
+ * the one in use. On wasm and cpu, netc's own kernels are registered as `netc train` registers them: TensorFlow.js
+ * as shipped lacks the wasm gradients these models need (Conv2DBackpropFilter).
+ */
+export async function chooseBackend(wanted: PageBackend): Promise<string> {
+  // WebGL drawn by the CPU (SwiftShader, llvmpipe: headless browsers, machines without a GPU driver) is many times
+  // slower than wasm with netc's kernels, so `auto` passes over it.
+  const auto = softwareWebgl() ? (['wasm', 'webgl', 'cpu'] as const) : pageBackends;
+  const order = wanted === 'auto' ? [...auto] : [wanted, ...pageBackends.filter((b) => b !== wanted)];
   for (const name of order) {
     try {
       if (await tf.setBackend(name)) {
         await tf.ready();
+        if (name !== 'webgl') registerNetcKernels(name, { fast: false });
         return tf.getBackend();
       }
     } catch {
-      // Try the next one: WebGL is missing in some headless browsers.
+      // Try the next one: WebGL is missing in some headless browsers, WebAssembly in locked-down ones.
     }
   }
   return tf.getBackend();
