@@ -158,8 +158,15 @@ function groupSvg(placed: PlacedGroup, options: SvgOptions, model: DiagramModel)
     ? ` data-group="${escapeXml(group.key)}" tabindex="0" role="button" aria-expanded="true"` +
       (outer.length > 0 ? ` data-in="${escapeXml(outer.join(' '))}"` : '')
     : '';
+  // Two lines (counts, then shapes), so that the summary fits a frame as narrow as one box.
   const summary = interactive
-    ? `<text class="group-summary" x="${r(x + 10)}" y="${r(y + 34)}" font-size="${font.small}" fill="#334155">${escapeXml(groupSummary(model, group.key))}</text>`
+    ? groupSummary(model, group.key)
+        .split(/ · (?=[^·]*→)/)
+        .map(
+          (line, i) =>
+            `<text class="group-summary" x="${r(x + 10)}" y="${r(y + 36 + i * 14)}" font-size="${font.small}" fill="#334155">${escapeXml(line)}</text>`,
+        )
+        .join('')
     : '';
   return (
     `<g class="group" data-block="${escapeXml(group.name)}" data-line="${group.line}" data-column="${group.column}"${attributes}>` +
