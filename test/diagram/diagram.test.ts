@@ -134,6 +134,19 @@ describe('netc diagram', () => {
     }
   });
 
+  test('48 residual blocks in a row stay in one column (no drift), one frame each', async () => {
+    const source = 'input 1x28x28\ndef unit(c) = residual { conv c k3 p1 bias=false | bn | relu } | relu\nconv 8 k3 p1\nunit(8) x 48\nflatten | dense 10\n';
+    const { diagram } = diagramOfSource(source, 'deep.net');
+    const tb = await layoutDiagram(diagram, 'TB');
+    expect(tb.groups).toHaveLength(48);
+    expect(tb.nodes).toHaveLength(1 + 1 + 48 * 5 + 2 + 1);
+    // As wide as one block with its skip path, not growing with the depth.
+    const widest = Math.max(...tb.groups.map((g) => g.width));
+    expect(tb.width).toBeLessThan(widest + 100);
+    const lr = await layoutDiagram(diagram, 'LR');
+    expect(lr.height).toBeLessThan(Math.max(...lr.groups.map((g) => g.height)) + 100);
+  });
+
   test('--direction LR lays the stages out left to right', async () => {
     const { diagram } = diagramOfSource(readFileSync(join(root, 'models', 'lenet.net'), 'utf8'), 'lenet.net');
     const lr = await layoutDiagram(diagram, 'LR');
