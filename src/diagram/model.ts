@@ -1,4 +1,4 @@
-import type { ArgValue, Shape } from '../check/model.js';
+import type { ArgValue, Shape } from '../ir/model.js';
 import { addOp, type GraphNode } from '../check/graph.js';
 import { showValue } from '../check/values.js';
 import type { Diagnostic, Span } from '../diagnostics/Diagnostic.js';

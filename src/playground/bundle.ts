@@ -17,13 +17,15 @@ const wasmFiles = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfj
 const root = resolve(here, '..', '..');
 const page = join(root, 'src', 'playground', 'page');
 
-/** The two Node-only modules the page must not load, and the browser files that stand in for them. */
+/**
+ * The Node-only module the page must not load, and the browser file that stands in for it. (The front end needs
+ * none: `#chevrotain` resolves to the package's browser entry under esbuild's `browser` condition.)
+ */
 const browserStandIns: Readonly<Record<string, string>> = {
-  [join(root, 'src', 'syntax', 'chevrotain.ts')]: join(page, 'chevrotain.ts'),
   [join(root, 'src', 'backend', 'simd', 'module.ts')]: join(page, 'simdModule.ts'),
 };
 
-/** Resolves imports of the Node-only modules to their browser stand-ins; fails the build on any `node:` import. */
+/** Resolves imports of the Node-only module to its browser stand-in; fails the build on any `node:` import. */
 const browserPlugin: Plugin = {
   name: 'netc-browser',
   setup(b) {
@@ -68,8 +70,8 @@ export async function bundlePlayground(outDir: string, options: { minify?: boole
     outfile: join(outDir, 'app.js'),
     format: 'esm',
     plugins: [browserPlugin],
-    // The page's environment: the fast path needs the SIMD module, which the page does not have (simdModule.ts).
-    define: { NETC_EXAMPLES: JSON.stringify(await examples()), 'process.env': JSON.stringify({ NODE_ENV: 'production', NETC_FAST_PATH: '0' }) },
+    // Libraries read process.env.NODE_ENV; the page has no process.
+    define: { NETC_EXAMPLES: JSON.stringify(await examples()), 'process.env': JSON.stringify({ NODE_ENV: 'production' }) },
     metafile: true,
   });
   const version = Object.values(app.metafile.outputs).reduce((n, output) => n + output.bytes, 0).toString(36);

@@ -1,7 +1,10 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { diagramOfSource } from '../../src/diagram/fromSource.js';
+import { diagramOfAnalysis } from '../../src/diagram/fromAnalysis.js';
+import { analyze } from '../../src/frontend/analyze.js';
+
+const diagramOfSource = (source: string, file: string) => ({ diagram: diagramOfAnalysis(analyze(source, file)) });
 import { layoutDiagram, type DiagramLayout } from '../../src/diagram/layout.js';
 import { formatArgs } from '../../src/diagram/model.js';
 import { findLayerKind } from '../../src/layers/registry.js';

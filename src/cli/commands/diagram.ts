@@ -2,11 +2,11 @@ import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import type { Command } from '../Command.js';
 import { renderDot } from '../../diagram/dot.js';
-import { diagramOfSource } from '../../diagram/fromSource.js';
+import { diagramOfAnalysis } from '../../diagram/fromAnalysis.js';
 import { renderHtml } from '../../diagram/html.js';
 import { layoutDiagram, type Direction } from '../../diagram/layout.js';
 import { renderSvg } from '../../diagram/svg.js';
-import { writeAtomic } from '../../train/curves.js';
+import { writeFileAtomic } from '../../compile/atomicWrite.js';
 import { CliError } from '../io.js';
 import { readModelFile, reportDiagnostics } from '../modelFile.js';
 
@@ -38,14 +38,14 @@ export const diagramCommand: Command<DiagramArgs> = {
   async run(args, io) {
     const format = args.format ?? formatOf(args.output);
     const file = readModelFile(args.file);
-    const { diagram } = diagramOfSource(file.source, args.file);
+    const diagram = diagramOfAnalysis(file);
     const layout = await layoutDiagram(diagram, args.direction);
     const text =
       format === 'dot' ? renderDot(diagram, args.direction) : format === 'html' ? renderHtml(layout, file.source, args.file) : renderSvg(layout);
     if (args.output === undefined) io.out(text);
     else {
       try {
-        await writeAtomic(resolve(args.output), text);
+        writeFileAtomic(resolve(args.output), text);
       } catch (error) {
         throw new CliError(`cannot write ${args.output}: ${(error as Error).message}`);
       }

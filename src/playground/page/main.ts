@@ -2,14 +2,13 @@ import { defaultKeymap, history as editorHistory, historyKeymap } from '@codemir
 import { EditorState } from '@codemirror/state';
 import { lintGutter, setDiagnostics, type Diagnostic as EditorDiagnostic } from '@codemirror/lint';
 import { EditorView, keymap, lineNumbers, highlightActiveLine } from '@codemirror/view';
-import { check } from '../../check/check.js';
-import type { CheckedModel } from '../../check/model.js';
+import type { CheckedModel } from '../../ir/model.js';
 import type { Diagnostic } from '../../diagnostics/Diagnostic.js';
 import { sortDiagnostics } from '../../diagnostics/format.js';
-import { diagramModel } from '../../diagram/model.js';
+import { diagramOfAnalysis } from '../../diagram/fromAnalysis.js';
 import { layoutDiagram } from '../../diagram/layout.js';
 import { renderSvg } from '../../diagram/svg.js';
-import { parse } from '../../syntax/parse.js';
+import { analyze } from '../../frontend/analyze.js';
 import { netcHighlighting } from './highlight.js';
 import { drawCurves, type CurvePoint } from './curves.js';
 import { cannotTrain, chooseBackend, trainInPage, type PageBackend, type Split } from './train.js';
@@ -65,27 +64,22 @@ const view = new EditorView({
 let timer: ReturnType<typeof setTimeout> | undefined;
 function scheduleAnalysis(): void {
   clearTimeout(timer);
-  timer = setTimeout(() => void analyze(), 150);
+  timer = setTimeout(() => void refresh(), 150);
 }
 
 /** Parses and checks the editor's text; updates diagnostics, summary, diagram and the address. */
-async function analyze(): Promise<void> {
+async function refresh(): Promise<void> {
   const run = ++analysisRun;
   const source = view.state.doc.toString();
-  const parsed = parse(source);
-  const checked = check(parsed.ast, { parseDiagnostics: parsed.diagnostics, fileName: 'playground.net' });
-  const diagnostics = sortDiagnostics([...parsed.diagnostics, ...checked.diagnostics]);
-  const errors = diagnostics.some((d) => d.severity === 'error');
-  const model = errors ? null : checked.model;
+  const analysis = analyze(source, 'playground.net');
+  const diagnostics = sortDiagnostics(analysis.diagnostics);
+  const model = analysis.model;
   current = { model, diagnostics, source };
   history.replaceState(null, '', `#src=${encodeURIComponent(source)}`);
   showDiagnostics(diagnostics, source);
   showSummary(model);
   updateTrainButton();
-  const written = parsed.ast.statements.find((s) => s.kind === 'Model');
-  const name = model?.name ?? (written?.kind === 'Model' ? written.name.name : 'model');
-  const input = model === null ? null : { shape: model.input, span: model.inputSpan };
-  const layout = await layoutDiagram(diagramModel({ name, input, graph: checked.graph, diagnostics }));
+  const layout = await layoutDiagram(diagramOfAnalysis(analysis));
   if (run !== analysisRun) return;
   const host = $('diagram');
   host.innerHTML = renderSvg(layout, { interactive: true });
@@ -327,4 +321,4 @@ if ('serviceWorker' in navigator && location.protocol.startsWith('http')) {
   navigator.serviceWorker.register('sw.js').catch(() => undefined);
 }
 
-void analyze();
+void refresh();

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerNetcKernels } from '../../backend/kernels/index.js';
-import type { CheckedModel } from '../../check/model.js';
-import { compileModel, toChannelsLast } from '../../compile/compile.js';
+import type { CheckedModel } from '../../ir/model.js';
+import { compileModel } from '../../compile/compile.js';
+import { toChannelsLast } from '../../ir/layout.js';
 import { resolveHyperparameters, type Hyperparameters } from '../../train/hyperparameters.js';
 import { createOptimizer } from '../../train/optimizer.js';
 import { createTrainStep, evaluate } from '../../train/step.js';
