@@ -158,8 +158,12 @@ describe('playground page in chromium', () => {
 describe('netc diagram output in chromium', () => {
   const models = readdirSync(join(root, 'models')).filter((f) => f.endsWith('.net')).sort();
 
-  test.each(models)('%s: rendered, every node box separate, every summary shape visible', async (file) => {
-    const path = join(root, 'models', file);
+  const deep = join(dir, 'deep-200.net');
+  writeFileSync(deep, `model deep\ninput 1x28x28\nflatten\n${Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? `dense ${32 + (i % 5)}` : 'relu')).join('\n')}\ndense 10\n`);
+
+  test.each([...models.map((m) => [m, join(root, 'models', m)]), ['200 layers', deep]])(
+    '%s: rendered, every node box separate, every summary shape visible',
+    async (_name, path) => {
     const svg = (await netc(['diagram', path])).out;
     const shapes = (JSON.parse((await netc(['summary', path, '--format', 'json'])).out) as { layers: { output: number[] }[] }).layers.map((l) =>
       l.output.join('x'),
@@ -195,7 +199,8 @@ describe('netc diagram output in chromium', () => {
     const visible = await page.$$eval('svg text', (texts) => texts.map((t) => t.textContent));
     for (const shape of new Set(shapes)) expect(visible).toContain(shape);
     await page.close();
-  });
+    },
+  );
 
   test('HTML form: clicking a layer shows its source line; clicking a block title folds the block', async () => {
     const out = join(dir, 'resnet.html');
