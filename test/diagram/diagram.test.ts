@@ -106,6 +106,15 @@ describe('netc diagram', () => {
     expect(nodeBoxes(svg)).toHaveLength(4);
   });
 
+  test('a file with an input and no layers shows its input and the error', () => {
+    const { diagram } = diagramOfSource('input 1x28x28\n', 'x.net');
+    expect(diagram.nodes.map((n) => [n.role, n.output])).toEqual([['input', [1, 28, 28]]]);
+    expect(diagram.error?.code).toBe('NN2013');
+    // A broken size is no shape, not a wrong one.
+    const broken = diagramOfSource('input 1x28x\nconv 6 k5\n', 'x.net').diagram;
+    expect(broken.nodes[0]).toMatchObject({ role: 'input', output: null });
+  });
+
   test('an unknown layer is the failing stage, with NN2001', async () => {
     const { diagram } = diagramOfSource('input 1x28x28\nconv 6 k5 | relu\nconvv 3\nflatten\n', 'x.net');
     const failed = diagram.nodes.filter((n) => n.error !== null);
