@@ -14,7 +14,9 @@ export const defaultTestSize = 10_000;
 
 /** The files under `data/` that the page fetches, by name, and the sizes it reads from `meta.json`. */
 export interface PlaygroundData {
-  readonly meta: { readonly dataset: 'fashion-mnist'; readonly train: number; readonly test: number; readonly side: 28; readonly from: string };
+  readonly meta: { readonly dataset: 'fashion-mnist'; readonly train: number; readonly test: number; readonly side: 28 };
+  /** Where the images were read from, for the command's message (not served: the page has no use for a path). */
+  readonly from: string;
   readonly files: ReadonlyMap<string, Uint8Array>;
 }
 
@@ -48,5 +50,5 @@ export async function loadPlaygroundData(
     files.set(`${split}-images.bin`, images.pixels.slice(0, count * 28 * 28));
     files.set(`${split}-labels.bin`, labels.labels.slice(0, count));
   }
-  return { meta: { dataset: 'fashion-mnist', train: counts.train, test: counts.test, side: 28, from: found.place.label }, files };
+  return { meta: { dataset: 'fashion-mnist', train: counts.train, test: counts.test, side: 28 }, from: found.place.label, files };
 }

@@ -131,7 +131,7 @@ describe('playground server', () => {
 
   test('data: meta.json and the first N examples as bytes, equal to the IDX files', async () => {
     const meta = JSON.parse((await raw(server, '/data/meta.json')).body.toString()) as { train: number; test: number };
-    expect(meta).toMatchObject({ dataset: 'fashion-mnist', train: 30, test: 20, side: 28 });
+    expect(meta).toEqual({ dataset: 'fashion-mnist', train: 30, test: 20, side: 28 });
     const images = (await raw(server, '/data/train-images.bin')).body;
     expect(images.length).toBe(30 * 784);
     expect(Buffer.from(fixture.train.pixels.subarray(0, 30 * 784)).equals(images)).toBe(true);

@@ -51,7 +51,7 @@ export const playgroundCommand: Command<PlaygroundArgs> = {
     if (args.build !== undefined) {
       const data = await loadPlaygroundData(search, sizes);
       const files = await writeStaticPlayground(defaultStaticDir, data, args.build);
-      io.out(`netc: wrote the playground to ${args.build} (${files.length} files; ${data.meta.train} training and ${data.meta.test} test images from ${data.meta.from}).\n`);
+      io.out(`netc: wrote the playground to ${args.build} (${files.length} files; ${data.meta.train} training and ${data.meta.test} test images from ${data.from}).\n`);
       return 0;
     }
     let data: PlaygroundData | { error: string };
