@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { maxExpandedNodes, maxNesting as maxExpansionNesting } from '../../src/check/expand.js';
+import { maxExpandedNodes, maxModelNodes, maxNesting as maxExpansionNesting } from '../../src/check/expand.js';
 import { catalogue } from '../../src/diagnostics/messages.js';
 import { maxNesting, maxSyntaxDiagnostics, parse } from '../../src/syntax/parse.js';
 import { NetParser, SyntaxMessages } from '../../src/syntax/parser.js';
@@ -51,6 +51,7 @@ describe('docs/LANGUAGE.md', () => {
     expect(limits).toContain(`| brackets \`(\` and \`{\` nested in one statement | ${maxNesting} levels |`);
     expect(limits).toContain(`| ${maxExpansionNesting} levels | NN2028 |`);
     expect(limits).toContain(`| ${maxExpandedNodes.toLocaleString('en-US')} | NN2028`);
+    expect(limits).toContain(`| ${maxModelNodes.toLocaleString('en-US')} | NN2030`);
     expect(limits).toContain(`| ${maxSyntaxDiagnostics}, then one NN1005`);
   });
 });
