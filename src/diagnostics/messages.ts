@@ -71,6 +71,8 @@ export const catalogue = {
   NN4002: { code: 'NN4002', severity: 'error', title: 'Output directory cannot be written' },
   NN4003: { code: 'NN4003', severity: 'error', title: 'Saved model cannot be read' },
   NN4004: { code: 'NN4004', severity: 'error', title: 'Training threads failed' },
+  NN4005: { code: 'NN4005', severity: 'error', title: 'Backend out of memory' },
+  NN4006: { code: 'NN4006', severity: 'error', title: 'Run directory in use by another run' },
 
   // NN5xxx: data and training
   NN5001: { code: 'NN5001', severity: 'error', title: 'Dataset files not found' },
@@ -78,6 +80,8 @@ export const catalogue = {
   NN5003: { code: 'NN5003', severity: 'error', title: 'Model does not fit the dataset' },
   NN5004: { code: 'NN5004', severity: 'error', title: 'Loss became NaN or infinite' },
   NN5005: { code: 'NN5005', severity: 'error', title: 'Run directory cannot be resumed' },
+  NN5006: { code: 'NN5006', severity: 'error', title: 'Training diverged' },
+  NN5007: { code: 'NN5007', severity: 'warning', title: 'Model not learning' },
 } as const satisfies Record<string, MessageEntry>;
 
 /** A code in the catalogue. */

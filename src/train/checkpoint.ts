@@ -99,7 +99,6 @@ export async function saveCheckpoint(
   mkdirSync(runDir, { recursive: true });
   const temporary = join(runDir, `.checkpoint-writing-${process.pid}`);
   rmSync(temporary, { recursive: true, force: true });
-  mkdirSync(temporary);
   const stateFile: StateFile = {
     format: 'netc-checkpoint',
     version: checkpointVersion,
@@ -107,11 +106,18 @@ export async function saveCheckpoint(
     ...state,
     optimizer: { name: state.hyperparameters.optimizer, weights: encodedOptimizer.specs },
   };
-  writeDurably(join(temporary, 'model.json'), JSON.stringify(weights.modelJson));
-  writeDurably(join(temporary, 'weights.bin'), new Uint8Array(weights.data));
-  writeDurably(join(temporary, 'optimizer.bin'), new Uint8Array(encodedOptimizer.data));
-  writeDurably(join(temporary, 'model.net'), source);
-  writeDurably(join(temporary, 'state.json'), `${JSON.stringify(stateFile, null, 2)}\n`);
+  try {
+    mkdirSync(temporary);
+    writeDurably(join(temporary, 'model.json'), JSON.stringify(weights.modelJson));
+    writeDurably(join(temporary, 'weights.bin'), new Uint8Array(weights.data));
+    writeDurably(join(temporary, 'optimizer.bin'), new Uint8Array(encodedOptimizer.data));
+    writeDurably(join(temporary, 'model.net'), source);
+    writeDurably(join(temporary, 'state.json'), `${JSON.stringify(stateFile, null, 2)}\n`);
+  } catch (error) {
+    // A full disk must not stay full of half a checkpoint: the staging directory goes, the last checkpoint stays.
+    rmSync(temporary, { recursive: true, force: true });
+    throw saveFailure(runDir, error);
+  }
 
   const target = checkpointDir(runDir);
   const previous = join(runDir, previousName);
@@ -120,6 +126,24 @@ export async function saveCheckpoint(
   renameSync(temporary, target);
   rmSync(previous, { recursive: true, force: true });
   return target;
+}
+
+/** NN4002 for a checkpoint that could not be written, with the cause in words; other errors pass unchanged. */
+function saveFailure(runDir: string, error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  const causes: Record<string, string> = {
+    ENOSPC: 'the disk is full',
+    EDQUOT: 'the disk quota is used up',
+    EROFS: 'the file system is read-only',
+    EACCES: 'permission denied',
+    EIO: 'an input/output error',
+  };
+  const cause = code === undefined ? undefined : causes[code];
+  if (cause === undefined) return error;
+  const next = hasCheckpoint(runDir)
+    ? `the last checkpoint in ${checkpointDir(runDir)} is intact; free some space and continue with \`netc train --resume ${runDir}\``
+    : 'no checkpoint was saved; free some space and start the run again';
+  return new NetcError('NN4002', `Cannot save a checkpoint in ${runDir}: ${cause} (${code}). Nothing half-written is left behind and ${next}.`);
 }
 
 /** True when `runDir` holds a checkpoint to resume (possibly one caught between the two renames of a save). */
