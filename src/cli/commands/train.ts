@@ -110,7 +110,7 @@ export const trainCommand: Command<TrainArgs> = {
       import('../../train/runLock.js'),
     ]);
     // A resumed run is locked before its checkpoint is read: another process may be writing the next one.
-    const resumeLock = args.resume !== undefined && existsSync(args.resume) ? lockRunDir(args.resume) : null;
+    const resumeLock = args.resume !== undefined && hasCheckpoint(args.resume) ? lockRunDir(args.resume) : null;
     try {
       if (resumeLock?.tookOver) io.err(`netc: note: ${resumeLock.tookOver}.\n`);
       const resume = args.resume !== undefined ? loadCheckpoint(args.resume, 'resume') : undefined;
