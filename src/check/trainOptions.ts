@@ -6,8 +6,24 @@ import { didYouMean, listNames } from './didYouMean.js';
 import type { ReportFn } from './resolveArgs.js';
 import { resolveValue } from './values.js';
 
+/** What a model must match to train on a dataset: its image size and its number of classes. */
+export interface DatasetShape {
+  readonly name: string;
+  readonly channels: number;
+  readonly rows: number;
+  readonly cols: number;
+  readonly classes: number;
+}
+
+/** The datasets netc can train on, by name: one place for their image sizes and class counts. */
+export const datasetShapes: Readonly<Record<string, DatasetShape>> = {
+  'fashion-mnist': { name: 'fashion-mnist', channels: 1, rows: 28, cols: 28, classes: 10 },
+};
+
 /** The datasets netc can train on, with their class counts (the width a model must end with). */
-export const datasetClasses: Readonly<Record<string, number>> = { 'fashion-mnist': 10 };
+export const datasetClasses: Readonly<Record<string, number>> = Object.fromEntries(
+  Object.values(datasetShapes).map((d) => [d.name, d.classes]),
+);
 
 /** The dataset a file trains on when its `train` line names none. */
 export const defaultDataset = 'fashion-mnist';

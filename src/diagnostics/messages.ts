@@ -65,6 +65,7 @@ export const catalogue = {
   NN3101: { code: 'NN3101', severity: 'warning', title: 'Output width differs from the dataset class count' },
   NN3102: { code: 'NN3102', severity: 'warning', title: 'Two batch norms in a row' },
   NN3103: { code: 'NN3103', severity: 'warning', title: 'Activation applied twice' },
+  NN3104: { code: 'NN3104', severity: 'warning', title: "Input differs from the default dataset's images" },
 
   // NN4xxx: compile and backend
   NN4001: { code: 'NN4001', severity: 'error', title: 'Backend not available' },

@@ -1,17 +1,11 @@
 import type { CheckedModel, Shape } from '../check/model.js';
+import { datasetShapes, type DatasetShape } from '../check/trainOptions.js';
 import type { Diagnostic } from '../diagnostics/Diagnostic.js';
 
-/** What a model must match to train on a dataset: its image size and its number of classes. */
-export interface DatasetShape {
-  readonly name: string;
-  readonly channels: number;
-  readonly rows: number;
-  readonly cols: number;
-  readonly classes: number;
-}
+export type { DatasetShape } from '../check/trainOptions.js';
 
 /** Fashion-MNIST's shape, known before its files are read so that a misfit is refused without loading anything. */
-export const fashionMnistShape: DatasetShape = { name: 'fashion-mnist', channels: 1, rows: 28, cols: 28, classes: 10 };
+export const fashionMnistShape: DatasetShape = datasetShapes['fashion-mnist']!;
 
 /** How one example is fed to the compiled model, or why it cannot be. */
 export interface DatasetFit {
