@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { NetcError } from '../diagnostics/NetcError.js';
@@ -67,6 +68,8 @@ interface StateFile extends TrainState {
   readonly format: 'netc-checkpoint';
   readonly version: number;
   readonly savedAt: string;
+  /** SHA-256 of model.net as saved, hex: an edited copy is refused instead of trusted. Absent in older checkpoints. */
+  readonly modelSha256?: string;
   readonly optimizer: { readonly name: string; readonly weights: tf.io.WeightsManifestEntry[] };
 }
 
@@ -104,6 +107,7 @@ export async function saveCheckpoint(
     version: checkpointVersion,
     savedAt: new Date().toISOString(),
     ...state,
+    modelSha256: sha256(source),
     optimizer: { name: state.hyperparameters.optimizer, weights: encodedOptimizer.specs },
   };
   try {
@@ -187,7 +191,15 @@ export function loadCheckpoint(runDir: string, use: CheckpointUse = 'resume'): L
   const statePath = join(dir, 'state.json');
   const parsed = readJson(statePath);
   const state = validateState(parsed, statePath, corrupt, fail);
-  const source = readText(join(dir, 'model.net'));
+  const sourcePath = join(dir, 'model.net');
+  const source = readText(sourcePath);
+  const recorded = (parsed as StateFile).modelSha256;
+  if (typeof recorded === 'string' && recorded !== sha256(source)) {
+    fail(
+      `${sourcePath} was changed after the run saved it (its SHA-256 differs from the one in ${statePath}); ` +
+        'the weights belong to the model as it was. Put the original back, or train the edited model as a new run.',
+    );
+  }
   const modelPath = join(dir, 'model.json');
   const modelJson = readJson(modelPath) as { weightsManifest?: { weights?: unknown }[]; userDefinedMetadata?: unknown };
   const specs = modelJson.weightsManifest?.[0]?.weights;
@@ -228,6 +240,10 @@ async function encodeModel(model: tf.LayersModel): Promise<{ modelJson: object; 
     },
     data,
   };
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 function writeDurably(path: string, contents: string | Uint8Array): void {
