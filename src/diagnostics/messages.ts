@@ -53,6 +53,7 @@ export const catalogue = {
   NN2028: { code: 'NN2028', severity: 'error', title: 'Blocks and repetition expand too far' },
   NN2029: { code: 'NN2029', severity: 'warning', title: 'Block defined but never used' },
   NN2030: { code: 'NN2030', severity: 'error', title: 'Too many layers to compile' },
+  NN2031: { code: 'NN2031', severity: 'error', title: 'Model too large to compile and train' },
 
   // NN3xxx: shapes
   NN3001: { code: 'NN3001', severity: 'error', title: 'Layer expects a flat input' },

@@ -4,6 +4,7 @@ import { DoubleActivationRule } from './DoubleActivationRule.js';
 import { DoubleBatchNormRule } from './DoubleBatchNormRule.js';
 import { InputAfterLayerRule } from './InputAfterLayerRule.js';
 import { MissingInputRule } from './MissingInputRule.js';
+import { ModelSizeRule } from './ModelSizeRule.js';
 import { NoLayersRule } from './NoLayersRule.js';
 import { RepeatedStatementRule } from './RepeatedStatementRule.js';
 import type { Rule } from './Rule.js';
@@ -18,4 +19,5 @@ export const rules: readonly Rule[] = [
   DatasetInputRule,
   DoubleBatchNormRule,
   DoubleActivationRule,
+  ModelSizeRule,
 ];
