@@ -22,7 +22,10 @@ const writeFailures: Readonly<Record<string, string>> = {
  * a report hint; the stack only with `debug` (NETC_DEBUG=1).
  */
 export function describeFailure(error: unknown, debug: boolean): Failure {
-  if (error instanceof CliError) return { text: `netc: ${error.message}\n`, exitCode: error.exitCode };
+  if (error instanceof CliError) {
+    // A flag checked with the checker's specs carries the checker's code: `netc: error NN2011: ...`.
+    return { text: `netc: ${error.code !== undefined ? `error ${error.code}: ` : ''}${error.message}\n`, exitCode: error.exitCode };
+  }
   if (error instanceof NetcError) return { text: `netc: error ${error.code}: ${error.message}\n`, exitCode: ExitCode.failed };
   const code = (error as NodeJS.ErrnoException | null)?.code;
   const why = typeof code === 'string' ? writeFailures[code] : undefined;

@@ -1,38 +1,83 @@
 import { trainKeys } from '../check/trainOptions.js';
 import { resolveValue } from '../check/values.js';
-import { startSpan } from '../diagnostics/Diagnostic.js';
+import type { Span } from '../diagnostics/Diagnostic.js';
+import { bn } from '../layers/bn.js';
 import type { ArgType } from '../layers/LayerKind.js';
 import type { ValueNode } from '../syntax/ast.js';
 import { CliError } from './io.js';
+
+/*
+ * Flags that set what a file's `train` line or a `bn` also sets are checked with the checker's own argument specs,
+ * so one mistake has one wording and one code whether it is written in the file or on the command line.
+ */
+
+// A flag has no place in a file; the checker's value reader only passes the span through.
+const noSpan: Span = { offset: 0, end: 0, line: 1, column: 1, endLine: 1, endColumn: 1 };
+
+/** The type the checker gives `train` key `key`. */
+function trainKeyType(key: string): ArgType {
+  const spec = trainKeys.find((candidate) => candidate.name === key);
+  if (spec === undefined) throw new Error(`internal: no train key '${key}'`);
+  return spec.type;
+}
+
+/** The type of `bn`'s `impl=`: what `--bn` accepts. */
+function bnImplType(): ArgType {
+  const spec = bn.args.find((candidate) => candidate.name === 'impl');
+  if (spec === undefined) throw new Error("internal: bn has no 'impl' argument");
+  return spec.type;
+}
+
+/** The specs of the flags that mirror a `train` key or `bn impl=`, by flag name. */
+export const flagTypes = {
+  epochs: () => trainKeyType('epochs'),
+  batch: () => trainKeyType('batch'),
+  lr: () => trainKeyType('lr'),
+  optimizer: () => trainKeyType('optimizer'),
+  momentum: () => trainKeyType('momentum'),
+  seed: () => trainKeyType('seed'),
+  bn: bnImplType,
+  // Not a train key, but a count of images: a size, read as the checker reads sizes.
+  subset: (): ArgType => ({ kind: 'int', min: 1 }),
+} as const;
+
+/** A flag's value as the checker's value reader takes it: a number, or a word. */
+function asValueNode(value: number | string): ValueNode {
+  if (typeof value === 'number') return { kind: 'Number', span: noSpan, value, text: String(value) };
+  return { kind: 'Ident', span: noSpan, name: value };
+}
+
+/**
+ * Checks `--flag value` against the checker's spec for it; a wrong value is a usage error (exit 2) with the
+ * checker's code and wording: "`--lr` must be above 0, not -1."
+ */
+export function checkFlag(flag: keyof typeof flagTypes, value: number | string | undefined): void {
+  if (value === undefined) return;
+  const result = resolveValue(flagTypes[flag](), asValueNode(value), `\`--${flag}\``);
+  if (!result.ok) throw new CliError(result.message, 2, result.code);
+}
 
 /** A number as the language writes one: `10`, `0.5`, `1e-3`, `-2`. */
 const numberPattern = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 /**
- * Reads a numeric flag given as text (yargs keeps it a string, so that `--lr abc` and a bare `--epochs` reach here
- * instead of turning into NaN or vanishing) against the spec the checker uses for the `train` key of the same name,
- * and words a mistake as the checker does: `--lr must be a number, not `abc`.` Usage errors exit 2.
+ * Reads a numeric flag given as text and checks it as `checkFlag` does. yargs keeps such flags strings, so that
+ * `--lr abc` reaches the checker's words ("must be a number, not `abc`") instead of becoming NaN, and a bare
+ * `--epochs` with no value is refused instead of ignored. `type` defaults to the flag's own spec.
  */
-export function readNumberFlag(name: string, raw: string | undefined, type: ArgType = specOf(name)): number | undefined {
+export function readNumberFlag(flag: string, raw: string | undefined, type?: ArgType): number | undefined {
   if (raw === undefined) return undefined;
-  const subject = `--${name}`;
+  const spec = type ?? (flagTypes as Record<string, () => ArgType>)[flag]?.();
+  if (spec === undefined) throw new Error(`internal: no spec for --${flag}`);
+  const subject = `\`--${flag}\``;
   const text = raw.trim();
-  if (text === '') throw new CliError(`${subject} needs a value: it ${describeType(type)}.`);
+  if (text === '') {
+    throw new CliError(`${subject} needs a value: it must be ${spec.kind === 'int' ? 'a whole number' : 'a number'}.`, 2, 'NN2004');
+  }
   const node: ValueNode = numberPattern.test(text)
-    ? { kind: 'Number', span: startSpan, value: Number(text), text }
-    : { kind: 'Ident', span: startSpan, name: text };
-  const result = resolveValue(type, node, subject);
-  if (!result.ok) throw new CliError(result.message);
+    ? { kind: 'Number', span: noSpan, value: Number(text), text }
+    : { kind: 'Ident', span: noSpan, name: text };
+  const result = resolveValue(spec, node, subject);
+  if (!result.ok) throw new CliError(result.message, 2, result.code);
   return result.value as number;
-}
-
-/** The type of a `train` key (the flag of the same name checks what the key checks). */
-function specOf(name: string): ArgType {
-  const spec = trainKeys.find((key) => key.name === name);
-  if (spec === undefined) throw new Error(`internal: no train key ${name}`);
-  return spec.type;
-}
-
-function describeType(type: ArgType): string {
-  return type.kind === 'int' ? 'must be a whole number' : 'must be a number';
 }

@@ -173,6 +173,9 @@ function removeStaging(dir: string): void {
     return;
   }
   for (const entry of entries) {
-    if (entry.startsWith('.checkpoint-writing-')) rmSync(join(dir, entry), { recursive: true, force: true });
+    // replaceDirectory's staging names (src/compile/atomicWrite.ts), and those of netc before it.
+    if (entry.startsWith('.checkpoint.netc-tmp-') || entry.startsWith('.checkpoint-writing-')) {
+      rmSync(join(dir, entry), { recursive: true, force: true });
+    }
   }
 }

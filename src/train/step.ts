@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { withoutInputGradient } from '../backend/kernels/index.js';
 import { softmaxCrossEntropyKernel } from '../backend/kernels/softmaxCrossEntropy.js';
-import { withSyncGroup, type SyncGroup } from '../backend/parallel/SyncGroup.js';
+import { withSyncGroup, type SyncGroup } from '../backend/SyncGroup.js';
 
 /** What one training step measured, on the same forward pass that it trained on. */
 export interface StepResult {
@@ -36,15 +36,17 @@ export function inputLayerKernels(model: tf.LayersModel): tf.LayerVariable[] {
   // topological order, so one pass in that order sees every layer's inputs first: no recursion, which a graph of
   // thousands of layers would take past the call stack.
   const untrained = new Map<tf.layers.Layer, boolean>();
+  // A layer outside model.layers is a model input (tf.sequential leaves its InputLayer out): nothing before it.
+  const isUntrained = (l: tf.layers.Layer): boolean => untrained.get(l) ?? (l.trainableWeights.length === 0 && inboundLayers(l).length === 0);
   for (const layer of model.layers) {
-    untrained.set(layer, layer.trainableWeights.length === 0 && inboundLayers(layer).every((l) => untrained.get(l) === true));
+    untrained.set(layer, layer.trainableWeights.length === 0 && inboundLayers(layer).every(isUntrained));
   }
   const kernels: tf.LayerVariable[] = [];
   for (const layer of model.layers) {
     const className = layer.getClassName();
     if (className !== 'Conv2D' && className !== 'Dense') continue;
     const inputs = inboundLayers(layer);
-    if (inputs.length === 0 || !inputs.every((l) => untrained.get(l) === true)) continue;
+    if (inputs.length === 0 || !inputs.every(isUntrained)) continue;
     const kernel = layer.trainableWeights.find((w) => /(^|\/)kernel$/.test(w.originalName));
     if (kernel !== undefined) kernels.push(kernel);
   }
@@ -133,7 +135,7 @@ export function createTrainStep(model: tf.LayersModel, optimizer: tf.Optimizer):
 export type MemberStep = (x: tf.Tensor, y: tf.Tensor, batch: number, copies: number) => StepResult;
 
 /**
- * The training step of one member of a data-parallel group (src/backend/parallel): the member trains on its shard
+ * The training step of one member of a data-parallel group (src/train/parallel): the member trains on its shard
  * of the batch, with the batch-norm kernels sharing their statistics across the group (synchronised batch norm)
  * and the loss divided by the whole batch's size, so the members' weight gradients add up to the whole batch's.
  * Those gradients, the summed loss and the hits are added across the group in rank order before the optimizer

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import type { CheckedModel } from '../check/model.js';
-import { fastPathEnabled } from '../backend/fastPath.js';
-import { chooseTrainStep, type ThreadsRequest } from '../backend/parallel/chooseThreads.js';
+import type { CheckedModel } from '../ir/model.js';
+import { chooseTrainStep, type ThreadsRequest } from './parallel/chooseThreads.js';
 import { compileModel } from '../compile/compile.js';
 import { NetcError } from '../diagnostics/NetcError.js';
 import { namedTensors, saveCheckpoint, weightTensors, type LoadedCheckpoint, type TrainState } from './checkpoint.js';
 import { writeCurves } from './curves.js';
-import { defaultLearningRate, type Hyperparameters } from './hyperparameters.js';
+import { optimizers } from '../ir/catalogue.js';
+import type { Hyperparameters } from './hyperparameters.js';
 import { createOptimizer } from './optimizer.js';
 import { permutation, Rng } from './random.js';
 import type { EpochRecord, EpochSums } from './report.js';
@@ -55,7 +55,12 @@ export interface TrainRequest {
   readonly observer?: TrainObserver;
   /** Test images per evaluation batch: bigger is faster, until memory runs short. */
   readonly evalBatch?: number;
-  /** Training threads (src/backend/parallel/chooseThreads.ts): a count, or `auto` to measure; default 1. */
+  /**
+   * netc's fast path (fused batch norm, SIMD kernels; the CLI's NETC_FAST_PATH): must match the `fastPath` the
+   * backend's kernels were registered with (`selectBackend`).
+   */
+  readonly fastPath: boolean;
+  /** Training threads (src/train/parallel/chooseThreads.ts): a count, or `auto` to measure; default 1. */
   readonly threads?: ThreadsRequest;
   /** Told how many threads train and why, once they are chosen. */
   readonly onThreads?: (reason: string) => void;
@@ -84,6 +89,9 @@ export interface TrainOutcome {
  */
 export const divergenceFactor = 10;
 
+/** Steps a run must have taken before accuracy at chance counts as "not learning" (NN5007): one step proves nothing. */
+const minStepsToJudge = 20;
+
 /**
  * Trains as d2l's train_ch6 does: every epoch a fresh shuffle, one optimizer step per batch (the last batch may be
  * short), loss and accuracy summed over the epoch in training mode, then the whole test set in inference mode.
@@ -93,7 +101,7 @@ export const divergenceFactor = 10;
 export async function trainModel(request: TrainRequest): Promise<TrainOutcome> {
   const h = request.hyperparameters;
   const { train, test, runDir, observer } = request;
-  const compileOptions = { ...(h.bn === null ? {} : { bn: h.bn }), ...(h.seed === null ? {} : { seed: h.seed }), fuse: fastPathEnabled() };
+  const compileOptions = { ...(h.bn === null ? {} : { bn: h.bn }), ...(h.seed === null ? {} : { seed: h.seed }), fuse: request.fastPath };
   const model = compileModel(request.model, compileOptions);
   const optimizer = createOptimizer(h);
   let closeStep = async (): Promise<void> => undefined;
@@ -122,6 +130,8 @@ export async function trainModel(request: TrainRequest): Promise<TrainOutcome> {
     const pixels = train.rows * train.cols;
     // The first batch's mean loss in this process: the reference that divergence is measured against.
     let firstLoss: number | null = null;
+    // Steps taken in this process: a model is judged "not learning" only after enough of them to learn something.
+    let steps = 0;
     const outcome = (status: TrainOutcome['status'], stoppedAt: TrainOutcome['stoppedAt']): TrainOutcome => ({
       status,
       threads: chosen.threads,
@@ -178,6 +188,7 @@ export async function trainModel(request: TrainRequest): Promise<TrainOutcome> {
         const seconds = (performance.now() - began) / 1000;
         if (!Number.isFinite(result.loss)) throw diverged(request, epoch, sums.batchesDone + 1, totalBatches, checkpoint, history.length);
         firstLoss ??= result.loss / indices.length;
+        steps++;
         sums = {
           batchesDone: sums.batchesDone + 1,
           examples: sums.examples + indices.length,
@@ -201,7 +212,8 @@ export async function trainModel(request: TrainRequest): Promise<TrainOutcome> {
         throw divergedEpoch(request, record, firstLoss, checkpoint, history.length);
       }
       const classes = request.model.layers[request.model.layers.length - 1]?.outputShape[0] ?? 10;
-      if (firstLoss !== null && record.trainAcc <= 1.5 / classes && record.testAcc <= 1.5 / classes && record.loss >= 0.9 * firstLoss) {
+      const atChance = record.trainAcc <= 1.5 / classes && record.testAcc <= 1.5 / classes;
+      if (firstLoss !== null && steps >= minStepsToJudge && atChance && record.loss >= 0.9 * firstLoss) {
         observer?.warning?.(
           'NN5007',
           `After epoch ${epoch} the accuracy is at chance (train ${record.trainAcc.toFixed(3)}, test ${record.testAcc.toFixed(3)}, ` +
@@ -292,7 +304,7 @@ function diverged(
  * still diverges; the default, or below it, does not.
  */
 export function smallerRate(h: Pick<Hyperparameters, 'lr' | 'optimizer'>): number {
-  const limit = defaultLearningRate[h.optimizer];
+  const limit = optimizers[h.optimizer].defaultLr;
   let rate = h.lr / 10;
   while (rate > limit * (1 + 1e-9)) rate /= 10;
   return Number(rate.toPrecision(2));

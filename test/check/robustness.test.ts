@@ -132,14 +132,12 @@ describe('never throws, always answers', () => {
     }
   });
 
-  test('a stack of 20,000 layers parses and checks quickly, in one pass: one NN2030 at the first layer past 4,000', () => {
+  // Timeouts here guard against a pass that expands or goes quadratic (minutes); speed itself is the bench's.
+  test('a stack of 20,000 layers parses and checks in one pass: one NN2030 at the first layer past 4,000', { timeout: 30_000 }, () => {
     const source = `input 1x28x28\nflatten | ${Array.from({ length: 20_000 }, () => 'dense 10').join(' | ')}\n`;
-    const started = performance.now();
     const { diagnostics, syntax } = checkParsed(source);
     expect(syntax).toEqual([]);
     // flatten is node 1; the 4,001st node is the 4,000th dense, at column 11 + 11 * 3,999.
     expect(diagnostics.map((d) => [d.code, d.span.line, d.span.column])).toEqual([['NN2030', 2, 11 + 11 * 3999]]);
-    // Generous for a 2-core machine shared by others; a quadratic pass would take minutes.
-    expect(performance.now() - started).toBeLessThan(5_000);
   });
 });

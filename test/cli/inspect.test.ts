@@ -61,7 +61,7 @@ describe('netc inspect', () => {
   test('--layer abc is refused in words, not as "no layer NaN" (issue 15)', async () => {
     const result = await netc(['inspect', run, '--layer', 'abc']);
     expect(result.code).toBe(2);
-    expect(result.err).toBe('netc: --layer must be a whole number, not `abc`.\n');
+    expect(result.err).toBe('netc: error NN2004: `--layer` must be a whole number, not `abc`.\n');
   });
 
   test('a run stopped inside its first epoch says so, not "epoch 0 of 2"', async () => {

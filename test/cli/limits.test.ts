@@ -10,9 +10,11 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { maxExpandedNodes, maxModelNodes, maxNesting as maxExpansionNesting } from '../../src/check/expand.js';
 import { maxParameters, maxValuesPerExample } from '../../src/check/rules/ModelSizeRule.js';
 import { maxWhole } from '../../src/check/values.js';
-import { checkSource, maxDiagnosticsPerFile } from '../../src/cli/modelFile.js';
+import { analyze } from '../../src/frontend/analyze.js';
+import { maxDiagnosticsPerFile } from '../../src/frontend/capDiagnostics.js';
 import { compileModel } from '../../src/compile/compile.js';
-import { maxNesting, maxSyntaxDiagnostics } from '../../src/syntax/parse.js';
+import { maxNesting } from '../../src/syntax/brackets.js';
+import { maxSyntaxDiagnostics } from '../../src/syntax/parse.js';
 import { createTrainStep } from '../../src/train/step.js';
 import { epochLines, netc, workspace } from './trainHelpers.js';
 
@@ -65,7 +67,7 @@ async function acceptedEverywhere(source: string): Promise<string> {
 
 /** One optimizer step on two examples, through netc's own training step; the loss it reports is finite. */
 function oneStep(source: string): number {
-  const model = checkSource('limit.net', source).model!;
+  const model = analyze(source, 'limit.net').model!;
   const compiled = compileModel(model, { seed: 1 });
   const optimizer = tf.train.sgd(0.01);
   try {
@@ -92,7 +94,7 @@ describe(`layers and joins in one model: ${maxModelNodes.toLocaleString('en-US')
 
   test('one past: NN2030 at the layer past the limit, in every command', async () => {
     await refusedEverywhere(chain(maxModelNodes + 1), 'NN2030');
-    const at = checkSource('x.net', chain(maxModelNodes + 1)).diagnostics;
+    const at = analyze(chain(maxModelNodes + 1), 'x.net').diagnostics;
     expect(at.map((d) => [d.code, d.span.line])).toEqual([['NN2030', maxModelNodes + 2]]);
   });
 });
@@ -128,8 +130,8 @@ describe(`diagnostics shown: ${maxSyntaxDiagnostics} syntax, ${maxDiagnosticsPer
   const junk = (n: number): string => `input 784\n${'dense 10 ]\n'.repeat(n)}`;
 
   test('at the limit no NN1005; one past, one NN1005 that counts the rest', () => {
-    expect(checkSource('x.net', junk(maxSyntaxDiagnostics)).diagnostics.map((d) => d.code)).not.toContain('NN1005');
-    const past = checkSource('x.net', junk(maxSyntaxDiagnostics + 1)).diagnostics;
+    expect(analyze(junk(maxSyntaxDiagnostics), 'x.net').diagnostics.map((d) => d.code)).not.toContain('NN1005');
+    const past = analyze(junk(maxSyntaxDiagnostics + 1), 'x.net').diagnostics;
     expect(past.filter((d) => d.code === 'NN1005')).toHaveLength(1);
   });
 });
@@ -146,7 +148,7 @@ describe(`sizes and counts: at most ${maxWhole.toLocaleString('en-US')} (NN2011)
 
   test(`${maxParameters.toLocaleString('en-US')} parameters: just under, accepted everywhere and trains a step`, async () => {
     const source = `input 1x28x28\nflatten | dense ${units} | dense 10\n`;
-    expect(checkSource('x.net', source).model!.totals.trainable).toBeLessThanOrEqual(maxParameters);
+    expect(analyze(source, 'x.net').model!.totals.trainable).toBeLessThanOrEqual(maxParameters);
     await acceptedEverywhere(source);
     expect(Number.isFinite(oneStep(source))).toBe(true);
   }, 240_000);

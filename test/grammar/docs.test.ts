@@ -4,7 +4,9 @@ import { describe, expect, test } from 'vitest';
 import { maxExpandedNodes, maxModelNodes, maxNesting as maxExpansionNesting } from '../../src/check/expand.js';
 import { maxParameters, maxValuesPerExample } from '../../src/check/rules/ModelSizeRule.js';
 import { catalogue } from '../../src/diagnostics/messages.js';
-import { maxNesting, maxSyntaxDiagnostics, parse } from '../../src/syntax/parse.js';
+import { layerKinds, layerNames } from '../../src/layers/registry.js';
+import { maxNesting } from '../../src/syntax/brackets.js';
+import { maxSyntaxDiagnostics, parse } from '../../src/syntax/parse.js';
 import { NetParser, SyntaxMessages } from '../../src/syntax/parser.js';
 import { embeddedGrammar, grammarBlock, printEbnf } from '../../src/syntax/printGrammar.js';
 
@@ -57,4 +59,5 @@ describe('docs/LANGUAGE.md', () => {
     expect(limits).toContain(`| ${maxValuesPerExample.toLocaleString('en-US')} (2^24) | NN2031 |`);
     expect(limits).toContain(`| ${maxSyntaxDiagnostics}, then one NN1005`);
   });
+
 });

@@ -1,5 +1,5 @@
-import { formatShape } from '../../layers/args.js';
-import { datasetShapes } from '../trainOptions.js';
+import { formatShape } from '../../ir/layout.js';
+import { datasets } from '../../ir/catalogue.js';
 import type { Rule } from './Rule.js';
 
 /**
@@ -9,7 +9,7 @@ import type { Rule } from './Rule.js';
  * `train` line is a model to summarise, compile or export as much as to train: it gets no word here.
  */
 export const DatasetInputRule: Rule = ({ statements, dataset, report }) => {
-  const data = datasetShapes[dataset];
+  const data = datasets[dataset];
   const input = statements.inputs[0];
   if (data === undefined || input === undefined || input.dims.length === 0 || statements.trains.length === 0) return;
   const dims = input.dims.map((d) => d.value);

@@ -1,4 +1,4 @@
-import { formatShape } from '../../layers/args.js';
+import { formatShape } from '../../ir/layout.js';
 import { maxWhole } from '../values.js';
 import type { Rule } from './Rule.js';
 

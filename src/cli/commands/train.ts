@@ -1,31 +1,27 @@
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Argv } from 'yargs';
-import type { ThreadsRequest } from '../../backend/parallel/chooseThreads.js';
+import type { ThreadsRequest } from '../../train/parallel/chooseThreads.js';
 import type { BackendRequest } from '../../backend/select.js';
-import type { CheckedModel } from '../../check/model.js';
+import type { CheckedModel } from '../../ir/model.js';
 import { formatDiagnosticsText } from '../../diagnostics/format.js';
 import { NetcError } from '../../diagnostics/NetcError.js';
 import { loadFashionMnist, subset } from '../../data/fashionMnist.js';
 import type { LoadedCheckpoint } from '../../train/checkpoint.js';
 import { fashionMnistShape, fitModelToDataset } from '../../train/fitDataset.js';
-import {
-  describeOptimizer,
-  optimizerNames,
-  resolveHyperparameters,
-  type BnImpl,
-  type Hyperparameters,
-  type HyperparameterFlags,
-  type OptimizerName,
-} from '../../train/hyperparameters.js';
+import { bnImpls, optimizerNames, type BnImpl, type OptimizerName } from '../../ir/catalogue.js';
+import { checkFlag, readNumberFlag } from '../flags.js';
+import { describeOptimizer, resolveHyperparameters, type Hyperparameters, type HyperparameterFlags } from '../../train/hyperparameters.js';
 import { EpochProgress } from '../../train/progress.js';
+import { resumedHyperparameters } from '../../train/resume.js';
+import { ensureRunDir, newRunDir, newRunDirProblem } from '../../train/runDirectory.js';
 import { formatEpochLine, formatFinalLines } from '../../train/report.js';
 import type { ImageSplit, TrainOutcome, trainModel as TrainModelFn } from '../../train/train.js';
 import type { Command } from '../Command.js';
-import { readNumberFlag } from '../flags.js';
 import { CliError, ExitCode, type CliIO } from '../io.js';
-import { checkSource, readModelFile, reportDiagnostics, type ModelFile } from '../modelFile.js';
+import { analyze } from '../../frontend/analyze.js';
+import { readModelFile, reportDiagnostics, type ModelFile } from '../modelFile.js';
 
 /** The flags as yargs hands them over: numbers stay text until readFlags checks them as the checker would. */
 interface TrainArgs {
@@ -72,7 +68,7 @@ export const trainCommand: Command<TrainArgs> = {
       .option('epochs', { type: 'string', describe: "Epochs (file's train line, else 10)" })
       .option('batch', { type: 'string', describe: "Batch size (file's train line, else 256)" })
       .option('lr', { type: 'string', describe: 'Learning rate (default: sgd 1.0 as the seed, momentum 0.1, adam 0.001)' })
-      .option('optimizer', { choices: optimizerNames, describe: "Optimizer (file's train line, else sgd)" })
+      .option('optimizer', { type: 'string', describe: `Optimizer: ${optimizerNames.join(', ')} (file's train line, else sgd)` })
       .option('momentum', { type: 'string', describe: 'Coefficient of the momentum optimizer (default 0.9)' })
       .option('seed', { type: 'string', describe: 'Seeds weights and shuffling: the same seed repeats a run on the same backend' })
       .option('backend', {
@@ -80,7 +76,7 @@ export const trainCommand: Command<TrainArgs> = {
         default: 'auto' as const,
         describe: 'TensorFlow.js backend; auto picks the fastest available',
       })
-      .option('bn', { choices: ['builtin', 'scratch'] as const, describe: "Compile every bn to tfjs's layer or netc's own" })
+      .option('bn', { type: 'string', describe: `Compile every bn to tfjs's layer or netc's own: ${bnImpls.join(' or ')}` })
       .option('data', { type: 'string', describe: 'Directory with the four Fashion-MNIST .gz files' })
       .option('download', { type: 'boolean', default: true, describe: 'Download Fashion-MNIST when it is not found' })
       .option('out', { type: 'string', describe: 'Run directory (default runs/<model>-<YYYYMMDD-HHMMSS>)' })
@@ -96,7 +92,9 @@ export const trainCommand: Command<TrainArgs> = {
       .epilogue(
         "Flags override the file's `train` line. Ctrl-C stops at the end of the current batch and saves; a second " +
           'Ctrl-C quits at once (the last checkpoint stays intact). With --resume, only --epochs, --lr, --backend and ' +
-          '--data may change. Exit status: 0 trained, 1 model or data error, 2 usage, 130 stopped by Ctrl-C.',
+          '--data may change. One run at a time per directory (a lock file, .netc-lock). A loss that diverges stops the ' +
+          'run (NN5006) with a rate to try. Exit status: 0 trained, 1 model, data, run-directory or training error, ' +
+          '2 usage, 3 internal error, 130 stopped by Ctrl-C.',
       ) as unknown as Argv<TrainArgs>,
 
   async run(args, io) {
@@ -106,7 +104,7 @@ export const trainCommand: Command<TrainArgs> = {
       import('../../backend/select.js'),
       import('../../train/checkpoint.js'),
       import('../../train/train.js'),
-      import('../../backend/parallel/parallelStep.js'),
+      import('../../train/parallel/parallelStep.js'),
       import('../../train/runLock.js'),
     ]);
     // A resumed run is locked before its checkpoint is read: another process may be writing the next one.
@@ -127,7 +125,7 @@ export const trainCommand: Command<TrainArgs> = {
         io.err(`${formatDiagnosticsText(modelFile.file, modelFile.source, fit.diagnostics)}\n`);
         return 1;
       }
-      const hyperparameters = resume ? resumedHyperparameters(args, flags, resume) : resolveHyperparameters(model.train, flagsOf(args, flags));
+      const hyperparameters = resume ? resumedHyperparametersOf(args, flags, resume) : resolveHyperparameters(model.train, flagsOf(args, flags));
       if (resume && resume.state.epochsDone >= hyperparameters.epochs && resume.state.partial === null) {
         // Nothing to train: no backend, no data, no thread measurement, no rewritten curves.
         const done = resume.state.epochsDone;
@@ -136,10 +134,11 @@ export const trainCommand: Command<TrainArgs> = {
       }
       const runDir = resume ? args.resume! : chooseRunDir(args.out, model.name, hasCheckpoint);
 
-      const backend = await selectBackend(args.backend);
+      const fastPath = fastPathFromEnvironment(process.env);
+      const backend = await selectBackend(args.backend, { fastPath });
       io.out(`${backend.reason}\n`);
       const threads = threadsRequest(args, io);
-      const noThreads = threads !== 'auto' && threads > 1 ? parallelUnavailableReason() : null;
+      const noThreads = threads !== 'auto' && threads > 1 ? parallelUnavailableReason(fastPath) : null;
       if (noThreads !== null) throw new CliError(`${noThreads}.`);
       const data = await loadFashionMnist({
         ...(args.data !== undefined ? { dataDir: args.data } : {}),
@@ -151,7 +150,8 @@ export const trainCommand: Command<TrainArgs> = {
       }
       const train = hyperparameters.subset !== null ? subset(data.train, hyperparameters.subset) : data.train;
       // Created only now, so that a run refused for its data leaves no empty directory behind.
-      const created = ensureWritable(runDir);
+      const created = !existsSync(runDir);
+      ensureRunDir(runDir);
       let lock = resumeLock;
       let saved = false;
       try {
@@ -162,8 +162,8 @@ export const trainCommand: Command<TrainArgs> = {
           if (hasCheckpoint(runDir)) chooseRunDir(runDir, model.name, hasCheckpoint);
         }
         const outcome = await runTraining(io, {
-          trainModel, modelFile, model, hyperparameters, train, test: data.test, fit, backend, runDir, resume, threads,
-          source: data.source,
+          trainModel, modelFile, model, hyperparameters, train, test: data.test, exampleShape: fit.exampleShape, backend, runDir,
+          resume, threads, fastPath, source: data.source,
           onSaved: () => void (saved = true),
         });
         saved ||= outcome.checkpoint !== null;
@@ -187,11 +187,12 @@ interface RunSetup {
   readonly hyperparameters: Hyperparameters;
   readonly train: ImageSplit;
   readonly test: ImageSplit;
-  readonly fit: { readonly exampleShape: readonly number[] | null };
+  readonly exampleShape: readonly number[];
   readonly backend: { readonly name: string; readonly device: string };
   readonly runDir: string;
   readonly resume: LoadedCheckpoint | undefined;
   readonly threads: ThreadsRequest;
+  readonly fastPath: boolean;
   readonly source: string;
   readonly onSaved: () => void;
 }
@@ -234,9 +235,10 @@ async function runTraining(io: CliIO, r: RunSetup): Promise<{ code: number; chec
       hyperparameters,
       train: r.train,
       test: r.test,
-      exampleShape: r.fit.exampleShape!,
+      exampleShape: r.exampleShape,
       backend: backend.name,
       runDir,
+      fastPath: r.fastPath,
       ...(r.resume ? { resume: r.resume } : {}),
       signal: controller.signal,
       threads: r.threads,
@@ -284,16 +286,27 @@ async function runTraining(io: CliIO, r: RunSetup): Promise<{ code: number; chec
   return { code: 0, checkpoint: outcome.checkpoint };
 }
 
-/** Reads the numeric flags as the checker reads the `train` keys, and rejects combinations that make no sense (exit 2). */
+/**
+ * netc's fast path (SIMD kernels, fused batch norm, a leaner step) is on unless NETC_FAST_PATH=0, which brings back
+ * the path before it for comparisons. Read here, once per command, and passed down as an option.
+ */
+export function fastPathFromEnvironment(env: Readonly<Record<string, string | undefined>>): boolean {
+  return env['NETC_FAST_PATH'] !== '0';
+}
+
+/** Reads the numeric flags and rejects values that make no sense before anything is loaded (exit 2). */
 function readFlags(args: TrainArgs): NumberFlags {
+  // The flags a file's `train` line (or a `bn`) also sets: the checker's specs, codes and wording. Numbers come as
+  // text, so that `--lr abc` and a bare `--epochs` are refused in those words too.
   const flags: NumberFlags = {
     epochs: readNumberFlag('epochs', args.epochs),
     batch: readNumberFlag('batch', args.batch),
     lr: readNumberFlag('lr', args.lr),
     momentum: readNumberFlag('momentum', args.momentum),
     seed: readNumberFlag('seed', args.seed),
-    subset: readNumberFlag('subset', args.subset, { kind: 'int', min: 1 }),
+    subset: readNumberFlag('subset', args.subset),
   };
+  for (const flag of ['optimizer', 'bn'] as const) checkFlag(flag, args[flag]);
   if (args.file === undefined && args.resume === undefined) {
     throw new CliError('name a .net file to train, or --resume DIR to continue a run.');
   }
@@ -317,6 +330,15 @@ function threadsRequest(args: TrainArgs, io: CliIO, cores: number = availablePar
   if (asked <= cores) return asked;
   io.err(`netc: warning: --threads ${asked} is more than the ${cores} cores of this machine; training on ${cores} threads.\n`);
   return cores;
+}
+
+/** Removes a run directory that holds nothing (a run that failed before saving); leaves it when anything is there. */
+function removeIfEmpty(dir: string): void {
+  try {
+    if (readdirSync(dir).length === 0) rmdirSync(dir);
+  } catch {
+    // Best effort: a directory that cannot be read or removed is left as it is.
+  }
 }
 
 function flagsOf(args: TrainArgs, flags: NumberFlags): HyperparameterFlags {
@@ -347,93 +369,22 @@ function resumedModelFile(args: TrainArgs, resume: LoadedCheckpoint): ModelFile 
       );
     }
   }
-  return checkSource(resume.state.file, resume.source);
+  return analyze(resume.source, resume.state.file);
 }
 
-/**
- * The checkpoint's recipe. Only what cannot break an exact continuation may change: more epochs, another learning
- * rate (the way out of a divergence). The rest is tied to the saved optimizer state, shuffle and weights.
- */
-function resumedHyperparameters(args: TrainArgs, flags: NumberFlags, resume: LoadedCheckpoint): Hyperparameters {
-  const saved = resume.state.hyperparameters;
-  const fixed = ['batch', 'optimizer', 'momentum', 'seed', 'bn', 'subset'] as const;
-  const given = { ...flags, optimizer: args.optimizer, bn: args.bn };
-  for (const key of fixed) {
-    const value = given[key];
-    if (value !== undefined && value !== saved[key]) {
-      throw new CliError(
-        `--${key} ${value} differs from the run's ${key} (${saved[key] ?? 'none'}); a resumed run keeps it. ` +
-          'Only --epochs, --lr, --backend and --data may change with --resume.',
-      );
-    }
-  }
-  return { ...saved, epochs: flags.epochs ?? saved.epochs, lr: flags.lr ?? saved.lr };
+/** The checkpoint's recipe with the changes resume allows (src/train/resume.ts); a refused change is a usage error. */
+function resumedHyperparametersOf(args: TrainArgs, flags: NumberFlags, resume: LoadedCheckpoint): Hyperparameters {
+  const result = resumedHyperparameters(resume.state.hyperparameters, { ...flags, optimizer: args.optimizer, bn: args.bn });
+  if (!result.ok) throw new CliError(result.message);
+  return result.hyperparameters;
 }
 
-/** `runs/<model>-<YYYYMMDD-HHMMSS>` or `--out`; an existing run there is never overwritten. */
+/** `--out` or `runs/<model>-<YYYYMMDD-HHMMSS>` (src/train/runDirectory.ts); an existing run there is never overwritten. */
 function chooseRunDir(out: string | undefined, modelName: string, hasCheckpoint: (dir: string) => boolean): string {
-  const dir = out ?? join('runs', `${modelName}-${timestamp(new Date())}`);
-  if (hasCheckpoint(dir)) {
-    throw new CliError(`${dir} already holds a run; continue it with --resume ${dir}, or choose another --out.`);
-  }
+  const dir = newRunDir(out, modelName);
+  const problem = newRunDirProblem(dir, hasCheckpoint);
+  if (problem !== null) throw new CliError(problem);
   return dir;
-}
-
-/**
- * Creates the run directory and checks that checkpoints can be written there (NN4002 otherwise, naming the real
- * cause: a read-only file system or a missing permission on the nearest folder that exists, not the ENOENT that
- * `mkdir -p` reports for the folder it could not make). True when this call created it.
- */
-function ensureWritable(dir: string): boolean {
-  const existed = existsSync(dir);
-  try {
-    mkdirSync(dir, { recursive: true });
-    accessSync(dir, constants.W_OK);
-  } catch (error) {
-    throw new NetcError('NN4002', `Cannot write the run directory ${dir}: ${whyNotWritable(dir, error as NodeJS.ErrnoException)}.`);
-  }
-  return !existed;
-}
-
-/** The cause of a failed mkdir/access in words, found on the nearest existing ancestor when the error is ENOENT. */
-function whyNotWritable(dir: string, error: NodeJS.ErrnoException): string {
-  const words: Record<string, string> = {
-    EROFS: 'the file system is read-only',
-    EACCES: 'permission denied',
-    EPERM: 'operation not permitted',
-    ENOSPC: 'the disk is full',
-    ENOTDIR: 'a part of the path is a file, not a folder',
-    EEXIST: 'a file of that name is in the way',
-  };
-  if (error.code !== 'ENOENT') return `${words[error.code ?? ''] ?? error.message} (${error.code ?? 'error'})`;
-  let parent = resolve(dir);
-  while (!existsSync(parent) && dirname(parent) !== parent) parent = dirname(parent);
-  try {
-    if (!statSync(parent).isDirectory()) return `${parent} is a file, not a folder (ENOTDIR)`;
-    accessSync(parent, constants.W_OK);
-  } catch (inner) {
-    const code = (inner as NodeJS.ErrnoException).code ?? 'error';
-    return `${parent} cannot be written: ${words[code] ?? (inner as Error).message} (${code})`;
-  }
-  return `${error.message} (${error.code})`;
-}
-
-/** Removes a run directory that holds nothing (a run that failed before saving); leaves it when anything is there. */
-function removeIfEmpty(dir: string): void {
-  try {
-    if (readdirSync(dir).length === 0) rmdirSync(dir);
-  } catch {
-    // Best effort: a directory that cannot be read or removed is left as it is.
-  }
-}
-
-/** `20250131-235959` in local time: sorts by time and reads as a date. */
-function timestamp(date: Date): string {
-  const pad = (n: number): string => String(n).padStart(2, '0');
-  return (
-    `${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}-` +
-    `${pad(date.getHours())}${pad(date.getMinutes())}${pad(date.getSeconds())}`
-  );
 }
 
 function headerLines(

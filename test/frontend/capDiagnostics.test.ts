@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { Diagnostic } from '../../src/diagnostics/Diagnostic.js';
 import { describeCounts } from '../../src/diagnostics/format.js';
-import { capDiagnostics } from '../../src/cli/modelFile.js';
+import { capDiagnostics } from '../../src/frontend/capDiagnostics.js';
 
 const at = (offset: number, severity: Diagnostic['severity'], code = 'NN3103'): Diagnostic => ({
   code,
