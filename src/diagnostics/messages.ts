@@ -21,6 +21,7 @@ export const catalogue = {
   NN1005: { code: 'NN1005', severity: 'error', title: 'Too many problems; the rest are not shown' },
   NN1006: { code: 'NN1006', severity: 'error', title: 'Brackets nested too deep' },
   NN1007: { code: 'NN1007', severity: 'error', title: 'Unbalanced brackets' },
+  NN1008: { code: 'NN1008', severity: 'warning', title: 'Window size with a spaced x' },
 
   // NN2xxx: names and values
   NN2001: { code: 'NN2001', severity: 'error', title: 'Unknown layer' },
