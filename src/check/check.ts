@@ -31,6 +31,11 @@ export interface CheckResult {
   readonly model: CheckedModel | null;
   readonly diagnostics: Diagnostic[];
   /**
+   * The expanded graph as far as the checker got, with unknown shapes after a problem: what `netc diagram` draws
+   * of a model with errors.
+   */
+  readonly graph: readonly GraphNode[];
+  /**
    * Every layer whose input and output shapes were inferred, also when the check found errors (an editor shows the
    * shapes up to the first problem); the model's layers when there is no error.
    */
@@ -56,8 +61,9 @@ export function check(ast: FileNode, options: CheckOptions = {}): CheckResult {
   const expander = new Expander({ reporter, damage, blocks });
   const output = expander.expandMain(statements.layers, input);
   // A block the model never expands is still checked for what its definition alone decides.
-  const alone = new Expander({ reporter, damage, blocks }, true);
-  for (const def of statements.defs) if (!expander.entered.has(def)) alone.checkAlone(def);
+  // One expander per block, dropped after it: the nodes made while checking a block alone are needed by nothing
+  // else, and a file of 200,000 unused blocks would otherwise keep them all.
+  for (const def of statements.defs) if (!expander.entered.has(def)) new Expander({ reporter, damage, blocks }, true).checkAlone(def);
   const nodes = expander.nodes;
 
   const context: RuleContext = {
@@ -81,6 +87,7 @@ export function check(ast: FileNode, options: CheckOptions = {}): CheckResult {
     return {
       model: null,
       diagnostics,
+      graph: nodes,
       get inferred(): readonly CheckedLayer[] {
         inferred ??= nodes.filter(resolved).map(checkedLayer);
         return inferred;
@@ -97,7 +104,7 @@ export function check(ast: FileNode, options: CheckOptions = {}): CheckResult {
     layers: checkedLayers,
     totals: sumParams(checkedLayers.map((layer) => layer.params)),
   };
-  return { model, diagnostics, inferred: checkedLayers };
+  return { model, diagnostics, graph: nodes, inferred: checkedLayers };
 }
 
 /** The statements by kind; top-level pipelines are joined into one, as consecutive statements chain. */

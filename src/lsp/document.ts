@@ -15,7 +15,7 @@ export interface Analyzed {
   readonly version: number;
   readonly analysis: Analysis;
   readonly lines: LineMap;
-  /** True over `liveCheckLimit`: the analysis is that of an empty file, with one NN1008 warning. */
+  /** True over `liveCheckLimit`: the analysis is that of an empty file, with one NN1009 warning. */
   readonly tooLarge: boolean;
 }
 
@@ -27,7 +27,7 @@ export function analyzeDocument(uri: string, version: number, text: string): Ana
   const empty = analyze('', file);
   const megabytes = (text.length / (1024 * 1024)).toFixed(1);
   const warning: Diagnostic = {
-    code: 'NN1008',
+    code: 'NN1009',
     severity: 'warning',
     message: `This document is ${megabytes} MB, over the ${liveCheckLimit / 1024} KB the language server checks as you type; run \`netc check\` on it instead.`,
     span: startSpan,
@@ -40,6 +40,7 @@ export function analyzeDocument(uri: string, version: number, text: string): Ana
     diagnostics: [warning],
     errors: 0,
     warnings: 1,
+    graph: empty.graph,
     index: empty.index,
   };
   return { uri, version, analysis, lines, tooLarge: true };

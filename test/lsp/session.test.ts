@@ -239,7 +239,7 @@ describe('an editing session over stdio', () => {
     v = await change(big);
     const result = await client.diagnostics(uri, since, v, 120_000);
     console.log(`10 MB document: diagnostics after ${Math.round(result.at - since)} ms`);
-    expect(result.diagnostics.map((d) => [d.code, d.severity])).toEqual([['NN1008', 2]]);
+    expect(result.diagnostics.map((d) => [d.code, d.severity])).toEqual([['NN1009', 2]]);
     const hover = await client.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 1, character: 1 } });
     expect(hover).not.toBeUndefined();
     v = await change(clean);
