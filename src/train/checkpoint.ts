@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { NetcError } from '../diagnostics/NetcError.js';
-import { isHyperparameters, type Hyperparameters } from './hyperparameters.js';
+import { isHyperparameters, withRecipeDefaults, type Hyperparameters } from './hyperparameters.js';
 import { isRngState, type RngState } from './random.js';
 import type { EpochRecord, EpochSums } from './report.js';
 
@@ -288,7 +288,7 @@ function validateState(value: unknown, path: string, corrupt: Corrupt, fail: Fai
   return {
     model: s.model,
     file: s.file,
-    hyperparameters: s.hyperparameters,
+    hyperparameters: withRecipeDefaults(s.hyperparameters),
     backend: s.backend,
     epochsDone: s.epochsDone as number,
     rng: s.rng,
