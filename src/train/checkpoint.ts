@@ -31,6 +31,8 @@ export interface TrainState {
   /** Seconds in training steps and examples trained, over the complete epochs: the closing examples/sec line. */
   readonly trainSeconds: number;
   readonly examples: number;
+  /** The dataset's class names in label order, for `netc predict` (absent in older checkpoints). */
+  readonly classNames?: readonly string[];
 }
 
 /** A tensor with the name an optimizer gives it (tfjs's own NamedTensor type is not exported from its index). */
@@ -296,5 +298,6 @@ function validateState(value: unknown, path: string, corrupt: Corrupt, fail: Fai
     history: s.history as EpochRecord[],
     trainSeconds: s.trainSeconds as number,
     examples: s.examples as number,
+    ...(Array.isArray(s.classNames) && s.classNames.every((n) => typeof n === 'string') ? { classNames: s.classNames } : {}),
   };
 }

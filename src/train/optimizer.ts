@@ -55,6 +55,11 @@ export class RecipeOptimizer extends tf.Optimizer {
     return learningRateAt(this.spec, this.inner.iterations);
   }
 
+  /** The rate of step `t` (0-based) of the run. */
+  learningRateAt(t: number): number {
+    return learningRateAt(this.spec, t);
+  }
+
   override applyGradients(variableGradients: tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[]): void {
     const named: tf.NamedTensorMap = Array.isArray(variableGradients)
       ? Object.fromEntries(variableGradients.map((g) => [g.name, g.tensor]))
