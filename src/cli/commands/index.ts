@@ -2,6 +2,7 @@ import type { Command } from '../Command.js';
 import { checkCommand } from './check.js';
 import { compileCommand } from './compile.js';
 import { inspectCommand } from './inspect.js';
+import { predictCommand } from './predict.js';
 import { summaryCommand } from './summary.js';
 import { trainCommand } from './train.js';
 
@@ -15,4 +16,5 @@ export const commands: readonly Command<never>[] = [
   erase(compileCommand),
   erase(trainCommand),
   erase(inspectCommand),
+  erase(predictCommand),
 ];
