@@ -1,4 +1,4 @@
-import type { ArgValue } from './model.js';
+import type { ArgValue } from '../ir/model.js';
 import type { RelatedLocation, Span } from '../diagnostics/Diagnostic.js';
 import type { Code } from '../diagnostics/messages.js';
 import type { ArgSpec, ArgType, LayerKind } from '../layers/LayerKind.js';

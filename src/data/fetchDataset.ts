@@ -12,32 +12,7 @@ import { downloadFile, type DownloadProgress } from './download.js';
 import type { ImageSet, LoadedDataset } from './imageSet.js';
 import { findIdxFiles, readIdxPair } from './idxDir.js';
 import { defaultCacheDir } from './locate.js';
-
-/** One published file: its name in the cache and on the mirrors, and its MD5. */
-export interface PublishedFile {
-  readonly name: string;
-  readonly md5: string;
-}
-
-/** Where a catalogue dataset is published and how its files are laid out. */
-export interface DatasetDownload {
-  /** `idx`: four MNIST-style IDX files; `cifar10-binary`: CIFAR-10's binary tar.gz. */
-  readonly format: 'idx' | 'cifar10-binary';
-  /** Base URLs tried in order; the first is the publisher's own. */
-  readonly mirrors: readonly string[];
-  readonly files: readonly PublishedFile[];
-}
-
-/** What loading needs to know of a catalogue dataset. */
-export interface CatalogueDataset {
-  readonly name: string;
-  readonly labels: readonly string[];
-  readonly classes: number;
-  readonly channels: number;
-  readonly rows: number;
-  readonly cols: number;
-  readonly download: DatasetDownload;
-}
+import type { DatasetInfo, PublishedFile } from '../ir/catalogue.js';
 
 /** Where to look and whether to download. */
 export interface FetchOptions {
@@ -64,7 +39,7 @@ function fileUrl(mirror: string, file: PublishedFile): string {
 }
 
 /** Downloads the files missing from `dir`; NN5001 listing the URLs when no mirror serves one. */
-async function fetchMissing(info: CatalogueDataset, dir: string, options: FetchOptions): Promise<void> {
+async function fetchMissing(info: DatasetInfo, dir: string, options: FetchOptions): Promise<void> {
   const missing = info.download.files.filter((f) => !existsSync(join(dir, f.name)));
   if (missing.length === 0) return;
   const mirrors = options.mirrors ?? info.download.mirrors;
@@ -93,7 +68,7 @@ async function fetchMissing(info: CatalogueDataset, dir: string, options: FetchO
   }
 }
 
-function checkShape(info: CatalogueDataset, set: ImageSet, source: string): void {
+function checkShape(info: DatasetInfo, set: ImageSet, source: string): void {
   if (set.rows !== info.rows || set.cols !== info.cols || set.channels !== info.channels) {
     throw new NetcError('NN5002', `'${source}' holds ${set.channels}x${set.rows}x${set.cols} images; ${info.name}'s are ${info.channels}x${info.rows}x${info.cols}.`);
   }
@@ -129,7 +104,7 @@ async function readCifarDir(dir: string, archiveName: string): Promise<{ train: 
 }
 
 /** Loads a catalogue dataset other than Fashion-MNIST. */
-export async function loadCatalogueDataset(info: CatalogueDataset, options: FetchOptions = {}): Promise<LoadedDataset> {
+export async function loadCatalogueDataset(info: DatasetInfo, options: FetchOptions = {}): Promise<LoadedDataset> {
   const explicit = options.dataDir !== undefined ? resolve(options.dataDir) : null;
   if (explicit !== null && !(existsSync(explicit) && statSync(explicit).isDirectory())) {
     throw new NetcError('NN5001', `--data ${explicit} does not exist or is not a directory.`);

@@ -1,17 +1,16 @@
 /** Loading whatever a run's dataset names: a catalogue dataset (found, downloaded, verified) or the user's files. */
 import { NetcError } from '../diagnostics/NetcError.js';
+import { datasets, parseDatasetSpec } from '../ir/catalogue.js';
 import type { DownloadProgress } from './download.js';
 import { loadFashionMnist } from './fashionMnist.js';
-import { loadCatalogueDataset, type CatalogueDataset } from './fetchDataset.js';
+import { loadCatalogueDataset } from './fetchDataset.js';
 import { loadFolder } from './folder.js';
 import type { LoadedDataset } from './imageSet.js';
 import { loadIdxDir } from './idxDir.js';
 import { loadNpz } from './npz.js';
-import { parseDatasetSpec } from './datasetSpec.js';
 
-/** Where to look, whether to download, and the catalogue entries to resolve names against. */
+/** Where to look and whether to download. */
 export interface LoadDatasetOptions {
-  readonly catalogue: Readonly<Record<string, CatalogueDataset | { readonly name: 'fashion-mnist' }>>;
   readonly dataDir?: string;
   readonly download?: boolean;
   readonly env?: NodeJS.ProcessEnv;
@@ -20,7 +19,7 @@ export interface LoadDatasetOptions {
 }
 
 /** Loads the dataset `spec` names (`cifar10`, `idx:DIR`, `folder:DIR`, `npz:FILE`). */
-export async function loadDataset(spec: string, options: LoadDatasetOptions): Promise<LoadedDataset> {
+export async function loadDataset(spec: string, options: LoadDatasetOptions = {}): Promise<LoadedDataset> {
   const parsed = parseDatasetSpec(spec);
   switch (parsed.kind) {
     case 'idx':
@@ -30,8 +29,8 @@ export async function loadDataset(spec: string, options: LoadDatasetOptions): Pr
     case 'npz':
       return loadNpz(parsed.path);
     case 'catalogue': {
-      const info = options.catalogue[parsed.name];
-      if (info === undefined) throw new NetcError('NN5001', `There is no dataset '${parsed.name}'; the datasets are ${Object.keys(options.catalogue).join(', ')}, or idx:DIR, folder:DIR, npz:FILE.`);
+      const info = datasets[parsed.name];
+      if (info === undefined) throw new NetcError('NN5001', `There is no dataset '${parsed.name}'; the datasets are ${Object.keys(datasets).join(', ')}, or idx:DIR, folder:DIR, npz:FILE.`);
       const common = {
         ...(options.dataDir !== undefined && { dataDir: options.dataDir }),
         ...(options.download !== undefined && { download: options.download }),
@@ -39,7 +38,8 @@ export async function loadDataset(spec: string, options: LoadDatasetOptions): Pr
         ...(options.onProgress !== undefined && { onProgress: options.onProgress }),
         ...(options.fetchImpl !== undefined && { fetchImpl: options.fetchImpl }),
       };
-      if (!('download' in info)) {
+      // Fashion-MNIST keeps its own search (NETC_DATA, Debian's package) and its uncompressed checksums.
+      if (info.name === 'fashion-mnist') {
         const data = await loadFashionMnist(common);
         return { name: data.name, train: { ...data.train, channels: 1 }, test: { ...data.test, channels: 1 }, classNames: data.classNames, source: data.source };
       }

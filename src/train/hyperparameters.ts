@@ -1,14 +1,15 @@
-import type { TrainOptions } from '../check/model.js';
-import { isScheduleName, type ScheduleName } from './schedule.js';
-
-/** The optimizers `netc train` offers. */
-export const optimizerNames = ['sgd', 'momentum', 'adam', 'adamw', 'rmsprop'] as const;
-
-/** One of `optimizerNames`. */
-export type OptimizerName = (typeof optimizerNames)[number];
-
-/** Which batch-norm implementation every `bn` compiles to, when a flag overrides what the file says. */
-export type BnImpl = 'builtin' | 'scratch';
+import type { TrainOptions } from '../ir/model.js';
+import {
+  isBnImpl,
+  isKeepPolicy,
+  isOptimizerName,
+  isScheduleName,
+  optimizers,
+  type BnImpl,
+  type KeepPolicy,
+  type OptimizerName,
+  type ScheduleName,
+} from '../ir/catalogue.js';
 
 /** Everything that decides what a run computes; stored in each checkpoint so that `--resume` continues it exactly. */
 export interface Hyperparameters {
@@ -52,11 +53,6 @@ export interface Hyperparameters {
   readonly keep: KeepPolicy;
 }
 
-/** What `keep=` may say. */
-export const keepPolicies = ['last', 'best'] as const;
-
-/** One of `keepPolicies`. */
-export type KeepPolicy = (typeof keepPolicies)[number];
 
 /** Command-line values that override the file's `train` line; undefined means "not given". */
 export interface HyperparameterFlags {
@@ -107,22 +103,10 @@ export const recipeDefaults = {
   keep: 'last',
 } as const satisfies Partial<Hyperparameters>;
 
-/** AdamW's decay when none is given: PyTorch's `torch.optim.AdamW` default. */
-export const adamwDefaultDecay = 0.01;
 
 /** The seed's recipe (d2l's train_ch6 call for LeNet-BN): plain SGD, lr 1.0, 10 epochs, batch 256. */
 export const seedDefaults = { epochs: 10, batch: 256, optimizer: 'sgd', momentum: 0.9 } as const;
 
-/**
- * The learning rate used when neither the file nor a flag gives one. SGD keeps the seed's 1.0; the same rate would
- * make momentum (an effective step ten times larger) and Adam (a per-weight step of about lr) diverge at once.
- */
-export const defaultLearningRate: Readonly<Record<OptimizerName, number>> = { sgd: 1.0, momentum: 0.1, adam: 0.001, adamw: 0.001, rmsprop: 0.001 };
-
-/** True when `name` is one of the optimizers netc offers. */
-export function isOptimizerName(name: string): name is OptimizerName {
-  return (optimizerNames as readonly string[]).includes(name);
-}
 
 /**
  * Flags over the file's `train` line over the seed's defaults. The checker has already validated the file's values;
@@ -136,7 +120,7 @@ export function resolveHyperparameters(file: TrainOptions, flags: Hyperparameter
   return {
     epochs: flags.epochs ?? file.epochs ?? seedDefaults.epochs,
     batch: flags.batch ?? file.batch ?? seedDefaults.batch,
-    lr: flags.lr ?? fileLr ?? defaultLearningRate[optimizer],
+    lr: flags.lr ?? fileLr ?? optimizers[optimizer].defaultLr,
     optimizer,
     momentum: flags.momentum ?? file.momentum ?? seedDefaults.momentum,
     seed: flags.seed ?? file.seed ?? null,
@@ -147,7 +131,7 @@ export function resolveHyperparameters(file: TrainOptions, flags: Hyperparameter
     warmup: flags.warmup ?? file.warmup ?? recipeDefaults.warmup,
     step: flags.step ?? file.step ?? recipeDefaults.step,
     gamma: flags.gamma ?? file.gamma ?? recipeDefaults.gamma,
-    wd: flags.wd ?? file.wd ?? (optimizer === 'adamw' ? adamwDefaultDecay : recipeDefaults.wd),
+    wd: flags.wd ?? file.wd ?? optimizers[optimizer].defaultWd,
     wdAll: flags.wdAll ?? file.wd_all ?? recipeDefaults.wdAll,
     nesterov: flags.nesterov ?? file.nesterov ?? recipeDefaults.nesterov,
     clip: flags.clip ?? file.clip ?? recipeDefaults.clip,
@@ -156,7 +140,7 @@ export function resolveHyperparameters(file: TrainOptions, flags: Hyperparameter
     crop: flags.crop ?? file.crop ?? recipeDefaults.crop,
     valSplit: flags.valSplit ?? file.val_split ?? recipeDefaults.valSplit,
     patience: flags.patience ?? file.patience ?? recipeDefaults.patience,
-    keep: flags.keep ?? (file.keep === 'best' || file.keep === 'last' ? file.keep : recipeDefaults.keep),
+    keep: flags.keep ?? (file.keep !== undefined && isKeepPolicy(file.keep) ? file.keep : recipeDefaults.keep),
   };
 }
 
@@ -195,7 +179,7 @@ export function isHyperparameters(value: unknown): value is Hyperparameters {
     isOptimizerName(h.optimizer) &&
     typeof h.momentum === 'number' &&
     (h.seed === null || typeof h.seed === 'number') &&
-    (h.bn === null || h.bn === 'builtin' || h.bn === 'scratch') &&
+    (h.bn === null || isBnImpl(h.bn)) &&
     (h.subset === null || positiveInt(h.subset)) &&
     (h.schedule === undefined || (typeof h.schedule === 'string' && isScheduleName(h.schedule))) &&
     (h.wd === undefined || (typeof h.wd === 'number' && h.wd >= 0)) &&

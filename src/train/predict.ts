@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { check } from '../check/check.js';
-import type { CheckedModel } from '../check/model.js';
+import type { CheckedModel } from '../ir/model.js';
 import { compileModel } from '../compile/compile.js';
 import { NetcError } from '../diagnostics/NetcError.js';
 import { parse } from '../syntax/parse.js';

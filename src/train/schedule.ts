@@ -13,12 +13,8 @@
  * A warmup of W epochs (all but `onecycle`, whose rise is its warmup) is LinearLR(start_factor 0.01, total_iters =
  * W epochs' steps) followed by the schedule over the remaining steps, as PyTorch's SequentialLR composes them.
  */
+import type { ScheduleName } from '../ir/catalogue.js';
 
-/** The schedules `schedule=` names. */
-export const scheduleNames = ['constant', 'step', 'cosine', 'onecycle'] as const;
-
-/** One of `scheduleNames`. */
-export type ScheduleName = (typeof scheduleNames)[number];
 
 /** A warmup starts at this fraction of the base rate (PyTorch LinearLR's start_factor). */
 export const warmupStartFactor = 0.01;
@@ -41,11 +37,6 @@ export interface ScheduleSpec {
   readonly gamma: number;
   readonly epochs: number;
   readonly stepsPerEpoch: number;
-}
-
-/** True when `name` is a schedule. */
-export function isScheduleName(name: string): name is ScheduleName {
-  return (scheduleNames as readonly string[]).includes(name);
 }
 
 /** The learning rate for the optimizer step with 0-based index `t`. Steps past the end keep the last rate. */

@@ -5,10 +5,10 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { registerNetcKernels, unregisterNetcKernels } from '../../src/backend/kernels/index.js';
-import { check } from '../../src/check/check.js';
-import type { CheckedModel } from '../../src/check/model.js';
-import { compileModel, toChannelsLast } from '../../src/compile/compile.js';
-import { parse } from '../../src/syntax/parse.js';
+import type { CheckedModel } from '../../src/ir/model.js';
+import { compileModel } from '../../src/compile/compile.js';
+import { toChannelsLast } from '../../src/ir/layout.js';
+import { analyze } from '../../src/frontend/index.js';
 import { maxPoolGrad, randomArr, relativeError, valuesOf, type Arr, type ValueKind } from './reference.js';
 
 /** A model of a few layers, its input shape as the language writes it, and what its input values look like. */
@@ -63,10 +63,8 @@ const cases: readonly Case[] = [
 const batch = 3;
 
 function compileSource(input: string, layers: string): CheckedModel {
-  const parsed = parse(`input ${input}\n${layers}\n`);
-  const checked = check(parsed.ast, { fileName: 'case.net' });
-  const errors = [...parsed.diagnostics, ...checked.diagnostics].filter((d) => d.severity === 'error');
-  expect(errors.map((d) => d.message)).toEqual([]);
+  const checked = analyze(`input ${input}\n${layers}\n`, 'case.net');
+  expect(checked.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message)).toEqual([]);
   return checked.model!;
 }
 
@@ -112,7 +110,7 @@ function gradients(checked: CheckedModel, x: Arr, r: Arr): Computed {
 async function use(backend: 'wasm' | 'cpu', netc: boolean): Promise<void> {
   await tf.setBackend(backend);
   await tf.ready();
-  if (netc) registerNetcKernels(backend);
+  if (netc) registerNetcKernels(backend, { fast: true });
   else unregisterNetcKernels(backend);
 }
 

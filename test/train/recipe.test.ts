@@ -3,7 +3,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { check } from '../../src/check/check.js';
-import type { CheckedModel } from '../../src/check/model.js';
+import type { CheckedModel } from '../../src/ir/model.js';
 import { loadFashionMnist, type Dataset } from '../../src/data/fashionMnist.js';
 import { splitValidation } from '../../src/data/imageSet.js';
 import { parse } from '../../src/syntax/parse.js';
@@ -41,6 +41,7 @@ function request(runDir: string, h: Partial<Hyperparameters> = {}): TrainRequest
     exampleShape,
     backend: 'cpu',
     runDir,
+    fastPath: true,
   };
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { learningRateAt, scheduleNames, type ScheduleSpec } from '../../src/train/schedule.js';
+import { scheduleNames } from '../../src/ir/catalogue.js';
+import { learningRateAt, type ScheduleSpec } from '../../src/train/schedule.js';
 
 /** PyTorch 1.13 per-step rates: output of `/usr/bin/python3 test/train/pytorch_schedules.py` (4 epochs of 5 steps, lr 0.1). */
 const pytorch: Record<string, number[]> = {

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import type { Command } from '../Command.js';
-import { fashionMnistClassNames } from '../../data/files.js';
+import { datasets } from '../../ir/catalogue.js';
 import { CliError } from '../io.js';
 
 interface PredictArgs {
@@ -44,8 +44,9 @@ export const predictCommand: Command<PredictArgs> = {
       import('../../data/predictInputs.js'),
       import('../../train/train.js'),
     ]);
-    const catalogueLabels = (dataset: string): readonly string[] | undefined => (dataset === 'fashion-mnist' ? fashionMnistClassNames : undefined);
-    await selectBackend(args.backend);
+    const catalogueLabels = (dataset: string): readonly string[] | undefined => datasets[dataset]?.labels;
+    // Inference runs the model as compiled, without netc's training kernels.
+    await selectBackend(args.backend, { fastPath: false });
     const predictor = loadPredictor(args.best ? bestRunDir(args.run) : args.run, catalogueLabels);
     try {
       const input = predictor.model.input;
