@@ -52,6 +52,7 @@ export const catalogue = {
   NN2027: { code: 'NN2027', severity: 'error', title: 'Invalid repetition count' },
   NN2028: { code: 'NN2028', severity: 'error', title: 'Blocks and repetition expand too far' },
   NN2029: { code: 'NN2029', severity: 'warning', title: 'Block defined but never used' },
+  NN2040: { code: 'NN2040', severity: 'error', title: 'Train options that do not go together' },
 
   // NN3xxx: shapes
   NN3001: { code: 'NN3001', severity: 'error', title: 'Layer expects a flat input' },

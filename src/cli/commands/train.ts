@@ -5,11 +5,25 @@ import type { BackendRequest } from '../../backend/select.js';
 import type { CheckedModel } from '../../ir/model.js';
 import { formatDiagnosticsText } from '../../diagnostics/format.js';
 import { NetcError } from '../../diagnostics/NetcError.js';
-import { loadFashionMnist, subset } from '../../data/fashionMnist.js';
+import { subset } from '../../data/fashionMnist.js';
+import { splitValidation, type ImageSet, type LoadedDataset } from '../../data/imageSet.js';
+import { permutation, Rng } from '../../train/random.js';
 import type { LoadedCheckpoint } from '../../train/checkpoint.js';
-import { fashionMnistShape, fitModelToDataset } from '../../train/fitDataset.js';
-import { bnImpls, optimizerNames, type BnImpl, type OptimizerName } from '../../ir/catalogue.js';
-import { checkFlag } from '../flags.js';
+import { fitModelToDataset, type DatasetShape } from '../../train/fitDataset.js';
+import { recipeConflicts } from '../../check/trainOptions.js';
+import {
+  bnImpls,
+  datasets,
+  keepPolicies,
+  optimizerNames,
+  parseDatasetSpec,
+  scheduleNames,
+  type BnImpl,
+  type KeepPolicy,
+  type OptimizerName,
+  type ScheduleName,
+} from '../../ir/catalogue.js';
+import { checkFlag, parseAugment } from '../flags.js';
 import { describeOptimizer, resolveHyperparameters, type Hyperparameters, type HyperparameterFlags } from '../../train/hyperparameters.js';
 import { EpochProgress } from '../../train/progress.js';
 import { resumedHyperparameters } from '../../train/resume.js';
@@ -37,6 +51,20 @@ interface TrainArgs {
   readonly subset?: number;
   readonly download: boolean;
   readonly threads?: string;
+  readonly dataset?: string;
+  readonly schedule?: ScheduleName;
+  readonly warmup?: number;
+  readonly step?: number;
+  readonly gamma?: number;
+  readonly wd?: number;
+  readonly wdAll?: boolean;
+  readonly nesterov?: boolean;
+  readonly clip?: number;
+  readonly labelSmoothing?: number;
+  readonly augment?: string;
+  readonly valSplit?: number;
+  readonly patience?: number;
+  readonly keep?: KeepPolicy;
 }
 
 /** Exit status of a run stopped by Ctrl-C, as shells report a process ended by SIGINT. */
@@ -45,27 +73,44 @@ const interruptedExit = 130;
 /** A second SIGINT sooner than this after the first is the same keypress delivered twice, not a second Ctrl-C. */
 const duplicateSigintMs = 1000;
 
-/** `netc train FILE`: trains a model on Fashion-MNIST the way the seed's d2l.train_ch6 does, with checkpoints. */
+/** `netc train FILE`: trains a model the way the seed's d2l.train_ch6 does, with a recipe, checkpoints and curves. */
 export const trainCommand: Command<TrainArgs> = {
   command: 'train [file]',
-  describe: 'Train a .net model on Fashion-MNIST (progress, per-epoch checkpoints, curves; --resume to continue)',
+  describe: 'Train a .net model on a dataset (recipe, progress, per-epoch checkpoints, curves; --resume to continue)',
   builder: (yargs: Argv) =>
     yargs
       .positional('file', { type: 'string', describe: 'a .net file (optional with --resume: the run keeps its source)' })
       .option('epochs', { type: 'number', describe: "Epochs (file's train line, else 10)" })
       .option('batch', { type: 'number', describe: "Batch size (file's train line, else 256)" })
-      .option('lr', { type: 'number', describe: 'Learning rate (default: sgd 1.0 as the seed, momentum 0.1, adam 0.001)' })
+      .option('dataset', {
+        type: 'string',
+        describe: `Dataset: ${Object.keys(datasets).join(', ')}, or idx:DIR, folder:DIR, npz:FILE (file's train line, else fashion-mnist)`,
+      })
+      .option('lr', { type: 'number', describe: 'Learning rate (default: sgd 1.0 as the seed, momentum 0.1, adam/adamw/rmsprop 0.001)' })
       .option('optimizer', { type: 'string', describe: `Optimizer: ${optimizerNames.join(', ')} (file's train line, else sgd)` })
       .option('momentum', { type: 'number', describe: 'Coefficient of the momentum optimizer (default 0.9)' })
-      .option('seed', { type: 'number', describe: 'Seeds weights and shuffling: the same seed repeats a run on the same backend' })
+      .option('nesterov', { type: 'boolean', describe: 'Nesterov momentum (momentum optimizer)' })
+      .option('schedule', { type: 'string', describe: `Learning-rate schedule, per step: ${scheduleNames.join(', ')} (default constant)` })
+      .option('warmup', { type: 'number', describe: 'Warmup epochs: linear from 1% of lr (onecycle: its rise)' })
+      .option('step', { type: 'number', describe: 'Epochs between the step schedule\'s drops (default 30)' })
+      .option('gamma', { type: 'number', describe: 'The step schedule\'s factor per drop (default 0.1)' })
+      .option('wd', { type: 'number', describe: 'Weight decay: decoupled for adamw (default 0.01), L2 for the others (default 0)' })
+      .option('wd-all', { type: 'boolean', describe: 'Decay biases and normalisation weights too' })
+      .option('clip', { type: 'number', describe: "Clip the gradients' global norm to this" })
+      .option('label-smoothing', { type: 'number', describe: 'Label smoothing of the targets, 0 to below 1' })
+      .option('augment', { type: 'string', describe: 'Augment training images: flip, cropN (N pixels of padding), comma-separated, e.g. flip,crop4' })
+      .option('val-split', { type: 'number', describe: 'Hold out this fraction of the training set for validation' })
+      .option('patience', { type: 'number', describe: 'Stop after this many epochs without a better validation (else test) accuracy' })
+      .option('keep', { type: 'string', describe: `Checkpoints to keep: ${keepPolicies.join(' or ')} (best also saves RUN/best)` })
+      .option('seed', { type: 'number', describe: 'Seeds weights, shuffling, augmentation and the validation split' })
       .option('backend', {
         choices: ['auto', 'gpu', 'node', 'wasm', 'cpu'] as const,
         default: 'auto' as const,
         describe: 'TensorFlow.js backend; auto picks the fastest available',
       })
       .option('bn', { type: 'string', describe: `Compile every bn to tfjs's layer or netc's own: ${bnImpls.join(' or ')}` })
-      .option('data', { type: 'string', describe: 'Directory with the four Fashion-MNIST .gz files' })
-      .option('download', { type: 'boolean', default: true, describe: 'Download Fashion-MNIST when it is not found' })
+      .option('data', { type: 'string', describe: "Directory with the catalogue dataset's files (instead of the cache)" })
+      .option('download', { type: 'boolean', default: true, describe: 'Download a catalogue dataset when it is not found' })
       .option('out', { type: 'string', describe: 'Run directory (default runs/<model>-<YYYYMMDD-HHMMSS>)' })
       .option('resume', { type: 'string', describe: 'Continue the run in this directory from its last checkpoint' })
       .option('subset', { type: 'number', describe: 'Train on the first N training images only (quick runs)' })
@@ -75,11 +120,13 @@ export const trainCommand: Command<TrainArgs> = {
       })
       .example('netc train models/lenet-bn.net', "the seed's run: 10 epochs, batch 256, sgd lr 1.0")
       .example('netc train models/lenet-bn.net --epochs 1 --subset 5000', 'a quick look')
+      .example('netc train models/cifar-resnet.net --epochs 5 --augment flip,crop4', 'CIFAR-10 with the file\'s recipe')
+      .example('netc train digits.net --dataset folder:digits/ --val-split 0.1 --patience 3', 'your own images')
       .example('netc train --resume runs/lenet_bn-20250101-120000', 'continue an interrupted run')
       .epilogue(
         "Flags override the file's `train` line. Ctrl-C stops at the end of the current batch and saves; a second " +
-          'Ctrl-C quits at once (the last checkpoint stays intact). With --resume, only --epochs, --lr, --backend and ' +
-          '--data may change. Exit status: 0 trained, 1 model or data error, 2 usage, 130 stopped by Ctrl-C.',
+          'Ctrl-C quits at once (the last checkpoint stays intact). With --resume, only --epochs, --lr, --patience, --keep, ' +
+          '--backend and --data may change. Exit status: 0 trained, 1 model or data error, 2 usage, 130 stopped by Ctrl-C.',
       ) as unknown as Argv<TrainArgs>,
 
   async run(args, io) {
@@ -100,12 +147,13 @@ export const trainCommand: Command<TrainArgs> = {
     if (modelFile.diagnostics.length > 0) reportDiagnostics(io, [modelFile]);
     const model = modelFile.model;
 
-    const fit = fitModelToDataset(model, fashionMnistShape);
-    if (fit.exampleShape === null) {
-      io.err(`${formatDiagnosticsText(modelFile.file, modelFile.source, fit.diagnostics)}\n`);
-      return 1;
-    }
     const hyperparameters = resume ? resumedHyperparametersOf(args, resume) : resolveHyperparameters(model.train, flagsOf(args));
+    for (const conflict of recipeConflicts(hyperparameters)) throw new CliError(conflict.message, 2, conflict.code);
+    // A catalogue dataset's size is known before anything is read: a misfit is refused before loading.
+    const spec = parseDatasetSpec(hyperparameters.dataset);
+    const known = spec.kind === 'catalogue' ? datasets[spec.name] : undefined;
+    if (spec.kind === 'catalogue' && known === undefined) throw new CliError(`there is no dataset '${spec.name}'.`);
+    if (known !== undefined && !reportMisfit(io, modelFile, fitModelToDataset(model, known))) return 1;
     const runDir = resume ? args.resume! : chooseRunDir(args.out, model.name, hasCheckpoint);
 
     const fastPath = fastPathFromEnvironment(process.env);
@@ -114,19 +162,22 @@ export const trainCommand: Command<TrainArgs> = {
     const threads = threadsRequest(args);
     const noThreads = threads !== 'auto' && threads > 1 ? parallelUnavailableReason(fastPath) : null;
     if (noThreads !== null) throw new CliError(`${noThreads}.`);
-    const data = await loadFashionMnist({
+    const { loadDataset } = await import('../../data/loadDataset.js');
+    const data = await loadDataset(hyperparameters.dataset, {
       ...(args.data !== undefined ? { dataDir: args.data } : {}),
       download: args.download,
       onProgress: downloadProgress(io),
     });
+    const fit = fitModelToDataset(model, shapeOf(data));
+    if (!reportMisfit(io, modelFile, fit)) return 1;
     if (hyperparameters.subset !== null && hyperparameters.subset > data.train.count) {
       throw new CliError(`--subset ${hyperparameters.subset} is more than the ${data.train.count.toLocaleString('en-US')} training images.`);
     }
-    const train = hyperparameters.subset !== null ? subset(data.train, hyperparameters.subset) : data.train;
+    const { train, validation } = splits(data, hyperparameters);
     // Created only now, so that a run refused for its data leaves no empty directory behind.
     ensureRunDir(runDir);
 
-    io.out(headerLines(model, hyperparameters, train.count, data.test.count, data.source, runDir, resume));
+    io.out(headerLines(model, hyperparameters, data, train.count, validation?.count ?? 0, runDir, resume));
     const controller = new AbortController();
     let firstInterrupt: number | null = null;
     const onSigint = (): void => {
@@ -160,7 +211,9 @@ export const trainCommand: Command<TrainArgs> = {
         hyperparameters,
         train,
         test: data.test,
-        exampleShape: fit.exampleShape,
+        ...(validation !== undefined ? { validation } : {}),
+        classNames: data.classNames,
+        exampleShape: fit.exampleShape!,
         backend: backend.name,
         runDir,
         fastPath,
@@ -195,6 +248,13 @@ export const trainCommand: Command<TrainArgs> = {
     const last = outcome.history[outcome.history.length - 1];
     if (last === undefined) throw new Error('internal: a completed run has at least one epoch');
     io.out(formatFinalLines(last, outcome.examplesPerSec, backend.device));
+    if (outcome.stoppedEarly !== null && outcome.best !== null) {
+      io.out(`stopped early after epoch ${outcome.stoppedEarly} of ${hyperparameters.epochs}: no better ${outcome.best.metric} for ${hyperparameters.patience} epochs\n`);
+    }
+    if (outcome.best !== null && (hyperparameters.keep === 'best' || hyperparameters.patience !== null || validation !== undefined)) {
+      const where = outcome.best.checkpoint !== null ? ` (checkpoint ${outcome.best.checkpoint})` : '';
+      io.out(`best:          epoch ${outcome.best.epoch}, ${outcome.best.metric} ${outcome.best.value.toFixed(3)}${where}\n`);
+    }
     io.out(`run directory: ${runDir}\n`);
     io.out(`checkpoint:    ${outcome.checkpoint} (epoch ${outcome.history.length})\n`);
     if (outcome.curves) {
@@ -217,6 +277,11 @@ export function fastPathFromEnvironment(env: Readonly<Record<string, string | un
 function validateFlags(args: TrainArgs): void {
   // The flags a file's `train` line (or a `bn`) also sets: the checker's specs, codes and wording.
   for (const flag of ['epochs', 'batch', 'lr', 'optimizer', 'momentum', 'seed', 'bn', 'subset'] as const) checkFlag(flag, args[flag]);
+  for (const flag of ['dataset', 'nesterov', 'schedule', 'warmup', 'step', 'gamma', 'wd', 'clip', 'patience', 'keep'] as const) checkFlag(flag, args[flag]);
+  checkFlag('wd-all', args.wdAll);
+  checkFlag('label-smoothing', args.labelSmoothing);
+  checkFlag('val-split', args.valSplit);
+  if (args.augment !== undefined) parseAugment(args.augment);
   if (args.file === undefined && args.resume === undefined) {
     throw new CliError('name a .net file to train, or --resume DIR to continue a run.');
   }
@@ -244,7 +309,47 @@ function flagsOf(args: TrainArgs): HyperparameterFlags {
     seed: args.seed,
     bn: args.bn,
     subset: args.subset,
+    dataset: args.dataset,
+    schedule: args.schedule,
+    warmup: args.warmup,
+    step: args.step,
+    gamma: args.gamma,
+    wd: args.wd,
+    wdAll: args.wdAll,
+    nesterov: args.nesterov,
+    clip: args.clip,
+    labelSmoothing: args.labelSmoothing,
+    ...(args.augment !== undefined ? parseAugment(args.augment) : {}),
+    valSplit: args.valSplit,
+    patience: args.patience,
+    keep: args.keep,
   };
+}
+
+/** Prints a model's misfit with its dataset at the file's lines; false when there is one. */
+function reportMisfit(io: CliIO, modelFile: ModelFile, fit: ReturnType<typeof fitModelToDataset>): boolean {
+  if (fit.exampleShape !== null) return true;
+  io.err(`${formatDiagnosticsText(modelFile.file, modelFile.source, fit.diagnostics)}\n`);
+  return false;
+}
+
+/** What a loaded dataset asks of a model. */
+function shapeOf(data: LoadedDataset): DatasetShape {
+  return { name: data.name, channels: data.train.channels, rows: data.train.rows, cols: data.train.cols, classes: data.classNames.length };
+}
+
+/**
+ * The run's training set (`--subset` first, then `--val-split` held out of it) and validation set. The split is
+ * drawn with the seed (0 without one), so a resumed run holds out the same images.
+ */
+function splits(data: LoadedDataset, h: Hyperparameters): { train: ImageSet; validation: ImageSet | undefined } {
+  const train = h.subset !== null ? { ...subset(data.train, h.subset), channels: data.train.channels } : data.train;
+  if (h.valSplit === null) return { train, validation: undefined };
+  const held = Math.round(train.count * h.valSplit);
+  if (held < 1 || held >= train.count) {
+    throw new CliError(`--val-split ${h.valSplit} of ${train.count.toLocaleString('en-US')} training images leaves ${held < 1 ? 'no validation' : 'no training'} images.`);
+  }
+  return splitValidation(train, h.valSplit, permutation(train.count, Rng.fromSeed(h.seed ?? 0)));
 }
 
 function readRequiredModelFile(args: TrainArgs): ModelFile {
@@ -267,7 +372,7 @@ function resumedModelFile(args: TrainArgs, resume: LoadedCheckpoint): ModelFile 
 
 /** The checkpoint's recipe with the changes resume allows (src/train/resume.ts); a refused change is a usage error. */
 function resumedHyperparametersOf(args: TrainArgs, resume: LoadedCheckpoint): Hyperparameters {
-  const result = resumedHyperparameters(resume.state.hyperparameters, args);
+  const result = resumedHyperparameters(resume.state.hyperparameters, { ...args, ...(args.augment !== undefined ? parseAugment(args.augment) : {}) });
   if (!result.ok) throw new CliError(result.message);
   return result.hyperparameters;
 }
@@ -283,16 +388,18 @@ function chooseRunDir(out: string | undefined, modelName: string, hasCheckpoint:
 function headerLines(
   model: CheckedModel,
   h: Hyperparameters,
+  data: LoadedDataset,
   trainCount: number,
-  testCount: number,
-  source: string,
+  validationCount: number,
   runDir: string,
   resume: LoadedCheckpoint | undefined,
 ): string {
   const count = (n: number): string => n.toLocaleString('en-US');
+  const name = parseDatasetSpec(h.dataset).kind === 'catalogue' ? h.dataset : parseDatasetSpec(h.dataset).kind;
+  const validation = validationCount > 0 ? `, ${count(validationCount)} validation` : '';
   const lines = [
-    `training ${model.name} (${count(model.totals.trainable)} trainable parameters) on fashion-mnist from ${source}: ` +
-      `${count(trainCount)} training and ${count(testCount)} test images`,
+    `training ${model.name} (${count(model.totals.trainable)} trainable parameters) on ${name} from ${data.source}: ` +
+      `${count(trainCount)} training${validation} and ${count(data.test.count)} test images`,
     `${h.epochs} epochs, batch ${h.batch}, ${describeOptimizer(h)}` +
       `${h.seed !== null ? `, seed ${h.seed}` : ''}${h.bn !== null ? `, bn ${h.bn}` : ''}; saving to ${runDir}`,
   ];
