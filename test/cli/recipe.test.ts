@@ -135,12 +135,17 @@ describe('CIFAR-10 from a local server, and the example model trained end to end
   let base = '';
   let archive: Uint8Array = new Uint8Array();
   const cache = join(ws.dir, 'cache', 'cifar10');
+  const mnistSource = join(ws.dir, 'mnist-src');
   beforeAll(async () => {
     archive = writeCifarFixture(join(ws.dir, 'cifar-src'), 60, 20).bytes;
+    writeIdxFixture(mnistSource, { train: 30, test: 10 });
     server = createServer((req, res) => {
       if (req.url === '/cifar-10-binary.tar.gz') {
         res.writeHead(200, { 'content-length': archive.length });
         res.end(Buffer.from(archive));
+      } else if (req.url?.startsWith('/mnist/')) {
+        res.writeHead(200);
+        res.end(readFileSync(join(mnistSource, req.url.slice('/mnist/'.length))));
       } else {
         res.writeHead(404);
         res.end();
@@ -162,6 +167,15 @@ describe('CIFAR-10 from a local server, and the example model trained end to end
     expect(progress[progress.length - 1]).toBe(archive.length);
     expect([data.train.count, data.test.count, data.train.channels, data.classNames[0]]).toEqual([60, 20, 3, 'airplane']);
     expect(readFileSync(join(cache, 'cifar-10-binary.tar.gz')).length).toBe(archive.length);
+  });
+
+  test('MNIST\'s four IDX files download the same way into their own cache', async () => {
+    const files = datasets.mnist!.download.files;
+    const checksums = Object.fromEntries(files.map((f) => [f.name, createHash('md5').update(readFileSync(join(mnistSource, f.name))).digest('hex')]));
+    const seen = new Set<string>();
+    const data = await loadCatalogueDataset(datasets.mnist!, { cacheDir: join(ws.dir, 'cache', 'mnist'), mirrors: [`${base}mnist/`], checksums, onProgress: (p) => seen.add(p.file) });
+    expect([...seen]).toEqual(files.map((f) => f.name));
+    expect([data.train.count, data.test.count, data.classNames[3]]).toEqual([30, 10, '3']);
   });
 
   test('models/cifar-resnet.net (schedule, weight decay, augmentation) trains on it end to end', async () => {
@@ -186,5 +200,18 @@ describe('the dataset flag and the catalogue', () => {
     const result = await netc(['train', ws.net, '--dataset', 'cifar10', '--data', join(ws.dir, 'empty'), '--backend', 'cpu']);
     expect(result.code).toBe(1);
     expect(result.err).toMatch(/tiny\.net:2:1 - error NN5003: The model's input is 1x28x28 but cifar10 images are 3x32x32/);
+  });
+});
+
+describe('--help', () => {
+  test('train lists every recipe flag and predict its options', async () => {
+    const train = await netc(['train', '--help']);
+    for (const flag of ['--dataset', '--schedule', '--warmup', '--step', '--gamma', '--wd', '--wd-all', '--nesterov', '--clip', '--label-smoothing', '--augment', '--val-split', '--patience', '--keep']) {
+      expect(train.out, flag).toContain(flag);
+    }
+    const predict = await netc(['predict', '--help']);
+    for (const flag of ['--format', '--best', '--top']) expect(predict.out, flag).toContain(flag);
+    const top = await netc(['--help']);
+    expect(top.out).toMatch(/netc predict <run> <files\.\.>/);
   });
 });
