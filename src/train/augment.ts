@@ -46,23 +46,27 @@ export function augmentBatch(
     if (!flip && dx === 0 && dy === 0) continue;
     const image = batch.subarray(n * per, (n + 1) * per);
     scratch.set(image);
-    // Output pixel (y, x) reads input (y + dy, x' + dx), x' the flipped column; outside the image it is 0.
+    // Output pixel (y, x) reads input (y + dy, x' + dx), x' the flipped column; outside the image it is 0. The
+    // columns that read inside the image form one run per row: copied in one call when unflipped.
+    const x0 = flip ? Math.max(0, dx) : Math.max(0, -dx);
+    const x1 = flip ? Math.min(cols, cols + dx) : Math.min(cols, cols - dx);
     for (let y = 0; y < rows; y++) {
       const sy = y + dy;
       const out = y * rowLength;
-      if (sy < 0 || sy >= rows) {
+      if (sy < 0 || sy >= rows || x0 >= x1) {
         image.fill(0, out, out + rowLength);
         continue;
       }
+      image.fill(0, out, out + x0 * channels);
+      image.fill(0, out + x1 * channels, out + rowLength);
       const inRow = sy * rowLength;
-      for (let x = 0; x < cols; x++) {
-        const sx = (flip ? cols - 1 - x : x) + dx;
-        const o = out + x * channels;
-        if (sx < 0 || sx >= cols) {
-          for (let c = 0; c < channels; c++) image[o + c] = 0;
-        } else {
-          const i = inRow + sx * channels;
-          for (let c = 0; c < channels; c++) image[o + c] = scratch[i + c]!;
+      if (!flip) {
+        image.set(scratch.subarray(inRow + (x0 + dx) * channels, inRow + (x1 + dx) * channels), out + x0 * channels);
+      } else if (channels === 1) {
+        for (let x = x0, sx = cols - 1 - x0 + dx; x < x1; x++, sx--) image[out + x] = scratch[inRow + sx]!;
+      } else {
+        for (let x = x0, sx = cols - 1 - x0 + dx; x < x1; x++, sx--) {
+          for (let c = 0; c < channels; c++) image[out + x * channels + c] = scratch[inRow + sx * channels + c]!;
         }
       }
     }
