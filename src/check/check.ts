@@ -24,6 +24,12 @@ export interface CheckOptions {
    * argument lost with its layer, a shape that skipped a dropped layer) and reports only independent problems.
    */
   readonly parseDiagnostics?: readonly Diagnostic[];
+  /**
+   * The dataset the model will train on when it is not the file's `dataset=` (`netc train --dataset`): the rules
+   * that compare the model with its dataset use this one. A name outside the catalogue (`idx:DIR`, user data whose
+   * size is known only once read) turns those rules off; training checks the fit after loading.
+   */
+  readonly dataset?: string;
 }
 
 /** What `check` returns: the checked model when there is no error (warnings allowed), and every diagnostic. */
@@ -60,7 +66,7 @@ export function check(ast: FileNode, options: CheckOptions = {}): CheckResult {
     nodes,
     output: output.shape === null ? null : (nodes[output.id] ?? null),
     damage,
-    dataset: train.options.dataset ?? defaultDataset,
+    dataset: options.dataset ?? train.options.dataset ?? defaultDataset,
     report,
     reportAt(node, code, message, at = {}) {
       const site = siteOf(node.frames, node.span, message, at.dependent ?? true, at.related);

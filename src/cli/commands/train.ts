@@ -14,7 +14,6 @@ import { recipeConflicts } from '../../check/trainOptions.js';
 import {
   bnImpls,
   datasets,
-  defaultDataset,
   keepPolicies,
   optimizerNames,
   parseDatasetSpec,
@@ -67,9 +66,6 @@ interface TrainArgs {
   readonly patience?: number;
   readonly keep?: KeepPolicy;
 }
-
-/** The checker's findings that hold only for the file's own dataset (the class count of NN3101). */
-const datasetSpecificCodes: ReadonlySet<string> = new Set(['NN3101']);
 
 /** Exit status of a run stopped by Ctrl-C, as shells report a process ended by SIGINT. */
 const interruptedExit = 130;
@@ -148,12 +144,8 @@ export const trainCommand: Command<TrainArgs> = {
       reportDiagnostics(io, [modelFile]);
       return 1;
     }
+    if (modelFile.diagnostics.length > 0) reportDiagnostics(io, [modelFile]);
     const model = modelFile.model;
-    // The checker measured the file against its own `dataset=`; a --dataset flag trains on another, which
-    // fitModelToDataset checks below, so the file's dataset-specific findings would only mislead.
-    const otherDataset = args.dataset !== undefined && args.dataset !== (model.train.dataset ?? defaultDataset);
-    const shown = otherDataset ? { ...modelFile, diagnostics: modelFile.diagnostics.filter((d) => !datasetSpecificCodes.has(d.code)) } : modelFile;
-    if (shown.diagnostics.length > 0) reportDiagnostics(io, [shown]);
 
     const hyperparameters = resume ? resumedHyperparametersOf(args, resume) : resolveHyperparameters(model.train, flagsOf(args));
     for (const conflict of recipeConflicts(hyperparameters)) throw new CliError(conflict.message, 2, conflict.code);
@@ -360,8 +352,9 @@ function splits(data: LoadedDataset, h: Hyperparameters): { train: ImageSet; val
   return splitValidation(train, h.valSplit, permutation(train.count, Rng.fromSeed(h.seed ?? 0)));
 }
 
+/** The file, checked against the dataset it will train on (--dataset over its own `dataset=`). */
 function readRequiredModelFile(args: TrainArgs): ModelFile {
-  return readModelFile(args.file!);
+  return readModelFile(args.file!, args.dataset !== undefined ? { dataset: args.dataset } : {});
 }
 
 /** The run's own copy of its source; a FILE given beside --resume must be that same text. */
@@ -375,7 +368,7 @@ function resumedModelFile(args: TrainArgs, resume: LoadedCheckpoint): ModelFile 
       );
     }
   }
-  return analyze(resume.source, resume.state.file);
+  return analyze(resume.source, resume.state.file, { dataset: resume.state.hyperparameters.dataset });
 }
 
 /** The checkpoint's recipe with the changes resume allows (src/train/resume.ts); a refused change is a usage error. */
