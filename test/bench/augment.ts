@@ -1,7 +1,7 @@
 /**
  * Augmentation's cost (issue 16: at most 10% on an epoch): LeNet-BN epochs on a 12,000-image Fashion-MNIST subset on
  * the wasm backend, with `flip=true crop=4` and without, interleaved three times each; prints the median epoch time of
- * each and the ratio. Run with `node --import tsx test/bench/augment.ts` (needs /usr/share/datasets/fashion-mnist).
+ * each and the ratio. Run with `npm run bench:augment` (needs /usr/share/datasets/fashion-mnist).
  */
 import { readFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
