@@ -90,3 +90,11 @@ export function parseAugment(text: string): { flip: boolean; crop: number } {
   }
   return { flip, crop };
 }
+
+/**
+ * netc's fast path (SIMD kernels, fused batch norm, a leaner step) is on unless NETC_FAST_PATH=0, which brings back
+ * the path before it for comparisons. Read here, once per command, and passed down as an option.
+ */
+export function fastPathFromEnvironment(env: Readonly<Record<string, string | undefined>>): boolean {
+  return env['NETC_FAST_PATH'] !== '0';
+}
