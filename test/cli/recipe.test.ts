@@ -44,6 +44,26 @@ describe('netc check: the recipe keys, located', () => {
     expect(found!.message).toMatch(message);
   });
 
+  test.each([
+    ['model m\ninput 3x32x32\ntrain dataset=fashion-mnist\nconv 8 k3 | relu | globalavgpool | dense 10\n', '3x32x32', '`fashion-mnist` images are 1x28x28'],
+    ['model m\ntrain dataset=cifar10 epochs=2\ninput 1x28x28\nconv 8 k3 | relu | globalavgpool | dense 10\n', '1x28x28', '`cifar10` images are 3x32x32 (3072 values when flat)'],
+    ['model m\ntrain dataset=kmnist\ninput 784\ndense 10\n', null, null],
+    ['model m\ntrain dataset=cifar10\ninput 3072\ndense 10\n', null, null],
+  ])('an input that is not the named dataset\'s images is NN5003 at the input line (%#)', async (source, shape, words) => {
+    const file = join(ws.dir, 'fit.net');
+    writeFileSync(file, source);
+    const result = await netc(['check', file, '--format', 'json']);
+    const diagnostics = JSON.parse(result.out) as { code: string; line: number; column: number; message: string }[];
+    if (shape === null) {
+      expect(result.code).toBe(0);
+      return;
+    }
+    expect(result.code).toBe(1);
+    const inputLine = source.split('\n').findIndex((l) => l.startsWith('input')) + 1;
+    expect(diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([['NN5003', inputLine, 1]]);
+    expect(diagnostics[0]!.message).toContain(`The input is ${shape} but ${words}`);
+  });
+
   test('every model in models/ still checks, the CIFAR-10 one included', async () => {
     const result = await netc(['check', 'models/cifar-resnet.net']);
     expect(result.err + result.out).not.toMatch(/error/);

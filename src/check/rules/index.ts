@@ -1,4 +1,5 @@
 import { ClassCountRule } from './ClassCountRule.js';
+import { DatasetInputRule } from './DatasetInputRule.js';
 import { DoubleActivationRule } from './DoubleActivationRule.js';
 import { DoubleBatchNormRule } from './DoubleBatchNormRule.js';
 import { InputAfterLayerRule } from './InputAfterLayerRule.js';
@@ -14,6 +15,7 @@ export const rules: readonly Rule[] = [
   InputAfterLayerRule,
   NoLayersRule,
   ClassCountRule,
+  DatasetInputRule,
   DoubleBatchNormRule,
   DoubleActivationRule,
 ];
