@@ -215,11 +215,11 @@ describe('CIFAR-10 from a local server, and the example model trained end to end
 });
 
 describe('the dataset flag and the catalogue', () => {
-  test('a catalogue dataset\'s misfit is refused before anything is loaded', async () => {
+  test('a catalogue dataset\'s misfit is refused before anything is loaded, by the checker told the dataset', async () => {
     mkdirSync(join(ws.dir, 'empty'), { recursive: true });
     const result = await netc(['train', ws.net, '--dataset', 'cifar10', '--data', join(ws.dir, 'empty'), '--backend', 'cpu']);
     expect(result.code).toBe(1);
-    expect(result.err).toMatch(/tiny\.net:2:1 - error NN5003: The model's input is 1x28x28 but cifar10 images are 3x32x32/);
+    expect(result.err).toMatch(/tiny\.net:2:1 - error NN5003: The input is 1x28x28 but `cifar10` images are 3x32x32/);
   });
 });
 
