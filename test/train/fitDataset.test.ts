@@ -44,15 +44,15 @@ describe('fitModelToDataset', () => {
     expect(fit.diagnostics[0]!.message).toContain('`input 1x28x28`');
   });
 
-  test('a final width other than 10 is refused at the last layer', () => {
+  test('a final width other than 10 is refused at the last layer with the checker\'s NN3101, as an error', () => {
     const fit = fitModelToDataset(model([1, 28, 28], [5]), fashionMnistShape);
-    expect(fit.diagnostics.map((d) => [d.code, d.span.line])).toEqual([['NN5003', 5]]);
-    expect(fit.diagnostics[0]!.message).toMatch(/ends with 5 outputs.*10 classes.*`dense 10`/);
+    expect(fit.diagnostics.map((d) => [d.code, d.severity, d.span.line])).toEqual([['NN3101', 'error', 5]]);
+    expect(fit.diagnostics[0]!.message).toBe('The model ends with 5 outputs but `fashion-mnist` has 10 classes; end with `dense 10`.');
   });
 
   test('an unflattened output is refused with the fix', () => {
     const fit = fitModelToDataset(model([1, 28, 28], [10, 4, 4]), fashionMnistShape);
-    expect(fit.diagnostics[0]!.message).toContain('`flatten` and `dense 10`');
+    expect(fit.diagnostics[0]!.message).toContain('end with `flatten | dense 10`');
   });
 
   test('both problems are reported together', () => {

@@ -4,7 +4,7 @@ import type { Argv } from 'yargs';
 import type { ThreadsRequest } from '../../backend/parallel/chooseThreads.js';
 import type { BackendRequest } from '../../backend/select.js';
 import type { CheckedModel } from '../../check/model.js';
-import { formatDiagnosticsText } from '../../diagnostics/format.js';
+import type { Diagnostic } from '../../diagnostics/Diagnostic.js';
 import { NetcError } from '../../diagnostics/NetcError.js';
 import { loadFashionMnist, subset } from '../../data/fashionMnist.js';
 import type { LoadedCheckpoint } from '../../train/checkpoint.js';
@@ -101,14 +101,13 @@ export const trainCommand: Command<TrainArgs> = {
       reportDiagnostics(io, [modelFile]);
       return 1;
     }
-    if (modelFile.diagnostics.length > 0) reportDiagnostics(io, [modelFile]);
     const model = modelFile.model;
-
     const fit = fitModelToDataset(model, fashionMnistShape);
     if (fit.exampleShape === null) {
-      io.err(`${formatDiagnosticsText(modelFile.file, modelFile.source, fit.diagnostics)}\n`);
+      reportDiagnostics(io, [withFitDiagnostics(modelFile, fit.diagnostics)]);
       return 1;
     }
+    if (modelFile.diagnostics.length > 0) reportDiagnostics(io, [modelFile]);
     const hyperparameters = resume ? resumedHyperparameters(args, resume) : resolveHyperparameters(model.train, flagsOf(args));
     const runDir = resume ? args.resume! : chooseRunDir(args.out, model.name, hasCheckpoint);
 
@@ -370,3 +369,14 @@ function downloadProgress(io: CliIO): (p: { file: string; received: number; tota
   };
 }
 
+
+/**
+ * The file's diagnostics with the dataset fit's added. A class-count warning of the check (NN3101 in a file without a
+ * `train` line) is the fit's NN3101 error at the same place: it is shown once, as the error.
+ */
+function withFitDiagnostics(file: ModelFile, fit: readonly Diagnostic[]): ModelFile {
+  const superseded = (d: Diagnostic): boolean => fit.some((f) => f.code === d.code && f.span.offset === d.span.offset);
+  const diagnostics = [...file.diagnostics.filter((d) => !superseded(d)), ...fit];
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  return { ...file, diagnostics, errors, warnings: diagnostics.length - errors };
+}
