@@ -65,6 +65,7 @@ export const catalogue = {
   NN3102: { code: 'NN3102', severity: 'warning', title: 'Two batch norms in a row' },
   NN3103: { code: 'NN3103', severity: 'warning', title: 'Activation applied twice' },
   NN3104: { code: 'NN3104', severity: 'warning', title: 'Flatten of an input that is already flat' },
+  NN3105: { code: 'NN3105', severity: 'error', title: 'Model without trainable parameters' },
 
   // NN4xxx: compile and backend
   NN4001: { code: 'NN4001', severity: 'error', title: 'Backend not available' },

@@ -1,6 +1,7 @@
 import type { CheckedModel, Shape } from '../check/model.js';
 import type { Diagnostic } from '../diagnostics/Diagnostic.js';
 import { classCountProblem } from '../check/rules/ClassCountRule.js';
+import { noTrainableMessage } from '../check/rules/TrainableRule.js';
 
 /** What a model must match to train on a dataset: its image size and its number of classes. */
 export interface DatasetShape {
@@ -52,6 +53,10 @@ export function fitModelToDataset(model: CheckedModel, data: DatasetShape): Data
   const last = model.layers[model.layers.length - 1];
   const misfit = last === undefined ? null : classCountProblem(last.outputShape, data.name, data.classes);
   if (last !== undefined && misfit !== null) diagnostics.push({ code: 'NN3101', severity: 'error', message: misfit, span: last.span });
+  // Likewise the checker's NN3105: nothing to train is refused before any data is read, not by the optimizer.
+  if (last !== undefined && model.totals.trainable === 0) {
+    diagnostics.push({ code: 'NN3105', severity: 'error', message: noTrainableMessage, span: last.span });
+  }
   return { exampleShape: diagnostics.length === 0 ? exampleShape : null, diagnostics };
 }
 

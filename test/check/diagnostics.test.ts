@@ -176,6 +176,14 @@ describe('messages: whole sentences with the names, the numbers and the fix', ()
     expect(checkSource(`${I}conv 6 k5 | dense 10\n`).model).toBeNull();
   });
 
+  test('a model with no trainable parameter: NN3105, an error with a `train` line, a warning without', () => {
+    const source = 'input 1x28x28\navgpool 14x5 | flatten\n';
+    expect(checkSource(source).diagnostics.map((d) => [d.code, d.severity, d.span.line, d.span.column])).toEqual([['NN3105', 'warning', 2, 16]]);
+    const trained = checkSource(source.replace('\n', '\ntrain epochs=1\n'));
+    expect(trained.diagnostics.map((d) => [d.code, d.severity])).toEqual([['NN3105', 'error']]);
+    expect(trained.model).toBeNull();
+  });
+
   test('a class-count mismatch is an error in a file that says it trains (any `train` line), as `netc train` says', () => {
     for (const train of ['train dataset=fashion-mnist\n', 'train epochs=2\n']) {
       const checked = checkSource(`${I}${train}flatten | dense 5\n`);

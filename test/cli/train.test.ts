@@ -80,6 +80,15 @@ describe('netc train', () => {
     expect(result.out).toBe('');
   });
 
+  test('a model with nothing to train is NN3105 at its last layer, not a stack trace from the optimizer', async () => {
+    const still = join(ws.dir, 'still.net');
+    writeFileSync(still, 'input 1x28x28\navgpool 14x5 | flatten\n');
+    const result = await netc(['train', still, '--data', join(ws.dir, 'nowhere'), '--out', join(ws.dir, 'run-still')]);
+    expect(result.code).toBe(1);
+    expect(result.err).toContain(`${still}:2:16 - error NN3105: The model has no trainable parameters`);
+    expect(result.err).not.toMatch(/variableGrads|\n\s+at /);
+  });
+
   test('`dense 5` under `train dataset=fashion-mnist`: the same NN3101 error as `netc check` (issue 17)', async () => {
     const five = join(ws.dir, 'five.net');
     writeFileSync(five, 'input 1x28x28\ntrain dataset=fashion-mnist\nflatten | dense 5\n');

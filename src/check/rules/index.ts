@@ -6,6 +6,7 @@ import { MissingInputRule } from './MissingInputRule.js';
 import { NoLayersRule } from './NoLayersRule.js';
 import { RepeatedStatementRule } from './RepeatedStatementRule.js';
 import type { Rule } from './Rule.js';
+import { TrainableRule } from './TrainableRule.js';
 
 /** Every rule the checker runs after inference, each reading the same resolved file and shapes. */
 export const rules: readonly Rule[] = [
@@ -14,6 +15,7 @@ export const rules: readonly Rule[] = [
   InputAfterLayerRule,
   NoLayersRule,
   ClassCountRule,
+  TrainableRule,
   DoubleBatchNormRule,
   DoubleActivationRule,
 ];
