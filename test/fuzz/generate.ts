@@ -361,6 +361,11 @@ class Generator {
     const { rng } = this;
     // Fewer flattens, so that images stay images for a while.
     const candidates = layerKinds.filter((k) => k.name !== 'flatten' || rng.chance(shape.length === 3 ? 0.25 : 0.1));
+    // The layers that learn and change shapes more often than the many that keep them.
+    for (const name of ['conv', 'conv', 'dense', 'dense', 'avgpool', 'maxpool']) {
+      const kind = layerKinds.find((k) => k.name === name);
+      if (kind !== undefined) candidates.push(kind);
+    }
     const layer = rng.pick(candidates);
     const names = [layer.name, ...(layer.aliases ?? [])];
     const args: WrittenArg[] = [];

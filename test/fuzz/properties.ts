@@ -3,7 +3,9 @@ import { check } from '../../src/check/check.js';
 import type { CheckedModel } from '../../src/check/model.js';
 import { compileGraph, fromChannelsLast, toChannelsLast, type CompileOptions } from '../../src/compile/compile.js';
 import type { Diagnostic } from '../../src/diagnostics/Diagnostic.js';
+import { formatDiagnosticsText } from '../../src/diagnostics/format.js';
 import { catalogue } from '../../src/diagnostics/messages.js';
+import { printSummary, toSummaryJson } from '../../src/cli/printSummary.js';
 import { parse } from '../../src/syntax/parse.js';
 import { createTrainStep } from '../../src/train/step.js';
 import type { Expected } from './generate.js';
@@ -45,6 +47,16 @@ export function checkProgram(source: string): CheckOutcome {
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   if ((errors === 0) !== (checked.model !== null)) {
     findings.push({ kind: 'disagreement', property: 'model iff no error', detail: `${errors} errors, model ${checked.model === null ? 'absent' : 'present'}` });
+  }
+  // What `netc check` and `netc summary` print from the result must not throw either (code frames of odd text).
+  try {
+    formatDiagnosticsText('fuzz.net', source, diagnostics);
+    if (checked.model !== null) {
+      printSummary(checked.model, 'fuzz.net');
+      JSON.stringify(toSummaryJson(checked.model));
+    }
+  } catch (error) {
+    findings.push(crash('printing diagnostics or the summary threw', error));
   }
   for (const d of diagnostics) {
     const why = diagnosticProblem(d, source);

@@ -189,9 +189,11 @@ async function main(argv: readonly string[]): Promise<number> {
       `fuzz seed ${options.seed}: ${totals.cases.toLocaleString('en-US')}/${options.count.toLocaleString('en-US')} cases, ` +
       `${rate.toFixed(0)}/s, ${totals.clean.toLocaleString('en-US')} clean, ${totals.compiled.toLocaleString('en-US')} compiled; ` +
       `crashes ${totals.crash}, hangs ${totals.hang}, disagreements ${totals.disagreement}, other ${totals.other}`;
-    if (process.stderr.isTTY) process.stderr.write(`\r${line}${final ? '\n' : ''}`);
-    else if (final || Date.now() - lastProgress > 30_000) process.stderr.write(`${line}\n`);
+    // A terminal gets one line rewritten every second; a log gets a line every 30 seconds.
+    const every = process.stderr.isTTY ? 1000 : 30_000;
+    if (!final && Date.now() - lastProgress < every) return;
     lastProgress = Date.now();
+    process.stderr.write(process.stderr.isTTY ? `\r${line}${final ? '\n' : ''}` : `${line}\n`);
   };
 
   for (let index = 0; index < options.count; index++) {
@@ -223,7 +225,7 @@ async function main(argv: readonly string[]): Promise<number> {
       if (known !== undefined) known.seen += 1;
       else problems.set(key, { finding, fuzzCase, compiled: result !== 'hang' && result.compiled, seen: 1 });
     }
-    if (Date.now() - lastProgress > 1000) progress(false);
+    progress(false);
   }
   progress(true);
 
