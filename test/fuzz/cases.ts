@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { generateProgram, type Expected } from './generate.js';
-import { garbageSource, mutate } from './mutate.js';
+import { defaultLimits, garbageSource, mutate, type MutateLimits } from './mutate.js';
 import { agreesWithGenerator, checkProgram, compileAgrees, drawCompileCase, tooLargeToCompile, type Finding } from './properties.js';
 import { Rng, caseSeed } from './random.js';
 
@@ -37,7 +37,7 @@ export function modelsCorpus(): CorpusFile[] {
 }
 
 /** Case `index` of the run with seed `runSeed`. */
-export function makeCase(runSeed: number, index: number, corpus: readonly CorpusFile[]): FuzzCase {
+export function makeCase(runSeed: number, index: number, corpus: readonly CorpusFile[], limits: MutateLimits = defaultLimits): FuzzCase {
   const seed = caseSeed(runSeed, index);
   const rng = new Rng(seed);
   const roll = rng.next();
@@ -47,9 +47,9 @@ export function makeCase(runSeed: number, index: number, corpus: readonly Corpus
   }
   if (roll < 0.85) {
     const file = rng.pick(corpus);
-    return { index, seed, kind: 'mutant', origin: file.name, source: mutate(file.source, rng) };
+    return { index, seed, kind: 'mutant', origin: file.name, source: mutate(file.source, rng, limits) };
   }
-  if (roll < 0.95) return { index, seed, kind: 'mutant', origin: 'generated', source: mutate(generateProgram(rng).source, rng) };
+  if (roll < 0.95) return { index, seed, kind: 'mutant', origin: 'generated', source: mutate(generateProgram(rng).source, rng, limits) };
   return { index, seed, kind: 'garbage', origin: 'garbage', source: garbageSource(rng) };
 }
 

@@ -19,12 +19,46 @@ export function tokenize(source: string): string[] {
   return source.match(/\r\n|\n|\r|[ \t]+|#[^\r\n]*|[A-Za-z0-9_.=-]+|./gsu) ?? [];
 }
 
-/** Applies one to four random edits to `source`. */
-export function mutate(source: string, rng: Rng): string {
+/** How far the stress edits go: the largest number of layers a repetition may make, and the deepest nesting. */
+export interface MutateLimits {
+  readonly layers: number;
+  readonly depth: number;
+}
+
+/** The default stress limits, kept below the sizes issue 15 tracks (a 5,002-layer model fails to compile). */
+export const defaultLimits: MutateLimits = { layers: 1500, depth: 300 };
+
+/** Applies one to four random edits to `source`; one in twenty is a stress edit (deep nesting, long repetition). */
+export function mutate(source: string, rng: Rng, limits: MutateLimits = defaultLimits): string {
   let text = source;
   const edits = rng.between(1, 4);
-  for (let i = 0; i < edits; i++) text = mutateOnce(text, rng);
+  for (let i = 0; i < edits; i++) text = rng.chance(0.05) ? stress(text, rng, limits) : mutateOnce(text, rng);
   return text;
+}
+
+/** An edit at the language's limits: brackets nested deep, a layer repeated into a long model, a long line. */
+function stress(source: string, rng: Rng, limits: MutateLimits): string {
+  const lines = source.split('\n');
+  const at = rng.int(lines.length + 1);
+  switch (rng.int(3)) {
+    case 0: {
+      const depth = rng.between(1, limits.depth);
+      const open = rng.chance(0.5) ? '(' : 'residual { ';
+      const close = open === '(' ? ')' : ' }';
+      lines.splice(at, 0, `${open.repeat(depth)}relu${close.repeat(rng.chance(0.9) ? depth : rng.int(depth))}`);
+      break;
+    }
+    case 1: {
+      // Nested repetitions whose product reaches up to `limits.layers` layers.
+      const outer = rng.between(1, Math.max(1, Math.floor(limits.layers / 20)));
+      const inner = rng.between(1, Math.max(1, Math.floor(limits.layers / (2 * outer))));
+      lines.splice(at, 0, `((relu | tanh) x${inner}) x${outer}`);
+      break;
+    }
+    default:
+      lines.splice(at, 0, Array.from({ length: rng.between(1, 300) }, () => rng.pick(['relu', 'tanh', 'bn', 'dropout 0.1'])).join(' | '));
+  }
+  return lines.join('\n');
 }
 
 function mutateOnce(source: string, rng: Rng): string {

@@ -3,10 +3,11 @@ import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { makeCase, modelsCorpus, type CaseResult, type FuzzCase } from './cases.js';
 import { minimize } from './minimize.js';
+import { defaultLimits, type MutateLimits } from './mutate.js';
 import type { Finding } from './properties.js';
 import type { WorkerReply, WorkerRequest } from './worker.js';
 
-// `npm run fuzz -- --count N [--seed S] [--compile-every K] [--out DIR] [--case I]`: the long fuzz run. Each case
+// `npm run fuzz -- --count N [--seed S] [--compile-every K] [--out DIR] [--case I] [--big]`: the long fuzz run. Each case
 // runs in a worker thread with a time limit (a case over it is a hang: the thread is replaced and the run goes on).
 // Prints a progress line, then a report of crashes, hangs and disagreements, each with the seed, the case and a
 // minimized reproducer written under --out. Exit status 0 when nothing was found, 1 otherwise, 2 on a bad flag.
@@ -23,10 +24,12 @@ interface Options {
   only: number | null;
   checkTimeoutMs: number;
   compileTimeoutMs: number;
+  /** Stress edits up to the language's own limit of 10,000 layers (default: 1,500). */
+  big: boolean;
 }
 
 const usage =
-  'usage: npm run fuzz -- [--count N] [--seed S] [--compile-every K] [--step-every K] [--out DIR] [--case I] [--timeout-ms T]';
+  'usage: npm run fuzz -- [--count N] [--seed S] [--compile-every K] [--step-every K] [--out DIR] [--case I] [--timeout-ms T] [--big]';
 
 function parseOptions(argv: readonly string[]): Options {
   const options: Options = {
@@ -38,6 +41,7 @@ function parseOptions(argv: readonly string[]): Options {
     only: null,
     checkTimeoutMs: 10_000,
     compileTimeoutMs: 120_000,
+    big: false,
   };
   const whole = (flag: string, text: string | undefined): number => {
     const value = Number(text);
@@ -66,6 +70,9 @@ function parseOptions(argv: readonly string[]): Options {
       case '--timeout-ms':
         options.checkTimeoutMs = Math.max(1, whole(flag, value));
         break;
+      case '--big':
+        options.big = true;
+        continue;
       case '--out':
         if (value === undefined) throw new UsageError('--out needs a directory');
         options.out = value;
@@ -160,11 +167,12 @@ async function main(argv: readonly string[]): Promise<number> {
     throw error;
   }
   const corpus = modelsCorpus();
+  const limits: MutateLimits = options.big ? { layers: 10_000, depth: 300 } : defaultLimits;
   const runner = new CaseRunner();
   const out = resolve(options.out);
 
   if (options.only !== null) {
-    const fuzzCase = makeCase(options.seed, options.only, corpus);
+    const fuzzCase = makeCase(options.seed, options.only, corpus, limits);
     process.stdout.write(`case ${fuzzCase.index} of seed ${options.seed} (${fuzzCase.kind}, from ${fuzzCase.origin}):\n${fuzzCase.source}\n---\n`);
     const result = await runner.run(fuzzCase, true, true, options.compileTimeoutMs);
     await runner.close();
@@ -197,7 +205,7 @@ async function main(argv: readonly string[]): Promise<number> {
   };
 
   for (let index = 0; index < options.count; index++) {
-    const fuzzCase = makeCase(options.seed, index, corpus);
+    const fuzzCase = makeCase(options.seed, index, corpus, limits);
     byKind.set(fuzzCase.kind, (byKind.get(fuzzCase.kind) ?? 0) + 1);
     // Compilation is the expensive part: a sample of the clean cases, chosen from the case's own seed.
     const compile = fuzzCase.seed % options.compileEvery === 0;
