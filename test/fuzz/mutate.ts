@@ -50,8 +50,9 @@ function stress(source: string, rng: Rng, limits: MutateLimits): string {
     }
     case 1: {
       // Nested repetitions whose product reaches up to `limits.layers` layers.
-      const outer = rng.between(1, Math.max(1, Math.floor(limits.layers / 20)));
-      const inner = rng.between(1, Math.max(1, Math.floor(limits.layers / (2 * outer))));
+      const pairs = rng.between(1, Math.floor(limits.layers / 2));
+      const outer = rng.between(1, 50);
+      const inner = Math.max(1, Math.floor(pairs / outer));
       lines.splice(at, 0, `((relu | tanh) x${inner}) x${outer}`);
       break;
     }
