@@ -98,7 +98,9 @@ class CaseRunner {
   private pending: { id: number; resolve: (reply: CaseResult | 'hang') => void; timer: NodeJS.Timeout } | null = null;
 
   private start(): Promise<void> {
-    const worker = new Worker(new URL('./workerEntry.mjs', import.meta.url));
+    // The main thread's stack (about 1 MB), not a worker's default 4 MB: a deep recursion must fail here as it fails
+    // in `netc`, not pass only because the fuzzer runs it in a worker.
+    const worker = new Worker(new URL('./workerEntry.mjs', import.meta.url), { resourceLimits: { stackSizeMb: 1 } });
     this.worker = worker;
     this.ready = new Promise((ready, fail) => {
       worker.once('message', (first) => (first === 'ready' ? ready() : fail(new Error(`worker said ${String(first)}`))));
