@@ -2,12 +2,21 @@ import { tokenize } from './mutate.js';
 
 /**
  * Delta debugging: the smallest source (by whole lines, then by tokens) for which `fails` still holds, within
- * `budget` calls. `fails` must be true of `source` itself.
+ * `budget` calls and `seconds` of time. `fails` must be true of `source` itself.
  */
-export async function minimize(source: string, fails: (candidate: string) => Promise<boolean>, budget = 400): Promise<string> {
+export async function minimize(
+  source: string,
+  fails: (candidate: string) => Promise<boolean>,
+  budget = 400,
+  seconds = 90,
+): Promise<string> {
   let calls = 0;
+  const stop = Date.now() + seconds * 1000;
   const tries = async (candidate: string): Promise<boolean> => {
-    if (calls >= budget) return false;
+    if (calls >= budget || Date.now() > stop) {
+      calls = budget;
+      return false;
+    }
     calls += 1;
     return fails(candidate);
   };
