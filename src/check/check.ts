@@ -1,4 +1,4 @@
-import type { CheckedLayer, CheckedModel, ParamCount } from './model.js';
+import type { CheckedLayer, CheckedModel, ParamCount } from '../ir/model.js';
 import type { Diagnostic } from '../diagnostics/Diagnostic.js';
 import type { DefNode, FileNode, InputNode, ModelNode, StageNode, TrainNode } from '../syntax/ast.js';
 // Only type imports from tfjs are reachable from here: `netc check` must answer without loading TensorFlow.js.

@@ -1,4 +1,4 @@
-import type { Shape } from './model.js';
+import type { Shape } from '../ir/model.js';
 import type { RelatedLocation, Severity, Span } from '../diagnostics/Diagnostic.js';
 import type { Code } from '../diagnostics/messages.js';
 import type { ArgSpec, LayerKind, ShapeContext } from '../layers/LayerKind.js';

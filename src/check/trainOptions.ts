@@ -1,4 +1,4 @@
-import type { TrainOptions } from './model.js';
+import type { TrainOptions } from '../ir/model.js';
 import type { Span } from '../diagnostics/Diagnostic.js';
 import type { ArgSpec } from '../layers/LayerKind.js';
 import type { KeyValueArgNode, TrainNode } from '../syntax/ast.js';

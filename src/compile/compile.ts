@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { addOp } from '../check/graph.js';
-import type { CheckedLayer, CheckedModel, Shape } from '../check/model.js';
+import { toChannelsLast } from '../ir/layout.js';
+import type { CheckedLayer, CheckedModel } from '../ir/model.js';
 import type { LowerContext } from '../layers/LayerKind.js';
 import { registerNegInfPadding2D } from '../layers/NegInfPadding2D.js';
 import { findLayerKind } from '../layers/registry.js';
@@ -46,16 +47,6 @@ export interface NetcMetadata {
 
 /** The name of the model's input layer. */
 export const inputLayerName = 'input';
-
-/** `[C, H, W]` (the language's order) to `[H, W, C]` (tfjs's, channels-last); a flat `[F]` stays as it is. */
-export function toChannelsLast(shape: Shape): number[] {
-  return shape.length === 3 ? [shape[1]!, shape[2]!, shape[0]!] : [...shape];
-}
-
-/** `[H, W, C]` back to `[C, H, W]`; other ranks stay as they are. */
-export function fromChannelsLast(shape: readonly number[]): number[] {
-  return shape.length === 3 ? [shape[2]!, shape[0]!, shape[1]!] : [...shape];
-}
 
 /**
  * The tfjs name of node `index`'s layers: `conv_1`, `bn_2`, ... numbered like the rows of `netc summary`

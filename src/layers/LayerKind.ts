@@ -1,5 +1,5 @@
 import type * as tfjs from '@tensorflow/tfjs';
-import type { ArgValue, CheckedLayer, ParamCount, Shape } from '../check/model.js';
+import type { ArgValue, CheckedLayer, ParamCount, Shape } from '../ir/model.js';
 import type { Span } from '../diagnostics/Diagnostic.js';
 
 /** The type of an argument value, checked before a layer's rules run. */

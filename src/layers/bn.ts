@@ -1,3 +1,4 @@
+import { layouts, layoutOf } from '../ir/layout.js';
 import type { LayerKind } from './LayerKind.js';
 import { numberArg, wordArg } from './args.js';
 
@@ -20,7 +21,7 @@ export const bn: LayerKind = {
   },
 
   variant(input) {
-    return input.length === 1 ? 'BatchNorm1d' : 'BatchNorm2d';
+    return (layoutOf(input) ?? layouts.image).batchNorm;
   },
 
   // gamma and beta are learned; the moving mean and variance are buffers, as PyTorch counts them.

@@ -1,3 +1,4 @@
+import { isFlat } from '../ir/layout.js';
 import type { LayerKind } from './LayerKind.js';
 
 /**
@@ -10,7 +11,7 @@ export const flatten: LayerKind = {
   args: [],
 
   inferShape(input, _args, ctx) {
-    if (input.length === 1) {
+    if (isFlat(input)) {
       ctx.report('NN3104', `\`flatten\` receives a flat input of ${input[0]} values and changes nothing; remove it.`);
     }
     return [input.reduce((product, size) => product * size, 1)];
@@ -25,7 +26,7 @@ export const flatten: LayerKind = {
   // tfjs's Flatten refuses a flat input (it wants a batch and at least two more axes), so the no-op flatten of a
   // flat input is a reshape to the same size: an identity that keeps the node's own tfjs layer.
   lower(layer, ctx) {
-    if (layer.inputShape.length === 1) return [ctx.tf.layers.reshape({ targetShape: [...layer.inputShape], name: ctx.name() })];
+    if (isFlat(layer.inputShape)) return [ctx.tf.layers.reshape({ targetShape: [...layer.inputShape], name: ctx.name() })];
     return [ctx.tf.layers.flatten({ name: ctx.name() })];
   },
 };

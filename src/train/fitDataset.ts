@@ -1,4 +1,4 @@
-import type { CheckedModel, Shape } from '../check/model.js';
+import type { CheckedModel, Shape } from '../ir/model.js';
 import type { Diagnostic } from '../diagnostics/Diagnostic.js';
 import { classCountProblem } from '../check/rules/ClassCountRule.js';
 import { noTrainableMessage } from '../check/rules/TrainableRule.js';

@@ -1,4 +1,4 @@
-import type { TrainOptions } from '../check/model.js';
+import type { TrainOptions } from '../ir/model.js';
 
 /** The optimizers `netc train` offers. */
 export const optimizerNames = ['sgd', 'momentum', 'adam'] as const;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { CheckedModel } from '../check/model.js';
+import type { CheckedModel } from '../ir/model.js';
 import { fastPathEnabled } from '../backend/fastPath.js';
 import { chooseTrainStep, type ThreadsRequest } from '../backend/parallel/chooseThreads.js';
 import { compileModel } from '../compile/compile.js';

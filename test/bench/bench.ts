@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { registerNetcKernels } from '../../src/backend/kernels/index.js';
 import { createParallelTrainStep, parallelUnavailableReason } from '../../src/backend/parallel/parallelStep.js';
-import type { CheckedModel } from '../../src/check/model.js';
+import type { CheckedModel } from '../../src/ir/model.js';
 import { cpuDescription, selectBackend, type BackendName } from '../../src/backend/select.js';
 import { createTrainStep } from '../../src/train/step.js';
 
@@ -81,10 +81,10 @@ function modelNames(wanted: readonly string[]): string[] {
 
 /** A model file through netc's own front end and compiler, fused on the fast path. */
 async function buildModel(name: string, fast: boolean): Promise<{ model: tf.LayersModel; checked: CheckedModel }> {
-  const { checkSource } = await import('../../src/cli/modelFile.js');
+  const { analyze } = await import('../../src/frontend/index.js');
   const { compileModel } = await import('../../src/compile/compile.js');
   const file = join(root, 'models', `${name}.net`);
-  const checked = checkSource(file, readFileSync(file, 'utf8'));
+  const checked = analyze(readFileSync(file, 'utf8'), file);
   if (checked.model === null) throw new Error(`models/${name}.net does not check: ${checked.diagnostics.map((d) => d.message).join('; ')}`);
   return { model: compileModel(checked.model, { seed: 1, fuse: fast }), checked: checked.model };
 }

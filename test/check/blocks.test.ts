@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { maxExpandedNodes } from '../../src/check/expand.js';
-import type { CheckedLayer } from '../../src/check/model.js';
+import type { CheckedLayer } from '../../src/ir/model.js';
 import { formatBlocks } from '../../src/cli/printSummary.js';
 import { formatDiagnosticsText } from '../../src/diagnostics/format.js';
 import { checkParsed, checkSource } from './harness.js';

@@ -3,13 +3,13 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { check } from '../../src/check/check.js';
 import type { CliIO } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
-import { compileModel, toChannelsLast } from '../../src/compile/compile.js';
+import { compileModel } from '../../src/compile/compile.js';
+import { toChannelsLast } from '../../src/ir/layout.js';
 import { loadModel } from '../../src/compile/io.js';
 import { ScratchBatchNorm } from '../../src/compile/ScratchBatchNorm.js';
-import { parse } from '../../src/syntax/parse.js';
+import { analyze } from '../../src/frontend/index.js';
 
 tf.env().set('PROD', true);
 
@@ -27,7 +27,7 @@ async function netc(args: readonly string[]): Promise<{ code: number; out: strin
 
 /** The same model compiled in memory, for comparing with what was written and read back. */
 function inMemory(file: string, options: { bn?: 'builtin' | 'scratch'; seed: number }): tf.LayersModel {
-  const model = check(parse(readFileSync(file, 'utf8')).ast, { fileName: file }).model!;
+  const model = analyze(readFileSync(file, 'utf8'), file).model!;
   return compileModel(model, options);
 }
 

@@ -3,11 +3,10 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, test, vi } from 'vitest';
-import { check } from '../../src/check/check.js';
 import { compileModel, netcMetadata } from '../../src/compile/compile.js';
 import { loadModel, saveModel } from '../../src/compile/io.js';
 import { NetcError } from '../../src/diagnostics/NetcError.js';
-import { parse } from '../../src/syntax/parse.js';
+import { analyze } from '../../src/frontend/index.js';
 
 tf.env().set('PROD', true);
 
@@ -33,8 +32,7 @@ afterEach(() => {
 });
 
 function compile(source: string, seed: number): tf.LayersModel {
-  const parsed = parse(source);
-  const model = check(parsed.ast, { fileName: 'io' }).model;
+  const model = analyze(source, 'io').model;
   if (model === null) throw new Error('test model does not check');
   return compileModel(model, { seed });
 }

@@ -1,4 +1,4 @@
-import type { ArgValue, Shape } from '../../src/check/model.js';
+import type { ArgValue, Shape } from '../../src/ir/model.js';
 import { catalogue } from '../../src/diagnostics/messages.js';
 import type { ArgSpec, LayerKind, ShapeContext } from '../../src/layers/LayerKind.js';
 import { layerKinds } from '../../src/layers/registry.js';

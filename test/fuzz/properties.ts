@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import { check } from '../../src/check/check.js';
-import type { CheckedModel } from '../../src/check/model.js';
-import { compileGraph, fromChannelsLast, toChannelsLast, type CompileOptions } from '../../src/compile/compile.js';
+import { analyze, type Analysis } from '../../src/frontend/analyze.js';
+import { maxDiagnosticsPerFile } from '../../src/frontend/capDiagnostics.js';
+import type { CheckedModel } from '../../src/ir/model.js';
+import { compileGraph, type CompileOptions } from '../../src/compile/compile.js';
+import { fromChannelsLast, toChannelsLast } from '../../src/ir/layout.js';
 import type { Diagnostic } from '../../src/diagnostics/Diagnostic.js';
 import { formatDiagnosticsText } from '../../src/diagnostics/format.js';
 import { catalogue } from '../../src/diagnostics/messages.js';
 import { printSummary, toSummaryJson } from '../../src/cli/printSummary.js';
-import { parse } from '../../src/syntax/parse.js';
 import { createTrainStep } from '../../src/train/step.js';
 import type { Expected } from './generate.js';
 import type { Rng } from './random.js';
@@ -34,26 +35,27 @@ export interface CheckOutcome {
 
 /** Parses and checks `source` as `netc check` does, and tests what any answer must satisfy. */
 export function checkProgram(source: string): CheckOutcome {
-  let parsed: ReturnType<typeof parse>;
-  let checked: ReturnType<typeof check>;
+  let analysis: Analysis;
   try {
-    parsed = parse(source);
-    checked = check(parsed.ast, { fileName: 'fuzz.net', parseDiagnostics: parsed.diagnostics });
+    analysis = analyze(source, 'fuzz.net');
   } catch (error) {
     return { model: null, diagnostics: [], findings: [crash('parse or check threw', error)] };
   }
-  const diagnostics = [...parsed.diagnostics, ...checked.diagnostics];
+  const { diagnostics } = analysis;
   const findings: Finding[] = [];
-  const errors = diagnostics.filter((d) => d.severity === 'error').length;
-  if ((errors === 0) !== (checked.model !== null)) {
-    findings.push({ kind: 'disagreement', property: 'model iff no error', detail: `${errors} errors, model ${checked.model === null ? 'absent' : 'present'}` });
+  const shownErrors = diagnostics.filter((d) => d.severity === 'error').length;
+  if ((analysis.errors === 0) !== (analysis.model !== null) || (shownErrors === 0) !== (analysis.errors === 0)) {
+    findings.push({ kind: 'disagreement', property: 'model iff no error', detail: `${analysis.errors} errors (${shownErrors} shown), model ${analysis.model === null ? 'absent' : 'present'}` });
+  }
+  if (analysis.errors + analysis.warnings < diagnostics.length || diagnostics.length > maxDiagnosticsPerFile + 1) {
+    findings.push({ kind: 'disagreement', property: 'diagnostic counts', detail: `${diagnostics.length} shown of ${analysis.errors} errors and ${analysis.warnings} warnings` });
   }
   // What `netc check` and `netc summary` print from the result must not throw either (code frames of odd text).
   try {
     formatDiagnosticsText('fuzz.net', source, diagnostics);
-    if (checked.model !== null) {
-      printSummary(checked.model, 'fuzz.net');
-      JSON.stringify(toSummaryJson(checked.model));
+    if (analysis.model !== null) {
+      printSummary(analysis.model, 'fuzz.net');
+      JSON.stringify(toSummaryJson(analysis.model));
     }
   } catch (error) {
     findings.push(crash('printing diagnostics or the summary threw', error));
@@ -62,7 +64,7 @@ export function checkProgram(source: string): CheckOutcome {
     const why = diagnosticProblem(d, source);
     if (why !== null) findings.push({ kind: 'invalid-diagnostic', property: `diagnostic ${d.code}: ${why}`, detail: `${d.code} ${JSON.stringify(d.span)} ${d.message}` });
   }
-  return { model: checked.model, diagnostics, findings };
+  return { model: analysis.model, diagnostics, findings };
 }
 
 /** Why a diagnostic is malformed, or null: a catalogued code, a sentence, a span inside the source. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
-import type { CheckedLayer, CheckedModel, Shape } from '../../src/check/model.js';
+import type { CheckedLayer, CheckedModel, Shape } from '../../src/ir/model.js';
 import type { LowerContext } from '../../src/layers/LayerKind.js';
 import { negInfPaddingClassName } from '../../src/layers/NegInfPadding2D.js';
 import { findLayerKind } from '../../src/layers/registry.js';

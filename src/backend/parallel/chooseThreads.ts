@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import type { CheckedModel } from '../../check/model.js';
+import type { CheckedModel } from '../../ir/model.js';
 import { compileModel, type CompileOptions } from '../../compile/compile.js';
 import type { Hyperparameters } from '../../train/hyperparameters.js';
 import { createOptimizer } from '../../train/optimizer.js';

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import type { CheckedModel } from '../../check/model.js';
+import type { CheckedModel } from '../../ir/model.js';
 import { NetcError } from '../../diagnostics/NetcError.js';
 import type { CompileOptions } from '../../compile/compile.js';
 import type { Hyperparameters } from '../../train/hyperparameters.js';

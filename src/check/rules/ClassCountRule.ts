@@ -1,5 +1,5 @@
-import type { Shape } from '../model.js';
-import { formatShape } from '../../layers/args.js';
+import type { Shape } from '../../ir/model.js';
+import { formatShape, isFlat } from '../../ir/layout.js';
 import { datasetClasses } from '../trainOptions.js';
 import type { Rule } from './Rule.js';
 
@@ -20,8 +20,8 @@ export const ClassCountRule: Rule = ({ output: last, dataset, statements, report
 
 /** Why a model ending in `output` cannot be trained on a dataset of `classes` classes, or null when it can. */
 export function classCountProblem(output: Shape, dataset: string, classes: number): string | null {
-  if (output.length === 1 && output[0] === classes) return null;
-  return output.length === 1
+  if (isFlat(output) && output[0] === classes) return null;
+  return isFlat(output)
     ? `The model ends with ${output[0]} outputs but \`${dataset}\` has ${classes} classes; end with \`dense ${classes}\`.`
     : `The model ends with a ${formatShape(output)} map but \`${dataset}\` has ${classes} classes; ` +
         `end with \`flatten | dense ${classes}\`.`;

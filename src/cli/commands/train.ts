@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import type { Argv } from 'yargs';
 import type { ThreadsRequest } from '../../backend/parallel/chooseThreads.js';
 import type { BackendRequest } from '../../backend/select.js';
-import type { CheckedModel } from '../../check/model.js';
+import type { CheckedModel } from '../../ir/model.js';
 import type { Diagnostic } from '../../diagnostics/Diagnostic.js';
 import { NetcError } from '../../diagnostics/NetcError.js';
 import { loadFashionMnist, subset } from '../../data/fashionMnist.js';
@@ -23,7 +23,8 @@ import { formatEpochLine, formatFinalLines } from '../../train/report.js';
 import type { TrainOutcome } from '../../train/train.js';
 import type { Command } from '../Command.js';
 import { CliError, type CliIO } from '../io.js';
-import { checkSource, readModelFile, reportDiagnostics, type ModelFile } from '../modelFile.js';
+import { analyze } from '../../frontend/analyze.js';
+import { readModelFile, reportDiagnostics, type ModelFile } from '../modelFile.js';
 
 interface TrainArgs {
   readonly file?: string;
@@ -270,7 +271,7 @@ function resumedModelFile(args: TrainArgs, resume: LoadedCheckpoint): ModelFile 
       );
     }
   }
-  return checkSource(resume.state.file, resume.source);
+  return analyze(resume.source, resume.state.file);
 }
 
 /**
