@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { registerNetcKernels } from '../../src/backend/kernels/index.js';
 import { layerKinds } from '../../src/layers/registry.js';
+import { CaseRunner } from './CaseRunner.js';
 import { makeCase, modelsCorpus, runCase, type FuzzCase } from './cases.js';
 import { minimize } from './minimize.js';
 import { mutate } from './mutate.js';
@@ -34,11 +35,17 @@ beforeAll(async () => {
 describe(`fuzz, seed ${seed} (NETC_FUZZ_SEED=${seed} replays it)`, () => {
   const cases = Array.from({ length: 3000 }, (_, i) => makeCase(seed, i, corpus));
 
-  test('3,000 inputs: parse and check never throw, every diagnostic is well formed, generated programs check to what was built', () => {
+  test('3,000 inputs, each within 10 s: parse and check never throw or hang, every diagnostic is well formed, generated programs check to what was built', async () => {
     const failures: string[] = [];
-    for (const fuzzCase of cases) {
-      const result = runCase(fuzzCase, false, false);
-      if (result.findings.length > 0 && failures.length < 5) failures.push(report(fuzzCase, result.findings));
+    const runner = new CaseRunner();
+    try {
+      for (const fuzzCase of cases) {
+        const result = await runner.run(fuzzCase, false, false, 10_000);
+        const findings: Finding[] = result === 'hang' ? [{ kind: 'hang', property: 'parse and check over 10 s', detail: '' }] : result.findings;
+        if (findings.length > 0 && failures.length < 5) failures.push(report(fuzzCase, findings));
+      }
+    } finally {
+      await runner.close();
     }
     expect(failures).toEqual([]);
   });
@@ -97,6 +104,19 @@ describe('the fuzz tools', () => {
     const source = 'input 1x28x28\nconv 6 k5 | bn\nrelu\nflatten | dense 10\n';
     const small = await minimize(source, async (s) => s.includes('bn') && s.includes('relu'));
     expect(small).toBe('bnrelu');
+  });
+
+  test('a case over its time limit is a hang; the worker is replaced and the next case runs', async () => {
+    const runner = new CaseRunner();
+    try {
+      const slow = makeCase(1, 0, corpus);
+      // No compile finishes in a millisecond: the runner gives up on it as it would on a parser that loops.
+      expect(await runner.run({ ...slow, source: 'input 1x28x28\nconv 8 k3 | flatten | dense 10\n', expected: undefined }, true, true, 1)).toBe('hang');
+      const next = await runner.run({ ...slow, source: 'input 784\ndense 10\n', expected: undefined }, false, false, 60_000);
+      expect(next).toEqual({ findings: [], clean: true, compiled: false });
+    } finally {
+      await runner.close();
+    }
   });
 
   let out: string;
