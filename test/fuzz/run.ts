@@ -78,7 +78,7 @@ function parseOptions(argv: readonly string[]): Options {
         break;
       case '--help':
       case '-h':
-        throw new UsageError(usage);
+        throw new HelpRequest(usage);
       default:
         throw new UsageError(`unknown flag ${flag}; ${usage}`);
     }
@@ -88,6 +88,7 @@ function parseOptions(argv: readonly string[]): Options {
 }
 
 class UsageError extends Error {}
+class HelpRequest extends Error {}
 
 /** A distinct problem: the first case that showed it and how often it was seen. */
 interface Problem {
@@ -103,6 +104,10 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     options = parseOptions(argv);
   } catch (error) {
+    if (error instanceof HelpRequest) {
+      process.stdout.write(`${error.message}\n`);
+      return 0;
+    }
     if (error instanceof UsageError) {
       process.stderr.write(`fuzz: ${error.message}\n`);
       return 2;
