@@ -67,16 +67,15 @@ describe(`fuzz, seed ${seed} (NETC_FUZZ_SEED=${seed} replays it)`, () => {
     let compiled = 0;
     for (const [m, file] of corpus.entries()) {
       let found = 0;
-      // Three clean mutants of each model (most mutants have errors: those are the cheap test's), the first of them
-      // with a training step (28x28 convolutions step slowly on the cpu backend).
-      for (let i = 0; i < 400 && found < 3; i++) {
+      // Six clean mutants of each model, 42 in all (most mutants have errors: those are the cheap test's).
+      for (let i = 0; i < 600 && found < 6; i++) {
         const caseSeedValue = caseSeed(seed, 10_000 + m * 1000 + i);
         const rng = new Rng(caseSeedValue);
         const source = mutate(file.source, rng);
         const outcome = checkProgram(source);
         if (outcome.model === null || outcome.findings.length > 0 || tooLargeToCompile(outcome.model) !== null) continue;
         found += 1;
-        const findings = compileAgrees(outcome.model, drawCompileCase(rng, found === 1));
+        const findings = compileAgrees(outcome.model, drawCompileCase(rng, true));
         compiled += 1;
         if (findings.length > 0 && failures.length < 3) {
           failures.push(report({ index: -1, seed: caseSeedValue, kind: 'mutant', origin: file.name, source }, findings));
@@ -84,12 +83,12 @@ describe(`fuzz, seed ${seed} (NETC_FUZZ_SEED=${seed} replays it)`, () => {
       }
     }
     expect(failures).toEqual([]);
-    expect(compiled).toBeGreaterThanOrEqual(corpus.length * 2);
+    expect(compiled).toBeGreaterThanOrEqual(corpus.length * 5);
   });
 
   test('generated programs that check clean compile, agree with the summary per layer and train a step', () => {
     const failures: string[] = [];
-    const chosen = cases.filter((c) => c.kind === 'generated').slice(0, 20);
+    const chosen = cases.filter((c) => c.kind === 'generated').slice(0, 12);
     for (const fuzzCase of chosen) {
       const result = runCase(fuzzCase, true, true);
       expect(result.compiled).toBe(true);
@@ -127,14 +126,14 @@ describe('the fuzz tools', () => {
 
   test('`npm run fuzz` runs a seeded count in a worker and reports zero problems with a progress line', () => {
     const root = fileURLToPath(new URL('../../', import.meta.url));
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/fuzz/run.ts', '--count', '60', '--seed', '3', '--compile-every', '5', '--out', out], {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/fuzz/run.ts', '--count', '30', '--seed', '3', '--compile-every', '3', '--out', out], {
       cwd: root,
       encoding: 'utf8',
       timeout: 120_000,
     });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/fuzz seed 3: 60\/60 cases/);
-    expect(run.stdout).toMatch(/fuzz report: seed 3, 60 cases in/);
+    expect(run.stdout).toMatch(/fuzz report: seed 3, 30 cases in/);
     expect(run.stdout).toContain('crashes: 0, hangs: 0, disagreements: 0, other findings: 0');
     expect(readdirSync(out)).toEqual([]);
     const bad = spawnSync(process.execPath, ['--import', 'tsx', 'test/fuzz/run.ts', '--count', 'many'], { cwd: root, encoding: 'utf8' });
