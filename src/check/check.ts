@@ -12,7 +12,8 @@ import type { ReportFn } from './resolveArgs.js';
 import { siteOf } from './sites.js';
 import { rules } from './rules/index.js';
 import type { FileStatements, RuleContext } from './rules/Rule.js';
-import { defaultDataset, resolveTrain } from './trainOptions.js';
+import { resolveTrain } from './trainOptions.js';
+import { defaultDataset } from '../ir/catalogue.js';
 
 /** Options of `check`. */
 export interface CheckOptions {

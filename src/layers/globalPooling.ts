@@ -1,13 +1,13 @@
 import type { LayerKind } from './LayerKind.js';
-import { formatShape } from '../ir/layout.js';
+import { formatShape, isFlat, isImage } from '../ir/layout.js';
 
 /**
  * The shape rule of `globalavgpool` and `globalmaxpool`: C x H x W in, a flat C out (one value per channel).
  * A flat input gets NN3002 with the fix that fits a global pool: it replaces `flatten` rather than following it.
  */
 export const inferGlobalPoolShape: LayerKind['inferShape'] = (input, _args, ctx) => {
-  if (input.length === 3) return [input[0]!];
-  const side = input.length === 1 ? Math.round(Math.sqrt(input[0]!)) : 0;
+  if (isImage(input)) return [input[0]];
+  const side = isFlat(input) ? Math.round(Math.sqrt(input[0]!)) : 0;
   const declare = side > 0 && side * side === input[0] ? ` (\`input 1x${side}x${side}\`)` : '';
   ctx.report(
     'NN3002',

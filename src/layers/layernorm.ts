@@ -1,5 +1,6 @@
 import type { LayerKind } from './LayerKind.js';
 import { numberArg } from './args.js';
+import { isFlat } from '../ir/layout.js';
 
 /**
  * `layernorm [eps=1e-5]`: layer normalisation over all of each sample's values, with a learned scale and shift
@@ -19,7 +20,7 @@ export const layernorm: LayerKind = {
 
   // PyTorch's constructor call, which is also what the layer normalises over.
   variant(input) {
-    return input.length === 1 ? `LayerNorm(${input[0]})` : `LayerNorm([${input.join(', ')}])`;
+    return isFlat(input) ? `LayerNorm(${input[0]})` : `LayerNorm([${input.join(', ')}])`;
   },
 
   // gamma and beta, one of each per value of a sample: 2F, or 2CHW on a map.

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { FusedBatchNormActivation } from '../../src/backend/fused/FusedBatchNormActivation.js';
+import { FusedBatchNormActivation } from '../../src/compile/fused/FusedBatchNormActivation.js';
 import { registerNetcKernels } from '../../src/backend/kernels/index.js';
 import { analyze } from '../../src/frontend/index.js';
 import { compileGraph, compileModel } from '../../src/compile/compile.js';

@@ -110,7 +110,7 @@ function gradients(checked: CheckedModel, x: Arr, r: Arr): Computed {
 async function use(backend: 'wasm' | 'cpu', netc: boolean): Promise<void> {
   await tf.setBackend(backend);
   await tf.ready();
-  if (netc) registerNetcKernels(backend);
+  if (netc) registerNetcKernels(backend, { fast: true });
   else unregisterNetcKernels(backend);
 }
 

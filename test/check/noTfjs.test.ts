@@ -40,7 +40,8 @@ test('nothing reachable from src/check/check.ts imports TensorFlow.js as a value
   expect(offenders).toEqual([]);
   // The walk really covered the layers, which are the files at risk.
   expect([...seen].some((file) => file.endsWith('src/layers/maxpool.ts'))).toBe(true);
-  expect([...seen].some((file) => file.endsWith('src/layers/NegInfPadding2D.ts'))).toBe(true);
+  // netc's own tfjs layer classes live in src/compile; layers reach them only through LowerContext.custom.
+  expect([...seen].filter((file) => file.includes('/src/compile/'))).toEqual([]);
 });
 
 test('the import scanner sees value imports and skips type-only ones', () => {

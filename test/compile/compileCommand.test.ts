@@ -144,9 +144,11 @@ describe('netc compile', () => {
     expect(noOutput.err).toContain('Missing required argument: output');
     const badSeed = await netc(['compile', lenetBn, '-o', join(dir, 'x'), '--seed', '-3']);
     expect(badSeed.code).toBe(2);
-    expect(badSeed.err).toBe('netc: --seed must be a whole number of 0 or more, got -3.\n');
+    // The checker's code and wording for `train seed=-3` in a file (src/cli/flags.ts).
+    expect(badSeed.err).toBe('netc: error NN2011: `--seed` must be at least 0, not -3.\n');
     const badBn = await netc(['compile', lenetBn, '-o', join(dir, 'x'), '--bn', 'fast']);
     expect(badBn.code).toBe(2);
+    expect(badBn.err).toBe('netc: error NN2016: `--bn` must be `builtin` or `scratch`, not `fast`.\n');
     const missing = await netc(['compile', join(dir, 'nope.net'), '-o', join(dir, 'x')]);
     expect(missing.code).toBe(2);
     expect(missing.err).toContain('no such file');

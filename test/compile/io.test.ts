@@ -12,15 +12,16 @@ tf.env().set('PROD', true);
 
 // Writes of a file whose name ends with `failOn` fail as a full disk would, to test atomicity mid-save.
 const failure = vi.hoisted(() => ({ failOn: null as string | null }));
-vi.mock('node:fs/promises', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:fs/promises')>();
+vi.mock('node:fs', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs')>();
   return {
     ...real,
-    writeFile: async (...args: Parameters<typeof real.writeFile>) => {
+    // src/compile/atomicWrite.ts opens each file it writes; a full disk fails that file's write.
+    openSync: (...args: Parameters<typeof real.openSync>) => {
       if (failure.failOn !== null && String(args[0]).endsWith(failure.failOn)) {
         throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
       }
-      return real.writeFile(...args);
+      return real.openSync(...args);
     },
   };
 });

@@ -29,7 +29,7 @@ beforeAll(async () => {
   tf.env().set('PROD', true);
   await tf.setBackend('cpu');
   // The kernels `netc train --backend cpu` runs with.
-  registerNetcKernels('cpu');
+  registerNetcKernels('cpu', { fast: true });
 });
 
 describe(`fuzz, seed ${seed} (NETC_FUZZ_SEED=${seed} replays it)`, () => {

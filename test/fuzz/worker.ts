@@ -24,7 +24,7 @@ export interface WorkerReply {
 tf.env().set('PROD', true);
 await tf.setBackend('cpu');
 // The kernels `netc train --backend cpu` runs with (the fast path's too, unless NETC_FAST_PATH=0).
-registerNetcKernels('cpu');
+registerNetcKernels('cpu', { fast: process.env['NETC_FAST_PATH'] !== '0' });
 parentPort!.on('message', (request: WorkerRequest) => {
   let result: CaseResult;
   try {

@@ -56,28 +56,4 @@ describe('docs/LANGUAGE.md', () => {
     expect(limits).toContain(`| ${maxSyntaxDiagnostics}, then one NN1005`);
   });
 
-  test('its layer table has a row for every layer kind (aliases too) that names each of its arguments, and no other layer', () => {
-    const rows = section('Layers')
-      .split('\n')
-      .filter((line) => line.startsWith('| `'))
-      .map((line) => line.split('|').map((cell) => cell.trim()))
-      .map((cells) => ({ names: cells[1]!, args: cells[2]! }));
-    /** The names a first column lists, each with the placeholder it writes for a positional argument: `conv N`. */
-    const written = (names: string): [string, string | undefined][] =>
-      [...names.matchAll(/`([a-z0-9]+)( [A-Z])?`/g)].map((match) => [match[1]!, match[2]?.trim()]);
-    const listed = rows.flatMap((row) => written(row.names).map(([name]) => name));
-    expect(new Set(listed)).toEqual(new Set(layerNames()));
-    expect(listed).toHaveLength(new Set(listed).size);
-    for (const kind of layerKinds) {
-      const row = rows.find((r) => written(r.names).some(([name]) => name === kind.name))!;
-      const placeholder = written(row.names).find(([name]) => name === kind.name)![1];
-      for (const arg of kind.args) {
-        const where = `${kind.name} ${arg.name}`;
-        if (arg.positional === true) expect(placeholder, `${where}: \`${kind.name} N\` in the first column`).toBeDefined();
-        else if (arg.short !== undefined) expect(row.args, `${where}: \`${arg.short}X\``).toMatch(new RegExp(`\`${arg.short}([A-Z]|=)`));
-        else expect(row.args, `${where}: \`${arg.name}=...\``).toContain(`\`${arg.name}=`);
-      }
-      if (placeholder !== undefined) expect(kind.args.some((arg) => arg.positional === true), `${kind.name} takes no positional argument`).toBe(true);
-    }
-  });
 });

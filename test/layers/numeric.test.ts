@@ -101,7 +101,7 @@ describe.each(['cpu', 'wasm'] as const)('compiled layers on %s compute what PyTo
   beforeAll(async () => {
     await tf.setBackend(backend);
     await tf.ready();
-    if (backend === 'wasm') registerNetcKernels('wasm');
+    if (backend === 'wasm') registerNetcKernels('wasm', { fast: true });
   });
   afterAll(async () => {
     if (backend === 'wasm') unregisterNetcKernels('wasm');

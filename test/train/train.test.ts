@@ -37,6 +37,8 @@ function request(runDir: string, h: Partial<Hyperparameters> = {}): TrainRequest
     exampleShape,
     backend: 'cpu',
     runDir,
+    // As before the fast path was an option: on (what the CLI passes unless NETC_FAST_PATH=0).
+    fastPath: true,
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Shape } from '../../ir/model.js';
 import { formatShape, isFlat } from '../../ir/layout.js';
-import { datasetClasses } from '../trainOptions.js';
+import { datasets } from '../../ir/catalogue.js';
 import type { Rule } from './Rule.js';
 
 /**
@@ -10,7 +10,7 @@ import type { Rule } from './Rule.js';
  * NN3101 as an error in either case (src/train/fitDataset.ts), with the same message.
  */
 export const ClassCountRule: Rule = ({ output: last, dataset, statements, reportAt }) => {
-  const classes = datasetClasses[dataset];
+  const classes = datasets[dataset]?.classes;
   const output = last?.output;
   if (classes === undefined || last === null || output === null || output === undefined) return;
   const message = classCountProblem(output, dataset, classes);
