@@ -66,9 +66,9 @@ export interface CaseResult {
 
 /**
  * Runs the front-end properties on a case and, when `compile` and the source checks clean, the compiler's; a
- * sample of those (`step`) also runs one training step.
+ * sample of those (`step`) is also exported and runs one training step.
  */
-export function runCase(fuzzCase: FuzzCase, compile: boolean, step: boolean): CaseResult {
+export async function runCase(fuzzCase: FuzzCase, compile: boolean, step: boolean): Promise<CaseResult> {
   const outcome = checkProgram(fuzzCase.source);
   const findings = [...outcome.findings];
   if (fuzzCase.expected !== undefined) findings.push(...agreesWithGenerator(outcome, fuzzCase.expected));
@@ -76,6 +76,6 @@ export function runCase(fuzzCase: FuzzCase, compile: boolean, step: boolean): Ca
   if (!compile || outcome.model === null) return { findings, clean, compiled: false };
   const tooLarge = tooLargeToCompile(outcome.model);
   if (tooLarge !== null) return { findings, clean, compiled: false, tooLarge };
-  findings.push(...compileAgrees(outcome.model, drawCompileCase(new Rng(fuzzCase.seed ^ 0x5bd1e995), step)));
+  findings.push(...(await compileAgrees(outcome.model, drawCompileCase(new Rng(fuzzCase.seed ^ 0x5bd1e995), step))));
   return { findings, clean, compiled: true };
 }

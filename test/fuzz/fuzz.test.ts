@@ -62,12 +62,13 @@ describe(`fuzz, seed ${seed} (NETC_FUZZ_SEED=${seed} replays it)`, () => {
     expect(generated.filter((c) => /def |residual|\(/.test(c.source)).length).toBeGreaterThan(generated.length / 3);
   });
 
-  test('check-clean mutants of every model in models/ compile, agree with the summary and train a step', () => {
+  test('check-clean mutants of every model in models/ compile, agree with the summary, export and train a step', async () => {
     const failures: string[] = [];
     let compiled = 0;
     for (const [m, file] of corpus.entries()) {
       let found = 0;
-      // Six clean mutants of each model, 42 in all (most mutants have errors: those are the cheap test's).
+      // Six clean mutants of each model, 42 in all (most mutants have errors: those are the cheap test's); the first two
+      // of each are exported too.
       for (let i = 0; i < 600 && found < 6; i++) {
         const caseSeedValue = caseSeed(seed, 10_000 + m * 1000 + i);
         const rng = new Rng(caseSeedValue);
@@ -75,7 +76,7 @@ describe(`fuzz, seed ${seed} (NETC_FUZZ_SEED=${seed} replays it)`, () => {
         const outcome = checkProgram(source);
         if (outcome.model === null || outcome.findings.length > 0 || tooLargeToCompile(outcome.model) !== null) continue;
         found += 1;
-        const findings = compileAgrees(outcome.model, drawCompileCase(rng, true));
+        const findings = await compileAgrees(outcome.model, drawCompileCase(rng, true, found <= 2));
         compiled += 1;
         if (findings.length > 0 && failures.length < 3) {
           failures.push(report({ index: -1, seed: caseSeedValue, kind: 'mutant', origin: file.name, source }, findings));
@@ -86,11 +87,11 @@ describe(`fuzz, seed ${seed} (NETC_FUZZ_SEED=${seed} replays it)`, () => {
     expect(compiled).toBeGreaterThanOrEqual(corpus.length * 5);
   });
 
-  test('generated programs that check clean compile, agree with the summary per layer and train a step', () => {
+  test('generated programs that check clean compile, agree with the summary per layer, export and train a step', async () => {
     const failures: string[] = [];
     const chosen = cases.filter((c) => c.kind === 'generated').slice(0, 12);
     for (const fuzzCase of chosen) {
-      const result = runCase(fuzzCase, true, true);
+      const result = await runCase(fuzzCase, true, true);
       expect(result.compiled).toBe(true);
       if (result.findings.length > 0 && failures.length < 3) failures.push(report(fuzzCase, result.findings));
     }

@@ -9,6 +9,7 @@ import { formatDiagnosticsText } from '../../src/diagnostics/format.js';
 import { catalogue } from '../../src/diagnostics/messages.js';
 import { printSummary, toSummaryJson } from '../../src/cli/printSummary.js';
 import { createTrainStep } from '../../src/train/step.js';
+import { exportsAgree } from './exports.js';
 import type { Expected } from './generate.js';
 import type { Rng } from './random.js';
 
@@ -113,23 +114,26 @@ export interface CompileCase {
   readonly options: CompileOptions;
   /** Also run one training step on random data (only for a model with flat logits). */
   readonly step: boolean;
+  /** Also export it to tfjs and ONNX and run the ONNX model (exports.ts). */
+  readonly exports: boolean;
 }
 
 /** Random compile options: a seed, at times every `bn` from scratch, at times the fast path. */
-export function drawCompileCase(rng: Rng, step: boolean): CompileCase {
+export function drawCompileCase(rng: Rng, step: boolean, exports = step): CompileCase {
   const options: { seed: number; bn?: 'builtin' | 'scratch'; fuse?: boolean } = { seed: rng.int(1000) };
   if (rng.chance(0.25)) options.bn = rng.pick(['builtin', 'scratch'] as const);
   if (rng.chance(0.3)) options.fuse = true;
-  return { options, step };
+  return { options, step, exports };
 }
 
 /**
  * Compiles a checked model and compares it with the checker's summary: one compiled node per row, each node's
  * tfjs output shape (back in the language's C x H x W order) and weight counts equal to the row's; a forward pass
  * on a random batch gives finite values of the final shape; and, when asked, one training step runs and gives a
- * finite loss. Any JavaScript error on the way is a crash: a clean check promises a compile.
+ * finite loss, and its exports agree (exports.ts). Any JavaScript error on the way is a crash: a clean check promises
+ * a compile.
  */
-export function compileAgrees(model: CheckedModel, which: CompileCase): Finding[] {
+export async function compileAgrees(model: CheckedModel, which: CompileCase): Promise<Finding[]> {
   const findings: Finding[] = [];
   let graph: ReturnType<typeof compileGraph>;
   try {
@@ -170,17 +174,22 @@ export function compileAgrees(model: CheckedModel, which: CompileCase): Finding[
     const output = model.layers[model.layers.length - 1]!.outputShape;
     const batch = 3;
     const x = tf.randomUniform([batch, ...toChannelsLast(model.input)], 0, 1, 'float32', 7);
+    let logits: Float32Array | null = null;
     try {
       const y = graph.model.predict(x) as tf.Tensor;
       const expectedShape = [batch, ...toChannelsLast(output)];
       if (JSON.stringify(y.shape) !== JSON.stringify(expectedShape)) {
         findings.push(disagree('predicted shape', `predict gives ${y.shape.join('x')}, the summary says ${expectedShape.join('x')}`));
       }
-      if (!y.dataSync().every(Number.isFinite)) findings.push(disagree('predict gives non-finite values', 'NaN or infinity in a forward pass'));
+      const values = y.dataSync() as Float32Array;
+      if (!values.every(Number.isFinite)) findings.push(disagree('predict gives non-finite values', 'NaN or infinity in a forward pass'));
+      logits = y.rank === 2 ? Float32Array.from(values) : null;
       y.dispose();
     } catch (error) {
       findings.push(crash('predict threw', error));
     }
+    // Exported before the step, with the weights the forward pass above used.
+    if (which.exports) findings.push(...(await exportsAgree(model, graph, x, logits, which.options)));
     // Only what `netc train` accepts, whatever the dataset: flat logits of two classes or more, something to train.
     if (which.step && output.length === 1 && output[0]! >= 2 && model.totals.trainable > 0) {
       try {

@@ -25,10 +25,10 @@ tf.env().set('PROD', true);
 await tf.setBackend('cpu');
 // The kernels `netc train --backend cpu` runs with (the fast path's too, unless NETC_FAST_PATH=0).
 registerNetcKernels('cpu', { fast: process.env['NETC_FAST_PATH'] !== '0' });
-parentPort!.on('message', (request: WorkerRequest) => {
+parentPort!.on('message', async (request: WorkerRequest) => {
   let result: CaseResult;
   try {
-    result = runCase(request.fuzzCase, request.compile, request.step);
+    result = await runCase(request.fuzzCase, request.compile, request.step);
   } catch (error) {
     // runCase catches netc's own errors; this is the harness failing, which is still reported, never lost.
     result = { findings: [crash('fuzz harness threw', error)], clean: false, compiled: false };
