@@ -63,8 +63,11 @@ export async function exportsAgree(
       const got = out.data as Float32Array;
       let worst = 0;
       for (let i = 0; i < logits.length; i++) worst = Math.max(worst, Math.abs(got[i]! - logits[i]!) / (1 + Math.abs(logits[i]!)));
-      if (!(worst <= 1e-3)) {
-        findings.push({ kind: 'disagreement', property: 'onnx logits differ from tfjs', detail: `largest relative difference ${worst}` });
+      // Float32 rounding (and each runtime's own erf, tanh, rsqrt) adds up along a chain: a 250-layer model of tanh
+      // and bn measured 1.2e-3 (fuzz seed 404, case 3101) where each of its kinds alone agrees to 1e-6.
+      const tolerance = 1e-3 * Math.max(1, model.layers.length / 50);
+      if (!(worst <= tolerance)) {
+        findings.push({ kind: 'disagreement', property: 'onnx logits differ from tfjs', detail: `largest relative difference ${worst} (tolerance ${tolerance})` });
       }
     }
   } catch (error) {
