@@ -3,7 +3,6 @@ import type { Argv } from 'yargs';
 import type { ThreadsRequest } from '../../train/parallel/chooseThreads.js';
 import type { BackendRequest } from '../../backend/select.js';
 import type { CheckedModel } from '../../ir/model.js';
-import type { Diagnostic } from '../../diagnostics/Diagnostic.js';
 import { NetcError } from '../../diagnostics/NetcError.js';
 import { loadFashionMnist, subset } from '../../data/fashionMnist.js';
 import type { LoadedCheckpoint } from '../../train/checkpoint.js';
@@ -19,7 +18,7 @@ import type { TrainOutcome } from '../../train/train.js';
 import type { Command } from '../Command.js';
 import { CliError, type CliIO } from '../io.js';
 import { analyze } from '../../frontend/analyze.js';
-import { readModelFile, reportDiagnostics, type ModelFile } from '../modelFile.js';
+import { readModelFile, reportDiagnostics, withFitDiagnostics, type ModelFile } from '../modelFile.js';
 
 export interface TrainArgs {
   readonly file?: string;
@@ -331,16 +330,4 @@ export function downloadProgress(io: CliIO): (p: { file: string; received: numbe
     const of = p.total !== null ? ` of ${mb(p.total)} MB` : ' MB';
     io.out(`\rdownloading ${p.file}: ${mb(p.received)}${of}\x1b[K${done ? '\n' : ''}`);
   };
-}
-
-
-/**
- * The file's diagnostics with the dataset fit's added. A class-count warning of the check (NN3101 in a file without a
- * `train` line) is the fit's NN3101 error at the same place: it is shown once, as the error.
- */
-function withFitDiagnostics(file: ModelFile, fit: readonly Diagnostic[]): ModelFile {
-  const superseded = (d: Diagnostic): boolean => fit.some((f) => f.code === d.code && f.span.offset === d.span.offset);
-  const diagnostics = [...file.diagnostics.filter((d) => !superseded(d)), ...fit];
-  const errors = diagnostics.filter((d) => d.severity === 'error').length;
-  return { ...file, diagnostics, errors, warnings: diagnostics.length - errors };
 }
