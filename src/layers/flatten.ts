@@ -3,7 +3,7 @@ import type { LayerKind } from './LayerKind.js';
 
 /**
  * `flatten`: any shape to one vector of the product of its dims, PyTorch's `nn.Flatten`. On a tensor that is already
- * flat it changes nothing, as `nn.Flatten` does on `[N, F]`: NN3104 (warning) says so, and the node stays in the
+ * flat it changes nothing, as `nn.Flatten` does on `[N, F]`: NN3106 (warning) says so, and the node stays in the
  * graph (summary rows, compiled nodes and checkpoints keep their numbering) as an identity.
  */
 export const flatten: LayerKind = {
@@ -12,7 +12,7 @@ export const flatten: LayerKind = {
 
   inferShape(input, _args, ctx) {
     if (isFlat(input)) {
-      ctx.report('NN3104', `\`flatten\` receives a flat input of ${input[0]} values and changes nothing; remove it.`);
+      ctx.report('NN3106', `\`flatten\` receives a flat input of ${input[0]} values and changes nothing; remove it.`);
     }
     return [input.reduce((product, size) => product * size, 1)];
   },

@@ -340,7 +340,7 @@ describe('lenet-bn-blocks compiles to lenet-bn', () => {
 describe('flatten of a flat input (issue 17): a no-op, as the checker says', () => {
   function checkedSource(source: string): CheckedModel {
     const checked = analyze(source, 'flat.net');
-    expect(checked.diagnostics.map((d) => d.code)).toContain('NN3104');
+    expect(checked.diagnostics.map((d) => d.code)).toContain('NN3106');
     expect(checked.model).not.toBeNull();
     return checked.model!;
   }
