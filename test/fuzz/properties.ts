@@ -96,10 +96,9 @@ export function agreesWithGenerator(outcome: CheckOutcome, expected: Expected): 
 }
 
 /**
- * Why a clean model is too large to compile in a fuzz case, or null. The language's only size limits are per value
- * (2^31 - 1) and per model (10,000 nodes); a model within them can still need more memory than there is
- * (`dense 2147483647`: RangeError "Invalid typed array length" in tfjs). Limits on memory are issue 15's (its
- * RELIABILITY part), not a property of the compiler: the fuzzer counts such models and does not compile them.
+ * Why a clean model is too large to compile in a fuzz case, or null: the checker's own limits (NN2028, NN2030,
+ * NN2031) keep what a machine can hold; a fuzz case keeps to less, to stay quick. The fuzzer counts such models and
+ * does not compile them (before issue 15's limits, `dense 2147483647` checked clean and crashed tfjs).
  */
 export function tooLargeToCompile(model: CheckedModel): string | null {
   const parameters = model.totals.trainable + model.totals.nonTrainable;

@@ -23,7 +23,7 @@ interface Options {
   only: number | null;
   checkTimeoutMs: number;
   compileTimeoutMs: number;
-  /** Stress edits up to the language's own limit of 10,000 layers (default: 1,500). */
+  /** Stress edits up to 10,000 layers, past the language's own limit (default: 1,500). */
   big: boolean;
 }
 
@@ -216,7 +216,7 @@ async function main(argv: readonly string[]): Promise<number> {
       `(${(totals.cases / Math.max(seconds, 0.001)).toFixed(0)} cases/s)`,
     `  inputs: ${[...byKind].map(([k, v]) => `${v.toLocaleString('en-US')} ${k}`).join(', ')}`,
     `  checked clean: ${totals.clean.toLocaleString('en-US')}; compiled and compared with the summary: ${totals.compiled.toLocaleString('en-US')}; ` +
-      `with a training step: ${totals.stepped.toLocaleString('en-US')}; too large to compile (memory limits are issue 15's): ${totals.tooLarge}` +
+      `with a training step: ${totals.stepped.toLocaleString('en-US')}; too large for a fuzz case: ${totals.tooLarge}` +
       (firstTooLarge === null ? '' : ` (first: ${firstTooLarge})`),
     `  crashes: ${totals.crash}, hangs: ${totals.hang}, disagreements: ${totals.disagreement}, other findings: ${totals.other}`,
   ];
