@@ -70,7 +70,7 @@ export function check(ast: FileNode, options: CheckOptions = {}): CheckResult {
     report,
     reportAt(node, code, message, at = {}) {
       const site = siteOf(node.frames, node.span, message, at.dependent ?? true, at.related);
-      reporter.report(code, site.message, site.span, site.related.length > 0 ? site.related : undefined);
+      reporter.report(code, site.message, site.span, site.related.length > 0 ? site.related : undefined, at.severity);
     },
   };
   for (const rule of rules) rule(context);

@@ -64,10 +64,12 @@ export const catalogue = {
   NN3005: { code: 'NN3005', severity: 'error', title: 'Residual body changes the shape (no proj)' },
   NN3006: { code: 'NN3006', severity: 'error', title: 'Residual body changes the rank' },
   NN3007: { code: 'NN3007', severity: 'error', title: 'No 1x1 projection matches the residual body' },
-  NN3101: { code: 'NN3101', severity: 'warning', title: 'Output width differs from the dataset class count' },
+  NN3101: { code: 'NN3101', severity: 'error', title: 'Output width differs from the dataset class count' },
   NN3102: { code: 'NN3102', severity: 'warning', title: 'Two batch norms in a row' },
   NN3103: { code: 'NN3103', severity: 'warning', title: 'Activation applied twice' },
   NN3104: { code: 'NN3104', severity: 'warning', title: "Input differs from the default dataset's images" },
+  NN3105: { code: 'NN3105', severity: 'error', title: 'Model without trainable parameters' },
+  NN3106: { code: 'NN3106', severity: 'warning', title: 'Flatten of an input that is already flat' },
 
   // NN4xxx: compile and backend
   NN4001: { code: 'NN4001', severity: 'error', title: 'Backend not available' },

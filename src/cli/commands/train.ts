@@ -5,7 +5,6 @@ import type { Argv } from 'yargs';
 import type { ThreadsRequest } from '../../train/parallel/chooseThreads.js';
 import type { BackendRequest } from '../../backend/select.js';
 import type { CheckedModel } from '../../ir/model.js';
-import { formatDiagnosticsText } from '../../diagnostics/format.js';
 import { NetcError } from '../../diagnostics/NetcError.js';
 import { loadFashionMnist, subset } from '../../data/fashionMnist.js';
 import type { LoadedCheckpoint } from '../../train/checkpoint.js';
@@ -21,7 +20,7 @@ import type { ImageSplit, TrainOutcome, trainModel as TrainModelFn } from '../..
 import type { Command } from '../Command.js';
 import { CliError, ExitCode, type CliIO } from '../io.js';
 import { analyze } from '../../frontend/analyze.js';
-import { readModelFile, reportDiagnostics, type ModelFile } from '../modelFile.js';
+import { readModelFile, reportDiagnostics, withFitDiagnostics, type ModelFile } from '../modelFile.js';
 
 /** The flags as yargs hands them over: numbers stay text until readFlags checks them as the checker would. */
 export interface TrainArgs {
@@ -130,14 +129,13 @@ export const trainCommand: Command<TrainArgs> = {
         reportDiagnostics(io, [modelFile]);
         return 1;
       }
-      if (modelFile.diagnostics.length > 0) reportDiagnostics(io, [modelFile]);
       const model = modelFile.model;
-
       const fit = fitModelToDataset(model, fashionMnistShape);
       if (fit.exampleShape === null) {
-        io.err(`${formatDiagnosticsText(modelFile.file, modelFile.source, fit.diagnostics)}\n`);
+        reportDiagnostics(io, [withFitDiagnostics(modelFile, fit.diagnostics)]);
         return 1;
       }
+      if (modelFile.diagnostics.length > 0) reportDiagnostics(io, [modelFile]);
       const hyperparameters = resume ? resumedHyperparametersOf(args, flags, resume) : resolveHyperparameters(model.train, flagsOf(args, flags));
       if (resume && resume.state.epochsDone >= hyperparameters.epochs && resume.state.partial === null) {
         // Nothing to train: no backend, no data, no thread measurement, no rewritten curves.

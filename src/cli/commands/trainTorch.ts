@@ -1,11 +1,10 @@
 import { loadFashionMnist } from '../../data/fashionMnist.js';
-import { formatDiagnosticsText } from '../../diagnostics/format.js';
 import { fashionMnistShape, fitModelToDataset } from '../../train/fitDataset.js';
 import { resolveHyperparameters } from '../../train/hyperparameters.js';
 import { EpochProgress } from '../../train/progress.js';
 import { formatEpochLine, formatFinalLines } from '../../train/report.js';
 import { CliError, type CliIO } from '../io.js';
-import { readModelFile, reportDiagnostics } from '../modelFile.js';
+import { readModelFile, reportDiagnostics, withFitDiagnostics } from '../modelFile.js';
 import { netcVersion } from '../version.js';
 import { ensureRunDir } from '../../train/runDirectory.js';
 import { chooseRunDir, downloadProgress, flagsOf, headerLines, type NumberFlags, type TrainArgs } from './train.js';
@@ -34,14 +33,17 @@ export async function trainOnTorch(args: TrainArgs, flags: NumberFlags, io: CliI
   ]);
   tf.env().set('PROD', true);
   const modelFile = readModelFile(args.file!);
-  if (modelFile.diagnostics.length > 0) reportDiagnostics(io, [modelFile]);
-  if (!modelFile.model) return 1;
+  if (!modelFile.model) {
+    reportDiagnostics(io, [modelFile]);
+    return 1;
+  }
   const model = modelFile.model;
   const fit = fitModelToDataset(model, fashionMnistShape);
   if (fit.exampleShape === null) {
-    io.err(`${formatDiagnosticsText(modelFile.file, modelFile.source, fit.diagnostics)}\n`);
+    reportDiagnostics(io, [withFitDiagnostics(modelFile, fit.diagnostics)]);
     return 1;
   }
+  if (modelFile.diagnostics.length > 0) reportDiagnostics(io, [modelFile]);
   const h = resolveHyperparameters(model.train, flagsOf(args, flags));
   const runDir = chooseRunDir(args.out, model.name, hasCheckpoint);
   const python = findTorchPython({ explicit: args.python ?? process.env['NETC_PYTHON'], path: process.env['PATH'] });
