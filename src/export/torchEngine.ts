@@ -199,6 +199,8 @@ export async function trainWithTorch(request: TorchTrainRequest): Promise<TrainO
     examplesPerSec: totalSeconds > 0 ? totalExamples / totalSeconds : 0,
     checkpoint,
     curves,
+    // Data-parallel workers: here processes, one per rank.
+    threads: request.nproc,
     stoppedAt,
     best: null,
     stoppedEarly: null,

@@ -337,3 +337,33 @@ describe('lenet-bn-blocks compiles to lenet-bn', () => {
     expect(maxDifference(after[0]!, a![0]!)).toBeGreaterThan(1e-4);
   });
 });
+
+describe('flatten of a flat input (issue 17): a no-op, as the checker says', () => {
+  function checkedSource(source: string): CheckedModel {
+    const checked = analyze(source, 'flat.net');
+    expect(checked.diagnostics.map((d) => d.code)).toContain('NN3106');
+    expect(checked.model).not.toBeNull();
+    return checked.model!;
+  }
+
+  test.each([
+    ['input 1x28x28\nflatten\ndense 16 | flatten\ndense 10\n'],
+    ['input 784\nflatten | dense 10\n'],
+    ['input 1x28x28\nflatten\ndense 256 | bn | relu | flatten\ndense 10\n'],
+  ])('%j compiles, keeps one tfjs layer per node and passes its input through unchanged', (source) => {
+    const model = checkedSource(source);
+    const graph = compileGraph(model, { seed: 1 });
+    const x = batch(model, 3, 7);
+    for (const layer of model.layers.filter((l) => l.op === 'flatten' && l.inputShape.length === 1)) {
+      const node = graph.nodes[layer.index]!;
+      expect(node.layers).toHaveLength(1);
+      const before = layer.inputs[0]!;
+      const inputName = before === -1 ? 'input' : graph.nodes[before]!.output;
+      const probe = tf.model({ inputs: graph.model.inputs, outputs: [graph.model.getLayer(inputName).output as tf.SymbolicTensor, graph.model.getLayer(node.output).output as tf.SymbolicTensor] });
+      const [a, b] = probe.predict(x) as tf.Tensor[];
+      expect(b!.shape).toEqual([3, ...layer.outputShape]);
+      expect(maxDifference(a!, b!)).toBe(0);
+    }
+    expect((graph.model.predict(x) as tf.Tensor).shape).toEqual([3, 10]);
+  });
+});

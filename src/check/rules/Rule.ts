@@ -1,6 +1,6 @@
 import type { SyntaxDamage } from '../SyntaxDamage.js';
 import type { GraphNode } from '../graph.js';
-import type { RelatedLocation, Span } from '../../diagnostics/Diagnostic.js';
+import type { RelatedLocation, Severity, Span } from '../../diagnostics/Diagnostic.js';
 import type { Code } from '../../diagnostics/messages.js';
 import type { DefNode, FileNode, InputNode, ModelNode, StageNode, TrainNode } from '../../syntax/ast.js';
 
@@ -35,7 +35,7 @@ export interface RuleContext {
     node: GraphNode,
     code: Code,
     message: string,
-    options?: { readonly related?: readonly RelatedLocation[]; readonly dependent?: boolean },
+    options?: { readonly related?: readonly RelatedLocation[]; readonly dependent?: boolean; readonly severity?: Severity },
   ): void;
 }
 

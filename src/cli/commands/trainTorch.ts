@@ -1,15 +1,14 @@
 import { loadFashionMnist } from '../../data/fashionMnist.js';
-import { formatDiagnosticsText } from '../../diagnostics/format.js';
 import { fashionMnistShape, fitModelToDataset } from '../../train/fitDataset.js';
 import { resolveHyperparameters } from '../../train/hyperparameters.js';
 import { torchRecipeProblem } from '../../export/pytorchTrain.js';
 import { EpochProgress } from '../../train/progress.js';
 import { formatEpochLine, formatFinalLines } from '../../train/report.js';
 import { CliError, type CliIO } from '../io.js';
-import { readModelFile, reportDiagnostics } from '../modelFile.js';
+import { readModelFile, reportDiagnostics, withFitDiagnostics } from '../modelFile.js';
 import { netcVersion } from '../version.js';
 import { ensureRunDir } from '../../train/runDirectory.js';
-import { chooseRunDir, downloadProgress, flagsOf, headerLines, type TrainArgs } from './train.js';
+import { chooseRunDir, downloadProgress, flagsOf, headerLines, type NumberFlags, type TrainArgs } from './train.js';
 
 /** Exit status of a run stopped by Ctrl-C. */
 const interruptedExit = 130;
@@ -18,7 +17,7 @@ const interruptedExit = 130;
  * `netc train FILE --engine torch [--nproc N]`: the same header, progress, epoch lines and run directory as the tfjs
  * engine, with PyTorch doing the training (src/export/torchEngine.ts).
  */
-export async function trainOnTorch(args: TrainArgs, io: CliIO): Promise<number> {
+export async function trainOnTorch(args: TrainArgs, flags: NumberFlags, io: CliIO): Promise<number> {
   if (args.resume !== undefined) {
     throw new CliError('--resume continues a run with the tfjs engine; leave out --engine torch (a torch run saves netc checkpoints, so it can be resumed that way).');
   }
@@ -35,15 +34,18 @@ export async function trainOnTorch(args: TrainArgs, io: CliIO): Promise<number> 
   ]);
   tf.env().set('PROD', true);
   const modelFile = readModelFile(args.file!);
-  if (modelFile.diagnostics.length > 0) reportDiagnostics(io, [modelFile]);
-  if (!modelFile.model) return 1;
+  if (!modelFile.model) {
+    reportDiagnostics(io, [modelFile]);
+    return 1;
+  }
   const model = modelFile.model;
   const fit = fitModelToDataset(model, fashionMnistShape);
   if (fit.exampleShape === null) {
-    io.err(`${formatDiagnosticsText(modelFile.file, modelFile.source, fit.diagnostics)}\n`);
+    reportDiagnostics(io, [withFitDiagnostics(modelFile, fit.diagnostics)]);
     return 1;
   }
-  const h = resolveHyperparameters(model.train, flagsOf(args));
+  if (modelFile.diagnostics.length > 0) reportDiagnostics(io, [modelFile]);
+  const h = resolveHyperparameters(model.train, flagsOf(args, flags));
   const problem = torchRecipeProblem(h);
   if (problem !== null) throw new CliError(`--engine torch: ${problem}; train with --engine tfjs.`);
   const runDir = chooseRunDir(args.out, model.name, hasCheckpoint);
