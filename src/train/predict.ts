@@ -27,7 +27,8 @@ export interface Predictor {
 export function loadPredictor(runDir: string, catalogueLabels: (dataset: string) => readonly string[] | undefined): Predictor {
   const checkpoint = loadCheckpoint(runDir, 'inspect');
   const parsed = parse(checkpoint.source);
-  const checked = check(parsed.ast, { fileName: checkpoint.state.file });
+  // Checked against the dataset the run trained on, as training checked it (a --dataset flag over the file's own).
+  const checked = check(parsed.ast, { fileName: checkpoint.state.file, dataset: checkpoint.state.hyperparameters.dataset });
   if (checked.model === null || checked.model === undefined) {
     throw new NetcError('NN5005', `The model saved in ${checkpoint.dir} no longer checks; it cannot predict.`);
   }

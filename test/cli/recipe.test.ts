@@ -219,7 +219,7 @@ describe('the dataset flag and the catalogue', () => {
     mkdirSync(join(ws.dir, 'empty'), { recursive: true });
     const result = await netc(['train', ws.net, '--dataset', 'cifar10', '--data', join(ws.dir, 'empty'), '--backend', 'cpu']);
     expect(result.code).toBe(1);
-    expect(result.err).toMatch(/tiny\.net:2:1 - error NN5003: The input is 1x28x28 but `cifar10` images are 3x32x32/);
+    expect(result.err).toMatch(/tiny\.net:2:1 - error NN5003: The model's input is 1x28x28 but cifar10 images are 3x32x32/);
   });
 });
 
