@@ -1,4 +1,4 @@
-import type { CheckedLayer, CheckedModel, ParamCount } from './model.js';
+import type { CheckedLayer, CheckedModel, ModelCost, ParamCount } from './model.js';
 import type { Diagnostic } from '../diagnostics/Diagnostic.js';
 import type { DefNode, FileNode, InputNode, ModelNode, StageNode, TrainNode } from '../syntax/ast.js';
 // Only type imports from tfjs are reachable from here: `netc check` must answer without loading TensorFlow.js.
@@ -79,6 +79,7 @@ export function check(ast: FileNode, options: CheckOptions = {}): CheckResult {
     trainSpans: train.spans,
     layers: checkedLayers,
     totals: sumParams(checkedLayers.map((layer) => layer.params)),
+    cost: sumCost(checkedLayers),
   };
   return { model, diagnostics };
 }
@@ -129,6 +130,7 @@ function checkedLayer(node: GraphNode): CheckedLayer {
     inputShape: input,
     outputShape: output,
     params: kind?.params(input, node.args) ?? { trainable: 0, nonTrainable: 0 },
+    macs: kind?.macs(input, node.args, output) ?? 0,
     ...(uses.length > 0 ? { blocks: uses.map((frame) => ({ name: frame.def.name.name, span: frame.use.span })) } : {}),
   };
 }
@@ -141,6 +143,17 @@ function sumParams(counts: readonly ParamCount[]): ParamCount {
     }),
     { trainable: 0, nonTrainable: 0 },
   );
+}
+
+/** MACs, FLOPs (2 per MAC) and the floats of every layer's output, for one example. */
+export function sumCost(layers: readonly CheckedLayer[]): ModelCost {
+  let macs = 0;
+  let activations = 0;
+  for (const layer of layers) {
+    macs += layer.macs;
+    activations += layer.outputShape.reduce((product, size) => product * size, 1);
+  }
+  return { macs, flops: 2 * macs, activations };
 }
 
 /** `models/lenet-bn.net` names its model `lenet-bn`; without a file name the model is `model`. */

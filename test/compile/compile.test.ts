@@ -189,6 +189,7 @@ describe('graphs, not only stacks', () => {
     inputShape: [4],
     outputShape: [4],
     params: { trainable, nonTrainable: 0 },
+    macs: op === 'dense' ? 16 : 0,
   });
   const residual: CheckedModel = {
     name: 'residual',
@@ -198,6 +199,7 @@ describe('graphs, not only stacks', () => {
     trainSpans: {},
     layers: [node(0, 'dense', [-1], { out: 4, bias: true }, 20), node(1, 'relu', [0], {}), node(2, 'relu', [0, 1], {})],
     totals: { trainable: 20, nonTrainable: 0 },
+    cost: { macs: 16, flops: 32, activations: 12 },
   };
 
   test('a node with two inputs adds them before its own layers', () => {

@@ -17,6 +17,7 @@ function model(input: Shape, output: Shape, dataset?: string): CheckedModel {
     inputShape: input,
     outputShape: output,
     params: { trainable: 0, nonTrainable: 0 },
+    macs: 0,
   };
   return {
     name: 'm',
@@ -26,6 +27,7 @@ function model(input: Shape, output: Shape, dataset?: string): CheckedModel {
     trainSpans: dataset === undefined ? {} : { dataset: at(3) },
     layers: [last],
     totals: { trainable: 0, nonTrainable: 0 },
+    cost: { macs: 0, flops: 0, activations: 0 },
   };
 }
 
