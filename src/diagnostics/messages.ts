@@ -9,7 +9,8 @@ export interface MessageEntry {
 
 /**
  * Every diagnostic netc can report, by stable code. Codes never change meaning once released; new ones are added.
- * NN1xxx syntax, NN2xxx names and values, NN3xxx shapes, NN4xxx compile and backend, NN5xxx data and training.
+ * NN1xxx syntax, NN2xxx names and values, NN3xxx shapes, NN4xxx compile and backend, NN5xxx data and training,
+ * NN6xxx contracts (lockfile, budgets).
  * The message text itself is built where the problem is found (it needs the numbers); this table is the index.
  */
 export const catalogue = {
@@ -77,6 +78,10 @@ export const catalogue = {
   NN5003: { code: 'NN5003', severity: 'error', title: 'Model does not fit the dataset' },
   NN5004: { code: 'NN5004', severity: 'error', title: 'Loss became NaN or infinite' },
   NN5005: { code: 'NN5005', severity: 'error', title: 'Run directory cannot be resumed' },
+
+  // NN6xxx: contracts
+  NN6001: { code: 'NN6001', severity: 'error', title: 'Model changed since the lockfile was written' },
+  NN6002: { code: 'NN6002', severity: 'error', title: 'File not in the lockfile' },
 } as const satisfies Record<string, MessageEntry>;
 
 /** A code in the catalogue. */

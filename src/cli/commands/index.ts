@@ -1,7 +1,9 @@
 import type { Command } from '../Command.js';
 import { checkCommand } from './check.js';
 import { compileCommand } from './compile.js';
+import { diffCommand } from './diff.js';
 import { inspectCommand } from './inspect.js';
+import { lockCommand } from './lock.js';
 import { summaryCommand } from './summary.js';
 import { trainCommand } from './train.js';
 
@@ -12,6 +14,8 @@ const erase = <A>(command: Command<A>): Command<never> => command as unknown as 
 export const commands: readonly Command<never>[] = [
   erase(checkCommand),
   erase(summaryCommand),
+  erase(lockCommand),
+  erase(diffCommand),
   erase(compileCommand),
   erase(trainCommand),
   erase(inspectCommand),
