@@ -53,6 +53,7 @@ export const catalogue = {
   NN2027: { code: 'NN2027', severity: 'error', title: 'Invalid repetition count' },
   NN2028: { code: 'NN2028', severity: 'error', title: 'Blocks and repetition expand too far' },
   NN2029: { code: 'NN2029', severity: 'warning', title: 'Block defined but never used' },
+  NN2030: { code: 'NN2030', severity: 'error', title: 'Unknown budget' },
 
   // NN3xxx: shapes
   NN3001: { code: 'NN3001', severity: 'error', title: 'Layer expects a flat input' },
@@ -62,6 +63,7 @@ export const catalogue = {
   NN3005: { code: 'NN3005', severity: 'error', title: 'Residual body changes the shape (no proj)' },
   NN3006: { code: 'NN3006', severity: 'error', title: 'Residual body changes the rank' },
   NN3007: { code: 'NN3007', severity: 'error', title: 'No 1x1 projection matches the residual body' },
+  NN3008: { code: 'NN3008', severity: 'error', title: 'The shape is not the one `expect` names' },
   NN3101: { code: 'NN3101', severity: 'warning', title: 'Output width differs from the dataset class count' },
   NN3102: { code: 'NN3102', severity: 'warning', title: 'Two batch norms in a row' },
   NN3103: { code: 'NN3103', severity: 'warning', title: 'Activation applied twice' },
@@ -82,6 +84,7 @@ export const catalogue = {
   // NN6xxx: contracts
   NN6001: { code: 'NN6001', severity: 'error', title: 'Model changed since the lockfile was written' },
   NN6002: { code: 'NN6002', severity: 'error', title: 'File not in the lockfile' },
+  NN6003: { code: 'NN6003', severity: 'error', title: 'Budget exceeded' },
 } as const satisfies Record<string, MessageEntry>;
 
 /** A code in the catalogue. */

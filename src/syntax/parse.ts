@@ -10,6 +10,7 @@ import {
   Comma,
   Def,
   Equals,
+  Expect,
   Identifier,
   Input,
   LBrace,
@@ -136,7 +137,9 @@ function isName(token: IToken | undefined): boolean {
 
 /** True for a token that can start a stage: a layer or block name, `(` or `residual`. */
 function isStageStart(token: IToken | undefined): boolean {
-  return token !== undefined && (isName(token) || token.tokenType === LParen || token.tokenType === Residual);
+  return (
+    token !== undefined && (isName(token) || token.tokenType === LParen || token.tokenType === Residual || token.tokenType === Expect)
+  );
 }
 
 /**
