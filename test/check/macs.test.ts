@@ -29,6 +29,8 @@ const models: [file: string, rows: number[], macs: number, activations: number][
   ['lenet-bn', lenetBn, 281_640, 15_438],
   ['lenet-bn-scratch', lenetBn, 281_640, 15_438],
   ['lenet-bn-blocks', lenetBn, 281_640, 15_438],
+  // lenet-bn with `expect` stages, which add no layer.
+  ['lenet-bn-contract', lenetBn, 281_640, 15_438],
   ['mlp-bn', mlpBn, 234_752, 1_946],
   ['vgg-mini', vggMini, 1_430_272, 50_234],
   ['resnet-mini', resnetMini, 3_539_840, 94_570],

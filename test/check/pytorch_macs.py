@@ -65,7 +65,7 @@ def rows(model, x):
 
 if __name__ == '__main__':
     x = torch.zeros(2, 1, 28, 28)
-    # lenet-bn-scratch and lenet-bn-blocks are lenet-bn written differently: the same modules.
+    # lenet-bn-scratch, lenet-bn-blocks and lenet-bn-contract are lenet-bn written differently: the same modules.
     for name, make in [('lenet', lenet), ('lenet-bn', lenet_bn), ('mlp-bn', mlp_bn), ('vgg-mini', vgg_mini),
                        ('resnet-mini', resnet_mini)]:
         found = rows(make(), x)
