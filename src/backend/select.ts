@@ -4,6 +4,12 @@ import * as tf from '@tensorflow/tfjs';
 import { NetcError } from '../diagnostics/NetcError.js';
 import { registerNetcKernels, type RegisteredKernels } from './kernels/index.js';
 
+/** How to prepare the chosen backend. */
+export interface SelectOptions {
+  /** netc's fast path: its SIMD and fused kernels (the CLI turns it off for NETC_FAST_PATH=0, for comparisons). */
+  readonly fastPath: boolean;
+}
+
 /** What `--backend` accepts. */
 export type BackendRequest = 'auto' | 'gpu' | 'node' | 'wasm' | 'cpu';
 
@@ -42,8 +48,8 @@ export interface BackendLoaders {
   gpuName(): string | undefined;
   /** Whether the wasm backend runs its SIMD build, and on how many threads. */
   wasmFlavour(): Promise<{ simd: boolean; threads: number }>;
-  /** Registers netc's kernels on the chosen backend. */
-  registerKernels(tfBackend: string): RegisteredKernels;
+  /** Registers netc's kernels on the chosen backend, the fast path's among them when `fast`. */
+  registerKernels(tfBackend: string, fast: boolean): RegisteredKernels;
 }
 
 // A variable, not a literal: TypeScript must not try to resolve packages that are optional and usually absent.
@@ -81,7 +87,7 @@ export const defaultLoaders: BackendLoaders = {
     const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
     return { simd, threads: wasm.getThreadsCount() };
   },
-  registerKernels: (name) => registerNetcKernels(name),
+  registerKernels: (name, fast) => registerNetcKernels(name, { fast }),
 };
 
 /** How to get each package, for the NN4001 message. */
@@ -118,7 +124,11 @@ type Attempt<T> = { ok: true; value: T } | { ok: false; why: string };
  * A named backend that is not available throws NN4001 saying how to get it.
  * netc's kernels are registered on the chosen backend and tfjs is ready when this resolves.
  */
-export async function selectBackend(request: BackendRequest, loaders: Partial<BackendLoaders> = {}): Promise<BackendChoice> {
+export async function selectBackend(
+  request: BackendRequest,
+  options: SelectOptions,
+  loaders: Partial<BackendLoaders> = {},
+): Promise<BackendChoice> {
   const l: BackendLoaders = { ...defaultLoaders, ...loaders };
   const cpu = cpuDescription();
 
@@ -143,7 +153,7 @@ export async function selectBackend(request: BackendRequest, loaders: Partial<Ba
   };
   const gpuDevice = (): string => `tfjs-node-gpu (libtensorflow, CUDA) on ${l.gpuName() ?? 'the GPU'}`;
   const finish = (name: BackendName, tfBackend: string, device: string, reason: string): BackendChoice => {
-    const kernels = l.registerKernels(tfBackend);
+    const kernels = l.registerKernels(tfBackend, options.fastPath);
     // The fast path is said only where it changes something: on the backends netc has kernels for.
     const fast = kernels.fast ? '; netc fast path on (SIMD kernels, fused batch norm)' : kernels.fastUnavailable !== undefined && kernels.kernels.length > 0
       ? `; netc fast path off: ${kernels.fastUnavailable}` : '';

@@ -1,4 +1,4 @@
-import type { CheckedModel } from './model.js';
+import type { CheckedModel } from '../ir/model.js';
 import type { RelatedLocation, Span } from '../diagnostics/Diagnostic.js';
 import type { Code } from '../diagnostics/messages.js';
 import type { BudgetNode } from '../syntax/ast.js';

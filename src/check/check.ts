@@ -1,4 +1,4 @@
-import type { CheckedLayer, CheckedModel, ModelCost, ParamCount } from './model.js';
+import type { CheckedLayer, CheckedModel, ModelCost, ParamCount } from '../ir/model.js';
 import type { Diagnostic } from '../diagnostics/Diagnostic.js';
 import type { BudgetNode, DefNode, FileNode, InputNode, ModelNode, StageNode, TrainNode } from '../syntax/ast.js';
 // Only type imports from tfjs are reachable from here: `netc check` must answer without loading TensorFlow.js.
@@ -13,7 +13,8 @@ import type { ReportFn } from './resolveArgs.js';
 import { siteOf } from './sites.js';
 import { rules } from './rules/index.js';
 import type { FileStatements, RuleContext } from './rules/Rule.js';
-import { defaultDataset, resolveTrain } from './trainOptions.js';
+import { resolveTrain } from './trainOptions.js';
+import { defaultDataset } from '../ir/catalogue.js';
 
 /** Options of `check`. */
 export interface CheckOptions {

@@ -1,4 +1,4 @@
-import type { Shape } from './model.js';
+import type { Shape } from '../ir/model.js';
 import type { RelatedLocation, Severity, Span } from '../diagnostics/Diagnostic.js';
 import type { Code } from '../diagnostics/messages.js';
 import type { ArgSpec, LayerKind, ShapeContext } from '../layers/LayerKind.js';
@@ -25,7 +25,7 @@ import { joinResidual } from './residual.js';
 import { resolveArgs } from './resolveArgs.js';
 import { showBindings, siteOf } from './sites.js';
 import { showValue } from './values.js';
-import { formatShape } from '../layers/args.js';
+import { formatShape } from '../ir/layout.js';
 
 /**
  * The most nodes blocks and repetition may make in one model. Layers written out in the file do not count (their

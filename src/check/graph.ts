@@ -1,4 +1,4 @@
-import type { ArgValue, Shape } from './model.js';
+import type { ArgValue, Shape } from '../ir/model.js';
 import type { Span } from '../diagnostics/Diagnostic.js';
 import type { LayerKind } from '../layers/LayerKind.js';
 import type { BlockUseNode, DefNode, ParamNode, RepeatNode, ValueNode } from '../syntax/ast.js';

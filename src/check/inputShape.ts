@@ -1,4 +1,5 @@
-import type { Shape } from './model.js';
+import { layoutOf } from '../ir/layout.js';
+import type { Shape } from '../ir/model.js';
 import type { InputNode } from '../syntax/ast.js';
 import type { ReportFn } from './resolveArgs.js';
 import { maxWhole } from './values.js';
@@ -8,7 +9,7 @@ export function resolveInputShape(node: InputNode, report: ReportFn): Shape | nu
   const dims = node.dims;
   // No dimensions at all is a syntax error the parser has already reported.
   if (dims.length === 0) return null;
-  if (dims.length !== 1 && dims.length !== 3) {
+  if (layoutOf(dims.length) === null) {
     const written = dims.map((dim) => dim.text).join('x');
     const fix = dims.length === 2 ? `; for a one-channel image write \`input 1x${written}\`` : '';
     report(

@@ -1,6 +1,6 @@
-import type { ArgValue, Shape } from './model.js';
+import type { ArgValue, Shape } from '../ir/model.js';
 import type { Code } from '../diagnostics/messages.js';
-import { formatShape } from '../layers/args.js';
+import { formatShape, isFlat, isImage } from '../ir/layout.js';
 
 /**
  * How a residual block joins its input x to its body's output f(x): directly when the shapes agree, through a
@@ -23,7 +23,7 @@ export type ResidualJoin =
 export function joinResidual(skip: Shape, body: Shape, proj: boolean): ResidualJoin {
   if (skip.length !== body.length) {
     const fix =
-      skip.length === 3 && body.length === 1
+      isImage(skip) && isFlat(body)
         ? 'move `flatten` after the residual block'
         : 'keep the body at the rank of its input';
     return {
@@ -65,7 +65,7 @@ export function joinResidual(skip: Shape, body: Shape, proj: boolean): ResidualJ
 
 /** The projection from `skip` to `body`, or null when a strided 1x1 convolution cannot reach the body's size. */
 function project(skip: Shape, body: Shape): Extract<ResidualJoin, { kind: 'project' }> | null {
-  if (skip.length === 1) return { kind: 'project', op: 'dense', args: { out: body[0]!, bias: false } };
+  if (isFlat(skip)) return { kind: 'project', op: 'dense', args: { out: body[0]!, bias: false } };
   const strideH = projectionStride(skip[1]!, body[1]!);
   const strideW = projectionStride(skip[2]!, body[2]!);
   if (strideH === null || strideW === null) return null;

@@ -1,4 +1,4 @@
-import type { ArgValue } from './model.js';
+import type { ArgValue } from '../ir/model.js';
 import type { RelatedLocation, Span } from '../diagnostics/Diagnostic.js';
 import type { Code } from '../diagnostics/messages.js';
 import type { ArgSpec, ArgType, LayerKind } from '../layers/LayerKind.js';
@@ -39,6 +39,8 @@ const argumentHints: Readonly<Record<string, string>> = {
   use_bias: 'bias',
   p: 'rate',
   implementation: 'impl',
+  negative_slope: 'alpha',
+  slope: 'alpha',
 };
 
 /** Types whose value never changes a shape (flags, rates, choices): a bad one falls back to its default. */

@@ -1,24 +1,19 @@
-import type { TrainOptions } from './model.js';
+import type { TrainOptions } from '../ir/model.js';
 import type { Span } from '../diagnostics/Diagnostic.js';
 import type { ArgSpec } from '../layers/LayerKind.js';
 import type { KeyValueArgNode, TrainNode } from '../syntax/ast.js';
 import { didYouMean, listNames } from './didYouMean.js';
 import type { ReportFn } from './resolveArgs.js';
 import { resolveValue } from './values.js';
+import { datasets, optimizerNames } from '../ir/catalogue.js';
 
-/** The datasets netc can train on, with their class counts (the width a model must end with). */
-export const datasetClasses: Readonly<Record<string, number>> = { 'fashion-mnist': 10 };
-
-/** The dataset a file trains on when its `train` line names none. */
-export const defaultDataset = 'fashion-mnist';
-
-/** The keys of a `train` line and the values each takes. */
+/** The keys of a `train` line and the values each takes; `netc train`'s flags are checked against them too. */
 export const trainKeys: readonly ArgSpec[] = [
-  { name: 'dataset', type: { kind: 'enum', values: Object.keys(datasetClasses) } },
+  { name: 'dataset', type: { kind: 'enum', values: Object.keys(datasets) } },
   { name: 'epochs', type: { kind: 'int', min: 1 } },
   { name: 'batch', type: { kind: 'int', min: 1 } },
   { name: 'lr', type: { kind: 'number', min: 0, minExclusive: true } },
-  { name: 'optimizer', type: { kind: 'enum', values: ['sgd', 'momentum', 'adam'] } },
+  { name: 'optimizer', type: { kind: 'enum', values: optimizerNames } },
   { name: 'momentum', type: { kind: 'number', min: 0, max: 1, maxExclusive: true } },
   // Seeds feed unsigned PRNG states, so a negative one would be silently reinterpreted.
   { name: 'seed', type: { kind: 'int', min: 0 } },

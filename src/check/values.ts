@@ -1,4 +1,4 @@
-import type { ArgValue } from './model.js';
+import type { ArgValue } from '../ir/model.js';
 import type { Code } from '../diagnostics/messages.js';
 import type { ArgType } from '../layers/LayerKind.js';
 import type { NumberNode, ValueNode } from '../syntax/ast.js';

@@ -18,6 +18,8 @@ export class CliError extends Error {
   constructor(
     message: string,
     readonly exitCode: number = 2,
+    /** The diagnostic code, when the mistake is one the checker also reports (a flag's value: NN2011, ...). */
+    readonly code?: string,
   ) {
     super(message);
   }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { parseLock, printLock, type LockFile } from '../contracts/lock.js';
 import { CliError } from './io.js';
-import { writeFileAtomic } from './writeAtomic.js';
+import { writeFileAtomic } from '../compile/atomicWrite.js';
 
 /** The lockfile `netc lock` writes and `netc check --locked` reads when `--lockfile` is not given. */
 export const defaultLockfile = 'netc.lock';

@@ -55,7 +55,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
     });
   } catch (error) {
     if (error instanceof CliError) {
-      io.err(`netc: ${error.message}\n`);
+      io.err(`netc: ${error.code !== undefined ? `error ${error.code}: ` : ''}${error.message}\n`);
       return error.exitCode;
     }
     throw error;
@@ -69,7 +69,7 @@ async function runSafely(command: Command<never>, args: never, io: CliIO): Promi
     return await command.run(args, io);
   } catch (error) {
     if (error instanceof CliError) {
-      io.err(`netc: ${error.message}\n`);
+      io.err(`netc: ${error.code !== undefined ? `error ${error.code}: ` : ''}${error.message}\n`);
       return error.exitCode;
     }
     if (error instanceof NetcError) {

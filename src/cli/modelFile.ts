@@ -1,20 +1,10 @@
 import { readFileSync, statSync } from 'node:fs';
-import type { CheckedModel } from '../check/model.js';
-import { check } from '../check/check.js';
-import type { Diagnostic } from '../diagnostics/Diagnostic.js';
-import { describeCounts, formatDiagnosticsText, sortDiagnostics, toDiagnosticsJson } from '../diagnostics/format.js';
-import { parse } from '../syntax/parse.js';
+import { describeCounts, formatDiagnosticsText, toDiagnosticsJson } from '../diagnostics/format.js';
+import { analyze, type Analysis } from '../frontend/analyze.js';
 import { CliError, type CliIO } from './io.js';
 
-/** A `.net` file read, parsed and checked. */
-export interface ModelFile {
-  readonly file: string;
-  readonly source: string;
-  readonly model: CheckedModel | null;
-  readonly diagnostics: readonly Diagnostic[];
-  readonly errors: number;
-  readonly warnings: number;
-}
+/** A `.net` file read, parsed and checked: the front end's analysis of what was read. */
+export type ModelFile = Analysis;
 
 /** Reads, parses and checks one file; a missing or unreadable file is a usage error (exit 2). */
 export function readModelFile(file: string): ModelFile {
@@ -28,44 +18,7 @@ export function readModelFile(file: string): ModelFile {
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String((error as Error).message);
     throw new CliError(`cannot read ${file}: ${why}.`);
   }
-  return checkSource(file, source);
-}
-
-/** Parses and checks source text already in memory. */
-export function checkSource(file: string, source: string): ModelFile {
-  const parsed = parse(source);
-  // Syntax errors make the AST partial; the checker still runs to report independent problems.
-  const checked = check(parsed.ast, { fileName: file, parseDiagnostics: parsed.diagnostics });
-  const all = [...parsed.diagnostics, ...checked.diagnostics];
-  const errors = all.filter((d) => d.severity === 'error').length;
-  return {
-    file,
-    source,
-    model: errors === 0 ? checked.model : null,
-    diagnostics: capDiagnostics(all, maxDiagnosticsPerFile),
-    errors,
-    warnings: all.length - errors,
-  };
-}
-
-/** A file with more problems than this shows the first ones by position and says how many it left out. */
-export const maxDiagnosticsPerFile = 200;
-
-/** The first `max` diagnostics by position, and one NN1005 that counts the rest. */
-export function capDiagnostics(diagnostics: readonly Diagnostic[], max: number): Diagnostic[] {
-  if (diagnostics.length <= max) return [...diagnostics];
-  const kept = sortDiagnostics(diagnostics).slice(0, max);
-  const rest = diagnostics.length - max;
-  const last = kept[kept.length - 1]!;
-  return [
-    ...kept,
-    {
-      code: 'NN1005',
-      severity: 'error',
-      message: `${rest.toLocaleString('en-US')} more problem${rest === 1 ? '' : 's'} after this line are not shown; fix these first.`,
-      span: last.span,
-    },
-  ];
+  return analyze(source, file);
 }
 
 /** Prints a file's diagnostics as text (stderr) with a closing count line. */

@@ -1,4 +1,4 @@
-import type { CheckedModel } from '../check/model.js';
+import type { CheckedModel } from '../ir/model.js';
 import { describeLayer } from '../contracts/describeLayer.js';
 import { diffModels, totalsDelta, type DiffLayer, type DiffSide, type LayerField, type ModelDiff } from '../contracts/diff.js';
 import { lockEntry, type LockTotals } from '../contracts/lock.js';

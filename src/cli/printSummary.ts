@@ -1,4 +1,4 @@
-import type { BlockOrigin, CheckedLayer, CheckedModel, Shape } from '../check/model.js';
+import type { BlockOrigin, CheckedLayer, CheckedModel, Shape } from '../ir/model.js';
 
 /** A block use in the summary: the block's name and where it is used. */
 export interface BlockUseJson {

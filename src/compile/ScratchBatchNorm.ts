@@ -103,7 +103,6 @@ export class ScratchBatchNorm extends BatchNormBase {
   }
 }
 
-tf.serialization.registerClass(ScratchBatchNorm);
 
 /**
  * t * scale + shift per feature (the last axis), either factor optional. On the cpu backend tfjs's batch-norm
@@ -126,9 +125,4 @@ function affine(t: tf.Tensor, scale: tf.Tensor | null, shift: tf.Tensor | null):
 function standardise(x: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, invStd: tf.Tensor, epsilon: number): tf.Tensor {
   if (tf.getBackend() === 'cpu') return tf.batchNorm(x, mean, variance, undefined, undefined, epsilon);
   return tf.mul(tf.sub(x, mean), invStd);
-}
-
-/** Builds netc's batch-norm layer (the `scratchBatchNorm` of a LowerContext). */
-export function scratchBatchNorm(args: ScratchBatchNormArgs): ScratchBatchNorm {
-  return new ScratchBatchNorm(args);
 }

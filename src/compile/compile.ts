@@ -1,19 +1,20 @@
 import * as tf from '@tensorflow/tfjs';
 import { addOp } from '../check/graph.js';
-import type { CheckedLayer, CheckedModel, Shape } from '../check/model.js';
+import { toChannelsLast } from '../ir/layout.js';
+import type { CheckedLayer, CheckedModel, Shape } from '../ir/model.js';
+import type { BnImpl } from '../ir/catalogue.js';
 import type { LowerContext } from '../layers/LayerKind.js';
-import { registerNegInfPadding2D } from '../layers/NegInfPadding2D.js';
 import { findLayerKind } from '../layers/registry.js';
-import { ScratchBatchNorm } from './ScratchBatchNorm.js';
-import { planFusion } from '../backend/fused/fusion.js';
+import { planFusion } from './fused/fusion.js';
+import { createNetcLayer, registerNetcLayers } from './netcLayers.js';
 
 /** Options of `compileModel`. */
 export interface CompileOptions {
   /** Overrides every `bn`'s `impl=` (the `--bn` flag); absent keeps what the file says. */
-  readonly bn?: 'builtin' | 'scratch';
+  readonly bn?: BnImpl;
   /** Seeds the Glorot initialisers, so the same seed gives the same initial weights; absent is random. */
   readonly seed?: number;
-  /** netc's fast path (src/backend/fused/fusion.ts): each `bn` fused with the activation after it; default off. */
+  /** netc's fast path (src/compile/fused/fusion.ts): each `bn` fused with the activation after it; default off. */
   readonly fuse?: boolean;
 }
 
@@ -47,16 +48,6 @@ export interface NetcMetadata {
 /** The name of the model's input layer. */
 export const inputLayerName = 'input';
 
-/** `[C, H, W]` (the language's order) to `[H, W, C]` (tfjs's, channels-last); a flat `[F]` stays as it is. */
-export function toChannelsLast(shape: Shape): number[] {
-  return shape.length === 3 ? [shape[1]!, shape[2]!, shape[0]!] : [...shape];
-}
-
-/** `[H, W, C]` back to `[C, H, W]`; other ranks stay as they are. */
-export function fromChannelsLast(shape: readonly number[]): number[] {
-  return shape.length === 3 ? [shape[2]!, shape[0]!, shape[1]!] : [...shape];
-}
-
 /**
  * The tfjs name of node `index`'s layers: `conv_1`, `bn_2`, ... numbered like the rows of `netc summary`
  * (index + 1), and `conv_1_pad` for a helper layer the node needs first.
@@ -77,9 +68,8 @@ export function compileModel(model: CheckedModel, options: CompileOptions = {}):
  * returned and also stored as the model's user-defined metadata, so it survives a save and load.
  */
 export function compileGraph(model: CheckedModel, options: CompileOptions = {}): CompiledGraph {
-  // Saved models with a padded max pool need this class registered before they load; registering here
-  // means anything that compiled a model can also load one.
-  registerNegInfPadding2D(tf);
+  // Registering here means anything that compiled a model can also save and load one.
+  registerNetcLayers();
   let initialiserCount = 0;
   const kernelInitializer: LowerContext['kernelInitializer'] = () => {
     // Distinct per layer (an offset per initialiser, in graph order) but the same on every run with this seed.
@@ -102,7 +92,7 @@ export function compileGraph(model: CheckedModel, options: CompileOptions = {}):
     const names: string[] = [];
     const ctx: LowerContext = {
       tf,
-      scratchBatchNorm: (config) => new ScratchBatchNorm(config),
+      custom: createNetcLayer,
       kernelInitializer,
       name: (suffix) => {
         const name = nodeLayerName(layer.op, layer.index, suffix);

@@ -1,16 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { NetcError } from '../diagnostics/NetcError.js';
-import { registerNegInfPadding2D } from '../layers/NegInfPadding2D.js';
-// Imported for its side effect: loading a model with a scratch `bn` needs the class registered.
-import './ScratchBatchNorm.js';
+import { replaceDirectory } from './atomicWrite.js';
+import { encodeModelFiles, modelFileName, weightsFileName } from './modelFiles.js';
+import { registerNetcLayers } from './netcLayers.js';
 
-/** The two files of the tfjs layers format, as `tf.loadLayersModel('file://...')` and tfjs-node expect them. */
-export const modelFileName = 'model.json';
-export const weightsFileName = 'weights.bin';
+export { modelFileName, weightsFileName } from './modelFiles.js';
 
 /** What `saveModel` wrote. */
 export interface SavedModel {
@@ -30,44 +27,18 @@ export interface SavedModel {
 export async function saveModel(model: tf.LayersModel, dir: string): Promise<SavedModel> {
   const target = resolve(dir);
   const previous = await inspectTarget(target, dir);
-  const artifacts = await captureArtifacts(model);
-  const parent = dirname(target);
-  await mkdir(parent, { recursive: true }).catch((error: unknown) => {
-    throw writeError(dir, error);
-  });
-
-  let staging: string | null = null;
+  const { modelJson, weights } = await encodeModelFiles(model);
   try {
-    // Not mkdtemp: its 0700 mode would become the output directory's; mkdir applies the user's umask.
-    const fresh = join(parent, `.${basename(target)}.netc-tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-    await mkdir(fresh);
-    staging = fresh;
-    const weights = tf.io.CompositeArrayBuffer.join(artifacts.weightData);
-    const modelJson: tf.io.ModelJSON = {
-      modelTopology: artifacts.modelTopology as {},
-      format: artifacts.format ?? 'layers-model',
-      generatedBy: artifacts.generatedBy ?? `TensorFlow.js tfjs-layers v${tf.version_layers}`,
-      convertedBy: artifacts.convertedBy ?? null,
-      weightsManifest: [{ paths: [weightsFileName], weights: artifacts.weightSpecs ?? [] }],
-      ...(artifacts.trainingConfig ? { trainingConfig: artifacts.trainingConfig } : {}),
-      ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
-    };
-    await writeFile(join(staging, weightsFileName), new Uint8Array(weights));
-    await writeFile(join(staging, modelFileName), `${JSON.stringify(modelJson)}\n`);
-    await moveIntoPlace(staging, target, previous === 'netc-output');
-    staging = null;
-    return { dir: target, weightBytes: weights.byteLength, replaced: previous === 'netc-output' };
+    replaceDirectory(target, { [weightsFileName]: weights, [modelFileName]: modelJson });
   } catch (error) {
-    if (error instanceof NetcError) throw error;
     throw writeError(dir, error);
-  } finally {
-    if (staging !== null) await rm(staging, { recursive: true, force: true });
   }
+  return { dir: target, weightBytes: weights.byteLength, replaced: previous === 'netc-output' };
 }
 
 /** Loads a model that `saveModel` (or any tfjs layers-format writer) put in `dir`, netc's layer classes included. */
 export async function loadModel(dir: string): Promise<tf.LayersModel> {
-  registerNegInfPadding2D(tf);
+  registerNetcLayers();
   return tf.loadLayersModel(fileLoadHandler(dir));
 }
 
@@ -139,41 +110,6 @@ async function isNetcModel(dir: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** Runs `model.save` with a handler that only captures what tfjs would write. */
-async function captureArtifacts(model: tf.LayersModel): Promise<tf.io.ModelArtifacts> {
-  let captured: tf.io.ModelArtifacts | null = null;
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      captured = artifacts;
-      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
-    }),
-  );
-  if (captured === null) throw new Error('internal: model.save did not call the save handler');
-  return captured;
-}
-
-/**
- * The staged directory becomes `target`. Replacing a previous output goes through a rename aside and back on
- * failure: at every moment `target` is either the old complete model or the new complete one (or briefly absent).
- */
-async function moveIntoPlace(staging: string, target: string, replace: boolean): Promise<void> {
-  if (!replace) {
-    // rename(2) replaces an empty directory and creates a missing one in one step.
-    await rename(staging, target);
-    return;
-  }
-  const aside = `${staging}-old`;
-  await rename(target, aside);
-  try {
-    await rename(staging, target);
-  } catch (error) {
-    await rename(aside, target);
-    throw error;
-  }
-  // The new model is in place: failing to delete the old one must not report the save as failed.
-  await rm(aside, { recursive: true, force: true }).catch(() => undefined);
 }
 
 function writeError(dir: string, error: unknown): NetcError {

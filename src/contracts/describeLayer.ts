@@ -1,4 +1,4 @@
-import type { ArgValue } from '../check/model.js';
+import type { ArgValue } from '../ir/model.js';
 import type { ArgSpec } from '../layers/LayerKind.js';
 import { findLayerKind } from '../layers/registry.js';
 

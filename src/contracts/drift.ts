@@ -1,6 +1,6 @@
-import type { CheckedModel } from '../check/model.js';
+import type { CheckedModel } from '../ir/model.js';
 import type { Diagnostic, RelatedLocation, Span } from '../diagnostics/Diagnostic.js';
-import { formatShape } from '../layers/args.js';
+import { formatShape } from '../ir/layout.js';
 import { describeLayer } from './describeLayer.js';
 import { diffModels, type DiffRow } from './diff.js';
 import { lockEntry, type LockEntry, type LockLayer } from './lock.js';

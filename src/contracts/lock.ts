@@ -1,4 +1,4 @@
-import type { ArgValue, CheckedModel, Shape } from '../check/model.js';
+import type { ArgValue, CheckedModel, Shape } from '../ir/model.js';
 
 /** The version of the lockfile format; a lockfile of another version is refused, not misread. */
 export const lockfileVersion = 1;

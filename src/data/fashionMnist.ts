@@ -5,6 +5,7 @@
 import { NetcError } from '../diagnostics/NetcError.js';
 import { DownloadFailure, downloadFashionMnist, type DownloadProgress } from './download.js';
 import { dataFiles, defaultMirrors, fashionMnistClassNames, fileUrl, type Split } from './files.js';
+import { datasets } from '../ir/catalogue.js';
 import { readIdxFile, scalePixels, type IdxImages, type IdxLabels } from './idx.js';
 import { filesIn, locateFashionMnist, type NotFound, type SearchPlace } from './locate.js';
 
@@ -27,7 +28,7 @@ export interface Dataset {
   readonly name: 'fashion-mnist';
   readonly train: ImageSet;
   readonly test: ImageSet;
-  readonly classes: 10;
+  readonly classes: number;
   readonly classNames: readonly string[];
   /** The directory the files were read from. */
   readonly source: string;
@@ -55,9 +56,9 @@ export interface LoadFashionMnistOptions {
 }
 
 /** Fashion-MNIST's image side: every image is 28x28. */
-export const fashionMnistSide = 28;
+export const fashionMnistSide = datasets['fashion-mnist']!.rows;
 
-const classCount = 10;
+const classCount = datasets['fashion-mnist']!.classes;
 
 function adviceFor(place: SearchPlace): string {
   switch (place.origin) {

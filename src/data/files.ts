@@ -1,3 +1,7 @@
+import { datasets } from '../ir/catalogue.js';
+
+const fashionMnist = datasets['fashion-mnist']!;
+
 /** The four files of Fashion-MNIST: what each holds and the checksums that identify the published release. */
 
 /** Which half of the dataset a file belongs to. */
@@ -62,19 +66,8 @@ export const defaultMirrors: readonly string[] = [
   'https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/',
 ];
 
-/** The class names in label order, as the upstream README gives them. */
-export const fashionMnistClassNames: readonly string[] = Object.freeze([
-  'T-shirt/top',
-  'Trouser',
-  'Pullover',
-  'Dress',
-  'Coat',
-  'Sandal',
-  'Shirt',
-  'Sneaker',
-  'Bag',
-  'Ankle boot',
-]);
+/** The class names in label order, as the upstream README gives them (src/ir/catalogue.ts). */
+export const fashionMnistClassNames: readonly string[] = fashionMnist.labels;
 
 /** Debian's `dataset-fashion-mnist` installs the four `.gz` files here. */
 export const debianDataDir = '/usr/share/datasets/fashion-mnist';

@@ -1,5 +1,5 @@
 import type * as tfjs from '@tensorflow/tfjs';
-import type { ArgValue, CheckedLayer, ParamCount, Shape } from '../check/model.js';
+import type { ArgValue, CheckedLayer, ParamCount, Shape } from '../ir/model.js';
 import type { Span } from '../diagnostics/Diagnostic.js';
 
 /** The type of an argument value, checked before a layer's rules run. */
@@ -46,8 +46,12 @@ export interface ShapeContext {
 /** Everything a lowering needs besides the layer itself: the tfjs namespace and netc's own layer classes. */
 export interface LowerContext {
   readonly tf: typeof tfjs;
-  /** Builds netc's from-scratch batch-norm layer (src/compile/ScratchBatchNorm.ts). */
-  readonly scratchBatchNorm: (config: { momentum: number; epsilon: number; name: string }) => tfjs.layers.Layer;
+  /**
+   * Builds one of netc's own tfjs layer classes by the name it is saved under (`NetcBatchNorm`,
+   * `NetcNegInfPadding2D`: src/compile/netcLayers.ts lists them) from its `getConfig()` object. A layer kind that
+   * needs a class of its own adds the class there; the context does not grow a field per class.
+   */
+  readonly custom: (className: string, config: tfjs.serialization.ConfigDict) => tfjs.layers.Layer;
   /** Seeded initialisers, so `--seed` makes runs repeatable. */
   readonly kernelInitializer: () => ReturnType<typeof tfjs.initializers.glorotUniform>;
   /** A unique, stable tfjs layer name for the node. */

@@ -30,7 +30,13 @@ export function activationKind(name: ActivationName): LayerKind {
   return kind;
 }
 
-/** True for the kinds made by `activationKind` (`sigmoid`, `relu`, `tanh`, `softmax`). */
+/** Marks a hand-written elementwise activation kind (one with arguments, like `leakyrelu`) as an activation. */
+export function markActivation(kind: LayerKind): LayerKind {
+  activations.add(kind);
+  return kind;
+}
+
+/** True for the activation kinds: those made by `activationKind` (`sigmoid`, `relu`, ...) or `markActivation`. */
 export function isActivation(kind: LayerKind): boolean {
   return activations.has(kind);
 }

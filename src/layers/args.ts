@@ -1,4 +1,4 @@
-import type { ArgValue, Shape } from '../check/model.js';
+import type { ArgValue } from '../ir/model.js';
 
 /** Resolved arguments of one layer, by long name, defaults filled in (see src/check/resolveArgs.ts). */
 export type Args = Readonly<Record<string, ArgValue>>;
@@ -37,11 +37,6 @@ export function wordArg(args: Args, name: string): string {
   const value = args[name];
   if (typeof value !== 'string') throw new Error(`internal: argument '${name}' is not a word`);
   return value;
-}
-
-/** A shape as the language writes it: `16x4x4`, `784`. */
-export function formatShape(shape: Shape): string {
-  return shape.join('x');
 }
 
 /** A pair as the user would write it: `5` when both sides agree, `3x5` otherwise. */

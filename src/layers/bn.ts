@@ -1,5 +1,7 @@
+import { layouts, layoutOf } from '../ir/layout.js';
 import type { LayerKind } from './LayerKind.js';
 import { numberArg, wordArg } from './args.js';
+import { bnImpls } from '../ir/catalogue.js';
 
 /**
  * `bn [momentum=0.9] [eps=1e-5] [impl=builtin|scratch]`: batch normalisation whose variant follows its input,
@@ -11,7 +13,7 @@ export const bn: LayerKind = {
   args: [
     { name: 'momentum', type: { kind: 'number', min: 0, max: 1, maxExclusive: true }, default: 0.9 },
     { name: 'eps', type: { kind: 'number', min: 0, minExclusive: true }, default: 1e-5 },
-    { name: 'impl', type: { kind: 'enum', values: ['builtin', 'scratch'] }, default: 'builtin' },
+    { name: 'impl', type: { kind: 'enum', values: bnImpls }, default: 'builtin' },
   ],
 
   // Both ranks the language has are valid: features are the only axis of F and the first of C x H x W.
@@ -20,7 +22,7 @@ export const bn: LayerKind = {
   },
 
   variant(input) {
-    return input.length === 1 ? 'BatchNorm1d' : 'BatchNorm2d';
+    return (layoutOf(input) ?? layouts.image).batchNorm;
   },
 
   // gamma and beta are learned; the moving mean and variance are buffers, as PyTorch counts them.
@@ -38,7 +40,8 @@ export const bn: LayerKind = {
     const momentum = numberArg(layer.args, 'momentum');
     const epsilon = numberArg(layer.args, 'eps');
     if (wordArg(layer.args, 'impl') === 'scratch') {
-      return [ctx.scratchBatchNorm({ momentum, epsilon, name: ctx.name() })];
+      // netc's from-scratch layer (src/compile/ScratchBatchNorm.ts).
+      return [ctx.custom('NetcBatchNorm', { momentum, epsilon, name: ctx.name() })];
     }
     return [ctx.tf.layers.batchNormalization({ axis: -1, momentum, epsilon, name: ctx.name() })];
   },

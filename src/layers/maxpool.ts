@@ -1,6 +1,5 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { LayerKind } from './LayerKind.js';
-import { negInfPadding2d } from './NegInfPadding2D.js';
 import { pairArg } from './args.js';
 import { checkPoolArgs, inferPoolShape, poolArgs } from './pooling.js';
 
@@ -24,7 +23,8 @@ export const maxpool: LayerKind = {
     const layers: tfjs.layers.Layer[] = [];
     // PyTorch pads a max pool with -infinity: zero padding would beat an all-negative window.
     if (pad[0] > 0 || pad[1] > 0) {
-      layers.push(negInfPadding2d(ctx.tf, { padding: [pad[0], pad[1]], name: ctx.name('pad') }));
+      // netc's own layer (src/compile/NegInfPadding2D.ts).
+      layers.push(ctx.custom('NetcNegInfPadding2D', { padding: [pad[0], pad[1]], name: ctx.name('pad') }));
     }
     layers.push(
       ctx.tf.layers.maxPooling2d({

@@ -5,6 +5,11 @@ import { conv } from './conv.js';
 import { dense } from './dense.js';
 import { dropout } from './dropout.js';
 import { flatten } from './flatten.js';
+import { gelu } from './gelu.js';
+import { globalavgpool } from './globalavgpool.js';
+import { globalmaxpool } from './globalmaxpool.js';
+import { layernorm } from './layernorm.js';
+import { leakyrelu } from './leakyrelu.js';
 import { maxpool } from './maxpool.js';
 import { relu } from './relu.js';
 import { sigmoid } from './sigmoid.js';
@@ -16,11 +21,16 @@ export const layerKinds: readonly LayerKind[] = [
   conv,
   dense,
   bn,
+  layernorm,
   avgpool,
   maxpool,
+  globalavgpool,
+  globalmaxpool,
   flatten,
   sigmoid,
   relu,
+  leakyrelu,
+  gelu,
   tanh,
   softmax,
   dropout,
@@ -61,4 +71,19 @@ export const layerNameHints: Readonly<Record<string, string>> = {
   maxpool2d: 'maxpool',
   max_pool: 'maxpool',
   maxpooling2d: 'maxpool',
+  leaky_relu: 'leakyrelu',
+  leaky: 'leakyrelu',
+  lrelu: 'leakyrelu',
+  layer_norm: 'layernorm',
+  layernormalization: 'layernorm',
+  ln: 'layernorm',
+  adaptiveavgpool2d: 'globalavgpool',
+  adaptive_avg_pool: 'globalavgpool',
+  globalaveragepooling2d: 'globalavgpool',
+  global_avg_pool: 'globalavgpool',
+  gap: 'globalavgpool',
+  adaptivemaxpool2d: 'globalmaxpool',
+  adaptive_max_pool: 'globalmaxpool',
+  globalmaxpooling2d: 'globalmaxpool',
+  global_max_pool: 'globalmaxpool',
 };

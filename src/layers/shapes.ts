@@ -1,18 +1,19 @@
-import type { Shape } from '../check/model.js';
+import { formatShape, isFlat, isImage } from '../ir/layout.js';
+import type { Shape } from '../ir/model.js';
 import type { ShapeContext } from './LayerKind.js';
-import { formatPair, formatShape } from './args.js';
+import { formatPair } from './args.js';
 
 /** Checks that a layer receives a flat `F` vector; reports NN3001 (with the fix: insert `flatten`) otherwise. */
 export function requireFlat(input: Shape, ctx: ShapeContext): input is readonly [number] {
-  if (input.length === 1) return true;
+  if (isFlat(input)) return true;
   ctx.report('NN3001', `${ctx.layerName} expects a flat input but receives ${formatShape(input)}; add \`flatten\` before it.`);
   return false;
 }
 
 /** Checks that a layer receives a `C x H x W` map; reports NN3002 with a way to get one otherwise. */
 export function requireImage(input: Shape, ctx: ShapeContext): input is readonly [number, number, number] {
-  if (input.length === 3) return true;
-  const side = input.length === 1 ? Math.round(Math.sqrt(input[0]!)) : 0;
+  if (isImage(input)) return true;
+  const side = isFlat(input) ? Math.round(Math.sqrt(input[0]!)) : 0;
   // A square feature count is most likely an image that was declared or flattened too early.
   const fix =
     side > 0 && side * side === input[0]

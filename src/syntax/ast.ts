@@ -5,6 +5,15 @@ export interface FileNode {
   readonly kind: 'File';
   readonly span: Span;
   readonly statements: readonly StatementNode[];
+  /** Every `#` comment in source order, for tools that print the source back (a formatter); the checker ignores them. */
+  readonly comments: readonly CommentNode[];
+}
+
+/** `# text` to the end of its line. `text` is the comment as written, `#` included. */
+export interface CommentNode {
+  readonly kind: 'Comment';
+  readonly span: Span;
+  readonly text: string;
 }
 
 /** Any statement of the language. */

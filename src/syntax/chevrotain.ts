@@ -1,27 +1,15 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import type * as Chevrotain from 'chevrotain';
-
-// chevrotain's package entry (lib/src/api.js) pulls in lodash-es as some six hundred separate ES modules, which
-// costs about a third of a second at every start of `netc check`. The package also ships the same code bundled
-// into one file, lib/chevrotain.mjs, which loads in about 15 ms. The package's `exports` map hides that file
-// from a bare import, so it is found next to the entry point. Every module of netc takes chevrotain from here:
-// two copies loaded side by side would not recognise each other's tokens (EOF) or exceptions.
-
-/** chevrotain, from its single-file build when the installed version has one, else from its usual entry. */
-async function loadChevrotain(): Promise<typeof Chevrotain> {
-  try {
-    const entry = pathToFileURL(createRequire(import.meta.url).resolve('chevrotain'));
-    return (await import(new URL('../chevrotain.mjs', entry).href)) as typeof Chevrotain;
-  } catch {
-    return import('chevrotain');
-  }
-}
-
-const chevrotain = await loadChevrotain();
+// Every module of netc takes chevrotain from here: two copies loaded side by side would not recognise each other's
+// tokens (EOF) or exceptions.
+//
+// `#chevrotain` is package.json's `imports` entry. chevrotain's package entry (lib/src/api.js) pulls in lodash-es
+// as some six hundred separate ES modules, which costs about a third of a second at every start of `netc check`;
+// the package also ships the same code bundled into one file, lib/chevrotain.mjs, which loads in about 15 ms but
+// is hidden by the package's `exports` map. `npm run build` copies that file to dist/vendor/, where Node takes it
+// from; a browser bundler (the `browser` condition) takes the package entry, which it bundles and tree-shakes.
+// A plain static import either way: no node built-in and no top-level await in the front end.
 
 /** The chevrotain values netc uses (types come from `import type ... from 'chevrotain'`). */
-export const {
+export {
   CstParser,
   EOF,
   Lexer,
@@ -30,4 +18,4 @@ export const {
   createToken,
   createTokenInstance,
   tokenMatcher,
-} = chevrotain;
+} from '#chevrotain';

@@ -1,6 +1,6 @@
 import type { ISerializedGast, TokenType } from 'chevrotain';
 import { createSyntaxDiagramsCode, Lexer } from './chevrotain.js';
-import { maxNesting } from './parse.js';
+import { maxNesting } from './brackets.js';
 import { NetParser, SyntaxMessages } from './parser.js';
 import { allTokens, tokenDescriptions } from './tokens.js';
 

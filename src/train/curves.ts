@@ -2,9 +2,9 @@
  * The training-curves picture and its numbers: d2l's animated plot (train loss, train acc, test acc against epoch)
  * as a self-contained SVG, plus the same figures as CSV and JSON, all written atomically into the run directory.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../compile/atomicWrite.js';
 
 /** One epoch's figures; extra fields (examples/sec) are allowed and ignored. */
 export interface CurveRecord {
@@ -195,25 +195,12 @@ function curvesJson(records: readonly CurveRecord[], options: CurvesOptions): st
   return `${JSON.stringify(body, null, 2)}\n`;
 }
 
-/** Writes `text` to `path` through a temporary file in the same directory, so a reader never sees half a file. */
-async function writeAtomic(path: string, text: string): Promise<void> {
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await writeFile(temp, text);
-    await rename(temp, path);
-  } finally {
-    await rm(temp, { force: true });
-  }
-}
-
 /** Writes `curves.svg`, `curves.csv` and `curves.json` into `dir` (created when absent); returns their paths. */
 export async function writeCurves(dir: string, records: readonly CurveRecord[], options: CurvesOptions = {}): Promise<CurvesFiles> {
   await mkdir(dir, { recursive: true });
   const files: CurvesFiles = { svg: join(dir, 'curves.svg'), csv: join(dir, 'curves.csv'), json: join(dir, 'curves.json') };
-  await Promise.all([
-    writeAtomic(files.svg, renderCurvesSvg(records, options)),
-    writeAtomic(files.csv, curvesCsv(records)),
-    writeAtomic(files.json, curvesJson(records, options)),
-  ]);
+  writeFileAtomic(files.svg, renderCurvesSvg(records, options));
+  writeFileAtomic(files.csv, curvesCsv(records));
+  writeFileAtomic(files.json, curvesJson(records, options));
   return files;
 }

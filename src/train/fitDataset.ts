@@ -1,17 +1,12 @@
-import type { CheckedModel, Shape } from '../check/model.js';
+import type { CheckedModel, Shape } from '../ir/model.js';
 import type { Diagnostic } from '../diagnostics/Diagnostic.js';
+import { datasets, type DatasetInfo } from '../ir/catalogue.js';
 
-/** What a model must match to train on a dataset: its image size and its number of classes. */
-export interface DatasetShape {
-  readonly name: string;
-  readonly channels: number;
-  readonly rows: number;
-  readonly cols: number;
-  readonly classes: number;
-}
+/** What a model must match to train on a dataset: its image size and its number of classes (src/ir/catalogue.ts). */
+export type DatasetShape = Pick<DatasetInfo, 'name' | 'channels' | 'rows' | 'cols' | 'classes'>;
 
 /** Fashion-MNIST's shape, known before its files are read so that a misfit is refused without loading anything. */
-export const fashionMnistShape: DatasetShape = { name: 'fashion-mnist', channels: 1, rows: 28, cols: 28, classes: 10 };
+export const fashionMnistShape: DatasetShape = datasets['fashion-mnist']!;
 
 /** How one example is fed to the compiled model, or why it cannot be. */
 export interface DatasetFit {

@@ -1,13 +1,5 @@
-import type { TrainOptions } from '../check/model.js';
-
-/** The optimizers `netc train` offers. */
-export const optimizerNames = ['sgd', 'momentum', 'adam'] as const;
-
-/** One of `optimizerNames`. */
-export type OptimizerName = (typeof optimizerNames)[number];
-
-/** Which batch-norm implementation every `bn` compiles to, when a flag overrides what the file says. */
-export type BnImpl = 'builtin' | 'scratch';
+import type { TrainOptions } from '../ir/model.js';
+import { isBnImpl, isOptimizerName, optimizers, type BnImpl, type OptimizerName } from '../ir/catalogue.js';
 
 /** Everything that decides what a run computes; stored in each checkpoint so that `--resume` continues it exactly. */
 export interface Hyperparameters {
@@ -40,16 +32,6 @@ export interface HyperparameterFlags {
 /** The seed's recipe (d2l's train_ch6 call for LeNet-BN): plain SGD, lr 1.0, 10 epochs, batch 256. */
 export const seedDefaults = { epochs: 10, batch: 256, optimizer: 'sgd', momentum: 0.9 } as const;
 
-/**
- * The learning rate used when neither the file nor a flag gives one. SGD keeps the seed's 1.0; the same rate would
- * make momentum (an effective step ten times larger) and Adam (a per-weight step of about lr) diverge at once.
- */
-export const defaultLearningRate: Readonly<Record<OptimizerName, number>> = { sgd: 1.0, momentum: 0.1, adam: 0.001 };
-
-/** True when `name` is one of the optimizers netc offers. */
-export function isOptimizerName(name: string): name is OptimizerName {
-  return (optimizerNames as readonly string[]).includes(name);
-}
 
 /**
  * Flags over the file's `train` line over the seed's defaults. The checker has already validated the file's values;
@@ -63,7 +45,7 @@ export function resolveHyperparameters(file: TrainOptions, flags: Hyperparameter
   return {
     epochs: flags.epochs ?? file.epochs ?? seedDefaults.epochs,
     batch: flags.batch ?? file.batch ?? seedDefaults.batch,
-    lr: flags.lr ?? fileLr ?? defaultLearningRate[optimizer],
+    lr: flags.lr ?? fileLr ?? optimizers[optimizer].defaultLr,
     optimizer,
     momentum: flags.momentum ?? file.momentum ?? seedDefaults.momentum,
     seed: flags.seed ?? file.seed ?? null,
@@ -91,7 +73,7 @@ export function isHyperparameters(value: unknown): value is Hyperparameters {
     isOptimizerName(h.optimizer) &&
     typeof h.momentum === 'number' &&
     (h.seed === null || typeof h.seed === 'number') &&
-    (h.bn === null || h.bn === 'builtin' || h.bn === 'scratch') &&
+    (h.bn === null || isBnImpl(h.bn)) &&
     (h.subset === null || positiveInt(h.subset))
   );
 }

@@ -1,8 +1,7 @@
-import { check } from '../check/check.js';
-import type { CheckedLayer } from '../check/model.js';
+import type { CheckedLayer } from '../ir/model.js';
 import { nodeLayerName, type NetcMetadata } from '../compile/compile.js';
 import { NetcError } from '../diagnostics/NetcError.js';
-import { parse } from '../syntax/parse.js';
+import { analyze } from '../frontend/analyze.js';
 import { loadCheckpoint } from './checkpoint.js';
 
 /** One batch-norm layer's learned and running values (the seed's `net[1].gamma`, `net[1].beta`). */
@@ -48,7 +47,7 @@ export function inspectRun(runDir: string): RunInspection {
   const checkpoint = loadCheckpoint(runDir, 'inspect');
   const { state, source } = checkpoint;
   const weights = new Map(checkpoint.weights.map((w) => [w.name, w.values]));
-  const checked = check(parse(source).ast, { fileName: state.file.replace(/^.*[\\/]/, '').replace(/\.net$/, '') });
+  const checked = analyze(source, state.file);
   if (checked.model === null) {
     throw new NetcError('NN5005', `Cannot inspect ${runDir}: the model.net saved in ${checkpoint.dir} no longer checks.`);
   }

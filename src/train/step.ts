@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { withoutInputGradient } from '../backend/kernels/index.js';
 import { softmaxCrossEntropyKernel } from '../backend/kernels/softmaxCrossEntropy.js';
-import { withSyncGroup, type SyncGroup } from '../backend/parallel/SyncGroup.js';
+import { withSyncGroup, type SyncGroup } from '../backend/SyncGroup.js';
 
 /** What one training step measured, on the same forward pass that it trained on. */
 export interface StepResult {
@@ -136,7 +136,7 @@ export function createTrainStep(model: tf.LayersModel, optimizer: tf.Optimizer):
 export type MemberStep = (x: tf.Tensor, y: tf.Tensor, batch: number, copies: number) => StepResult;
 
 /**
- * The training step of one member of a data-parallel group (src/backend/parallel): the member trains on its shard
+ * The training step of one member of a data-parallel group (src/train/parallel): the member trains on its shard
  * of the batch, with the batch-norm kernels sharing their statistics across the group (synchronised batch norm)
  * and the loss divided by the whole batch's size, so the members' weight gradients add up to the whole batch's.
  * Those gradients, the summed loss and the hits are added across the group in rank order before the optimizer

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { CheckedModel } from '../check/model.js';
-import { fastPathEnabled } from '../backend/fastPath.js';
-import { chooseTrainStep, type ThreadsRequest } from '../backend/parallel/chooseThreads.js';
+import type { CheckedModel } from '../ir/model.js';
+import { chooseTrainStep, type ThreadsRequest } from './parallel/chooseThreads.js';
 import { compileModel } from '../compile/compile.js';
 import { NetcError } from '../diagnostics/NetcError.js';
 import { namedTensors, saveCheckpoint, weightTensors, type LoadedCheckpoint, type TrainState } from './checkpoint.js';
@@ -53,7 +52,12 @@ export interface TrainRequest {
   readonly observer?: TrainObserver;
   /** Test images per evaluation batch: bigger is faster, until memory runs short. */
   readonly evalBatch?: number;
-  /** Training threads (src/backend/parallel/chooseThreads.ts): a count, or `auto` to measure; default 1. */
+  /**
+   * netc's fast path (fused batch norm, SIMD kernels; the CLI's NETC_FAST_PATH): must match the `fastPath` the
+   * backend's kernels were registered with (`selectBackend`).
+   */
+  readonly fastPath: boolean;
+  /** Training threads (src/train/parallel/chooseThreads.ts): a count, or `auto` to measure; default 1. */
   readonly threads?: ThreadsRequest;
   /** Told how many threads train and why, once they are chosen. */
   readonly onThreads?: (reason: string) => void;
@@ -83,7 +87,7 @@ export interface TrainOutcome {
 export async function trainModel(request: TrainRequest): Promise<TrainOutcome> {
   const h = request.hyperparameters;
   const { train, test, runDir, observer } = request;
-  const compileOptions = { ...(h.bn === null ? {} : { bn: h.bn }), ...(h.seed === null ? {} : { seed: h.seed }), fuse: fastPathEnabled() };
+  const compileOptions = { ...(h.bn === null ? {} : { bn: h.bn }), ...(h.seed === null ? {} : { seed: h.seed }), fuse: request.fastPath };
   const model = compileModel(request.model, compileOptions);
   const optimizer = createOptimizer(h);
   let closeStep = async (): Promise<void> => undefined;

@@ -1,13 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { setFastPath } from '../../src/backend/fastPath.js';
 import { netc, workspace } from '../cli/trainHelpers.js';
 
 // The fast path changes how netc computes, not what: `netc train --seed S` for 2 epochs gives the same loss curve
 // with it on and off (within 1e-3), and the scratch and built-in batch norms still agree, on each backend.
 
 const lenetBn = readFileSync(join(import.meta.dirname, '..', '..', 'models', 'lenet-bn.net'), 'utf8');
+
+/** The CLI reads NETC_FAST_PATH once per command and passes the fast path down from there. */
+function setFastPath(on: boolean): void {
+  if (on) delete process.env['NETC_FAST_PATH'];
+  else process.env['NETC_FAST_PATH'] = '0';
+}
 
 /**
  * Trains models/lenet-bn.net for 2 epochs of 2 batches on synthetic images (256 a batch on wasm, 128 on the slower

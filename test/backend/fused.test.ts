@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { FusedBatchNormActivation } from '../../src/backend/fused/FusedBatchNormActivation.js';
+import { FusedBatchNormActivation } from '../../src/compile/fused/FusedBatchNormActivation.js';
 import { registerNetcKernels } from '../../src/backend/kernels/index.js';
-import { checkSource } from '../../src/cli/modelFile.js';
+import { analyze } from '../../src/frontend/index.js';
 import { compileGraph, compileModel } from '../../src/compile/compile.js';
 import { relativeError } from './reference.js';
 
@@ -16,7 +16,7 @@ const modelsDir = join(import.meta.dirname, '..', '..', 'models');
 const tanhSource = 'model t\ninput 3x7x7\nconv 5 k3 s2 p1 | bn momentum=0.8 eps=1e-3 | tanh | maxpool 2\nflatten\ndense 6 | bn | tanh\ndense 4 | bn\ndense 3\n';
 
 function checked(name: string, source: string) {
-  const result = checkSource(name, source);
+  const result = analyze(source, name);
   if (result.model === null) throw new Error(`${name} does not check`);
   return result.model;
 }

@@ -395,12 +395,12 @@ for (const [backend, fast] of [['wasm', false], ['wasm', true], ['cpu', false], 
 describe('unregistering', () => {
   afterAll(async () => {
     await tf.setBackend('wasm');
-    registerNetcKernels('wasm');
+    registerNetcKernels('wasm', { fast: true });
   });
 
   test('puts wasm\'s own kernels back: Conv2DBackpropFilter is missing again', async () => {
     await tf.setBackend('wasm');
-    registerNetcKernels('wasm');
+    registerNetcKernels('wasm', { fast: true });
     unregisterNetcKernels('wasm');
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeUndefined();
     expect(tf.getKernel('Tile', 'wasm')).toBeDefined();

@@ -5,10 +5,10 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { registerNetcKernels, unregisterNetcKernels } from '../../src/backend/kernels/index.js';
-import { check } from '../../src/check/check.js';
-import type { CheckedModel } from '../../src/check/model.js';
-import { compileModel, toChannelsLast } from '../../src/compile/compile.js';
-import { parse } from '../../src/syntax/parse.js';
+import type { CheckedModel } from '../../src/ir/model.js';
+import { compileModel } from '../../src/compile/compile.js';
+import { toChannelsLast } from '../../src/ir/layout.js';
+import { analyze } from '../../src/frontend/index.js';
 import { maxPoolGrad, randomArr, relativeError, valuesOf, type Arr, type ValueKind } from './reference.js';
 
 /** A model of a few layers, its input shape as the language writes it, and what its input values look like. */
@@ -43,6 +43,15 @@ const cases: readonly Case[] = [
   { name: 'softmax over channels, then over features', input: '3x4x4', layers: 'conv 4 k3 | softmax | flatten | dense 5 | softmax' },
   { name: 'dropout 0 in training mode', input: '8', layers: 'dense 6 | dropout 0 | tanh | dense 3' },
   { name: 'flatten first, dense, sigmoid', input: '1x4x4', layers: 'flatten | dense 5 | sigmoid | linear 3 bias=false' },
+  { name: 'leakyrelu on a map and on features', input: '2x5x5', layers: 'conv 3 k3 | leakyrelu 0.2 | flatten | dense 4 | leakyrelu | dense 3' },
+  { name: 'gelu on a map and on features', input: '2x5x5', layers: 'conv 3 k3 | gelu | flatten | dense 4 | gelu | dense 3' },
+  { name: 'globalavgpool after a conv', input: '2x6x6', layers: 'conv 4 k3 | relu | globalavgpool | dense 3' },
+  { name: 'globalmaxpool on tied values', input: '3x5x5', layers: 'conv 4 k2 | globalmaxpool | dense 3', values: 'tied' },
+  { name: 'globalmaxpool on the input', input: '3x4x4', layers: 'globalmaxpool | dense 3', values: 'negative' },
+  // Unlike before a bn, a bias before a layernorm keeps its gradient: the mean is over features, not the batch.
+  { name: 'layernorm on features', input: '6', layers: 'dense 5 | layernorm | gelu | dense 3' },
+  { name: 'layernorm on C x H x W', input: '2x5x5', layers: 'conv 3 k3 | layernorm eps=1e-3 | tanh | flatten | dense 3' },
+  { name: 'layernorm on the images themselves', input: '2x4x4', layers: 'layernorm | flatten | dense 3' },
   {
     name: 'LeNet-BN in small',
     input: '1x12x12',
@@ -54,10 +63,8 @@ const cases: readonly Case[] = [
 const batch = 3;
 
 function compileSource(input: string, layers: string): CheckedModel {
-  const parsed = parse(`input ${input}\n${layers}\n`);
-  const checked = check(parsed.ast, { fileName: 'case.net' });
-  const errors = [...parsed.diagnostics, ...checked.diagnostics].filter((d) => d.severity === 'error');
-  expect(errors.map((d) => d.message)).toEqual([]);
+  const checked = analyze(`input ${input}\n${layers}\n`, 'case.net');
+  expect(checked.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message)).toEqual([]);
   return checked.model!;
 }
 
@@ -103,7 +110,7 @@ function gradients(checked: CheckedModel, x: Arr, r: Arr): Computed {
 async function use(backend: 'wasm' | 'cpu', netc: boolean): Promise<void> {
   await tf.setBackend(backend);
   await tf.ready();
-  if (netc) registerNetcKernels(backend);
+  if (netc) registerNetcKernels(backend, { fast: true });
   else unregisterNetcKernels(backend);
 }
 

@@ -5,10 +5,10 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { registerNetcKernels } from '../../src/backend/kernels/index.js';
-import { chooseTrainStep } from '../../src/backend/parallel/chooseThreads.js';
-import { createParallelTrainStep, type ParallelTrainStep } from '../../src/backend/parallel/parallelStep.js';
-import { createSyncGroupInit, SyncGroup } from '../../src/backend/parallel/SyncGroup.js';
-import { checkSource } from '../../src/cli/modelFile.js';
+import { chooseTrainStep } from '../../src/train/parallel/chooseThreads.js';
+import { createParallelTrainStep, type ParallelTrainStep } from '../../src/train/parallel/parallelStep.js';
+import { createSyncGroupInit, SyncGroup } from '../../src/backend/SyncGroup.js';
+import { analyze } from '../../src/frontend/index.js';
 import { compileModel } from '../../src/compile/compile.js';
 import { NetcError } from '../../src/diagnostics/NetcError.js';
 import type { Hyperparameters } from '../../src/train/hyperparameters.js';
@@ -22,7 +22,7 @@ import { randomArr } from './reference.js';
 const modelsDir = join(import.meta.dirname, '..', '..', 'models');
 
 function checked(file: string) {
-  const result = checkSource(file, readFileSync(join(modelsDir, file), 'utf8'));
+  const result = analyze(readFileSync(join(modelsDir, file), 'utf8'), file);
   if (result.model === null) throw new Error(`${file} does not check`);
   return result.model;
 }

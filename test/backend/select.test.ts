@@ -51,7 +51,7 @@ function fake(m: Machine) {
 
 async function nn4001(request: BackendRequest, m: Machine): Promise<string> {
   try {
-    await selectBackend(request, fake(m).loaders);
+    await selectBackend(request, { fastPath: true }, fake(m).loaders);
   } catch (error) {
     expect(error).toBeInstanceOf(NetcError);
     expect((error as NetcError).code).toBe('NN4001');
@@ -65,7 +65,7 @@ async function nn4001(request: BackendRequest, m: Machine): Promise<string> {
 describe('auto', () => {
   test('tfjs-node-gpu that loads and computes on a GPU wins', async () => {
     const { loaders, log } = fake({ nodeGpu: 'loads', gpu: true });
-    const choice = await selectBackend('auto', loaders);
+    const choice = await selectBackend('auto', { fastPath: true }, loaders);
     expect(choice).toMatchObject({ name: 'gpu', tfBackend: 'tensorflow' });
     expect(choice.device).toContain('NVIDIA H100');
     expect(choice.reason).toBe('backend auto -> gpu: trains on tfjs-node-gpu (libtensorflow, CUDA) on NVIDIA H100 80GB HBM3');
@@ -74,7 +74,7 @@ describe('auto', () => {
 
   test('tfjs-node-gpu without a GPU is libtensorflow on the CPU, and says so', async () => {
     const { loaders, log } = fake({ nodeGpu: 'loads', node: 'loads', gpu: false });
-    const choice = await selectBackend('auto', loaders);
+    const choice = await selectBackend('auto', { fastPath: true }, loaders);
     expect(choice).toMatchObject({ name: 'node', tfBackend: 'tensorflow' });
     expect(choice.reason).toContain('CUDA 11.2 runtime and cuDNN 8.1 not found): libtensorflow runs on the CPU');
     expect(choice.device).toMatch(/^tfjs-node-gpu \(libtensorflow\) on the CPU/);
@@ -83,41 +83,41 @@ describe('auto', () => {
   });
 
   test('without tfjs-node-gpu, tfjs-node', async () => {
-    const choice = await selectBackend('auto', fake({ node: 'loads' }).loaders);
+    const choice = await selectBackend('auto', { fastPath: true }, fake({ node: 'loads' }).loaders);
     expect(choice).toMatchObject({ name: 'node', tfBackend: 'tensorflow' });
     expect(choice.reason).toMatch(/^backend auto -> node: tfjs-node-gpu not installed; trains on tfjs-node \(libtensorflow\) on the CPU/);
   });
 
   test('a tfjs-node-gpu that fails to load is reported with the loader\'s first line', async () => {
-    const choice = await selectBackend('auto', fake({ nodeGpu: 'broken', node: 'loads' }).loaders);
+    const choice = await selectBackend('auto', { fastPath: true }, fake({ nodeGpu: 'broken', node: 'loads' }).loaders);
     expect(choice.name).toBe('node');
     expect(choice.reason).toContain('tfjs-node-gpu failed to load (libcudart.so.11.0: cannot open shared object file: No such file or directory)');
     expect(choice.reason).not.toContain('Module._extensions');
   });
 
   test('a tfjs-node whose backend does not start falls through to wasm', async () => {
-    const choice = await selectBackend('auto', fake({ node: 'loads', starts: { tensorflow: false } }).loaders);
+    const choice = await selectBackend('auto', { fastPath: true }, fake({ node: 'loads', starts: { tensorflow: false } }).loaders);
     expect(choice.name).toBe('wasm');
     expect(choice.reason).toContain('tfjs-node loaded but its backend did not start');
   });
 
   test('without either node package, wasm, with both reasons', async () => {
     const { loaders, log } = fake({});
-    const choice = await selectBackend('auto', loaders);
+    const choice = await selectBackend('auto', { fastPath: true }, loaders);
     expect(choice).toMatchObject({ name: 'wasm', tfBackend: 'wasm' });
     expect(choice.reason).toMatch(/^backend auto -> wasm: tfjs-node-gpu not installed, tfjs-node not installed; trains on wasm \(SIMD, 1 thread\) on the CPU \(.+, \d+ cores?\)$/);
     expect(log.at(-1)).toBe('register wasm');
   });
 
   test('wasm that cannot start leaves cpu', async () => {
-    const choice = await selectBackend('auto', fake({ starts: { wasm: false } }).loaders);
+    const choice = await selectBackend('auto', { fastPath: true }, fake({ starts: { wasm: false } }).loaders);
     expect(choice).toMatchObject({ name: 'cpu', tfBackend: 'cpu' });
     expect(choice.reason).toContain('the wasm backend did not start');
     expect(choice.reason).toContain('--backend wasm is many times faster');
   });
 
   test('wasm missing leaves cpu', async () => {
-    const choice = await selectBackend('auto', fake({ wasm: 'missing' }).loaders);
+    const choice = await selectBackend('auto', { fastPath: true }, fake({ wasm: 'missing' }).loaders);
     expect(choice.name).toBe('cpu');
     expect(choice.reason).toContain('@tensorflow/tfjs-backend-wasm not installed');
   });
@@ -130,7 +130,7 @@ describe('auto', () => {
 
 describe('a named backend', () => {
   test('gpu works where tfjs-node-gpu finds a GPU', async () => {
-    const choice = await selectBackend('gpu', fake({ nodeGpu: 'loads', gpu: true }).loaders);
+    const choice = await selectBackend('gpu', { fastPath: true }, fake({ nodeGpu: 'loads', gpu: true }).loaders);
     expect(choice.name).toBe('gpu');
     expect(choice.reason).toBe('backend gpu: trains on tfjs-node-gpu (libtensorflow, CUDA) on NVIDIA H100 80GB HBM3');
   });
@@ -148,19 +148,19 @@ describe('a named backend', () => {
   });
 
   test('node with tfjs-node', async () => {
-    const choice = await selectBackend('node', fake({ node: 'loads' }).loaders);
+    const choice = await selectBackend('node', { fastPath: true }, fake({ node: 'loads' }).loaders);
     expect(choice).toMatchObject({ name: 'node', tfBackend: 'tensorflow' });
     expect(choice.reason).toMatch(/^backend node: trains on tfjs-node \(libtensorflow\) on the CPU/);
   });
 
   test('node served by tfjs-node-gpu on the CPU when only that is installed', async () => {
-    const choice = await selectBackend('node', fake({ nodeGpu: 'loads', gpu: false }).loaders);
+    const choice = await selectBackend('node', { fastPath: true }, fake({ nodeGpu: 'loads', gpu: false }).loaders);
     expect(choice.name).toBe('node');
     expect(choice.reason).toMatch(/^backend node: tfjs-node not installed; trains on tfjs-node-gpu \(libtensorflow\) on the CPU/);
   });
 
   test('node served by tfjs-node-gpu on a GPU reports the GPU', async () => {
-    const choice = await selectBackend('node', fake({ nodeGpu: 'loads', gpu: true }).loaders);
+    const choice = await selectBackend('node', { fastPath: true }, fake({ nodeGpu: 'loads', gpu: true }).loaders);
     expect(choice.name).toBe('gpu');
     expect(choice.reason).toMatch(/^backend node -> gpu: tfjs-node not installed, tfjs-node-gpu found a GPU; trains on/);
   });
@@ -170,7 +170,7 @@ describe('a named backend', () => {
   });
 
   test('wasm', async () => {
-    const choice = await selectBackend('wasm', fake({ nodeGpu: 'loads', gpu: true }).loaders);
+    const choice = await selectBackend('wasm', { fastPath: true }, fake({ nodeGpu: 'loads', gpu: true }).loaders);
     expect(choice).toMatchObject({ name: 'wasm', tfBackend: 'wasm' });
     expect(choice.reason).toMatch(/^backend wasm: trains on wasm \(SIMD, 1 thread\) on the CPU/);
   });
@@ -181,7 +181,7 @@ describe('a named backend', () => {
   });
 
   test('cpu, and cpu that cannot start', async () => {
-    const choice = await selectBackend('cpu', fake({}).loaders);
+    const choice = await selectBackend('cpu', { fastPath: true }, fake({}).loaders);
     expect(choice).toMatchObject({ name: 'cpu', tfBackend: 'cpu' });
     expect(await nn4001('cpu', { starts: { cpu: false } })).toContain("backend 'cpu' is not available");
   });
@@ -189,14 +189,14 @@ describe('a named backend', () => {
 
 describe('on this machine, with the real loaders', () => {
   test('wasm starts, is current, and runs netc\'s kernels', async () => {
-    const choice = await selectBackend('wasm');
+    const choice = await selectBackend('wasm', { fastPath: true });
     expect(tf.getBackend()).toBe('wasm');
     expect(choice.kernels.kernels).toContain('Conv2DBackpropFilter');
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
   });
 
   test('auto picks a backend that is then current, and says why in one line', async () => {
-    const choice = await selectBackend('auto');
+    const choice = await selectBackend('auto', { fastPath: true });
     expect(tf.getBackend()).toBe(choice.tfBackend);
     expect(choice.reason).toMatch(/^backend auto -> (gpu|node|wasm|cpu): /);
     expect(choice.reason).not.toContain('\n');

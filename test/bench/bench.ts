@@ -7,7 +7,7 @@
 // Each (backend, model, fast path) trains on synthetic batches of 256 (uniform images, random labels) with SGD
 // lr 1.0: warm-up batches first, then timed ones, all variants of a backend interleaved in rounds so that a busy
 // machine slows them alike. Reported: examples/second from the median batch time, the kernel calls per step, and
-// the tensors left behind (must be 0). The fast path (src/backend/fastPath.ts) is netc's SIMD kernels and the
+// the tensors left behind (must be 0). The fast path (an option the CLI reads from NETC_FAST_PATH) is netc's SIMD kernels and the
 // compiler's fused batch norm; off is the path before it. With the fast path, wasm also runs on --threads
 // (default: the cores, up to 4) data-parallel threads with synchronised batch norm (1 turns that off).
 // PyTorch runs test/bench/torch_lenet_bn.py (LeNet-BN, built-in and from-scratch batch norm) before and after
@@ -23,8 +23,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { registerNetcKernels } from '../../src/backend/kernels/index.js';
-import { createParallelTrainStep, parallelUnavailableReason } from '../../src/backend/parallel/parallelStep.js';
-import type { CheckedModel } from '../../src/check/model.js';
+import { createParallelTrainStep, parallelUnavailableReason } from '../../src/train/parallel/parallelStep.js';
+import type { CheckedModel } from '../../src/ir/model.js';
 import { cpuDescription, selectBackend, type BackendName } from '../../src/backend/select.js';
 import { createTrainStep } from '../../src/train/step.js';
 
@@ -81,10 +81,10 @@ function modelNames(wanted: readonly string[]): string[] {
 
 /** A model file through netc's own front end and compiler, fused on the fast path. */
 async function buildModel(name: string, fast: boolean): Promise<{ model: tf.LayersModel; checked: CheckedModel }> {
-  const { checkSource } = await import('../../src/cli/modelFile.js');
+  const { analyze } = await import('../../src/frontend/index.js');
   const { compileModel } = await import('../../src/compile/compile.js');
   const file = join(root, 'models', `${name}.net`);
-  const checked = checkSource(file, readFileSync(file, 'utf8'));
+  const checked = analyze(readFileSync(file, 'utf8'), file);
   if (checked.model === null) throw new Error(`models/${name}.net does not check: ${checked.diagnostics.map((d) => d.message).join('; ')}`);
   return { model: compileModel(checked.model, { seed: 1, fuse: fast }), checked: checked.model };
 }
@@ -165,7 +165,7 @@ async function benchModel(
   const plans = fasts.map((fast) => ({ fast, threads: 1 }));
   if (threads > 1 && fasts.includes(true) && kernels === 'all') {
     register(true);
-    if (parallelUnavailableReason() === null) plans.push({ fast: true, threads });
+    if (parallelUnavailableReason(true) === null) plans.push({ fast: true, threads });
   }
   for (const name of models) {
     for (const { fast, threads: n } of plans) {
@@ -290,7 +290,7 @@ function benchInChildren(backend: BackendName, models: readonly string[], o: Opt
 async function child(argv: readonly string[]): Promise<void> {
   const [backend, model, ...rest] = argv as [BackendName, string, ...string[]];
   const o = parseArgs(rest);
-  const choice = await selectBackend(backend);
+  const choice = await selectBackend(backend, { fastPath: o.fast.includes(true) });
   const slow = backend === 'cpu';
   // The cpu backend is too slow to be worth threads in a bench: one thread there.
   const runs = await benchBackend(backend, choice.tfBackend, [model], o.fast, slow ? 1 : o.threads, o.batches, o.warmup, slow ? 2 : 5, o.kernels);
@@ -315,7 +315,7 @@ async function main(): Promise<void> {
   for (const want of o.backends) {
     let choice;
     try {
-      choice = await selectBackend(want);
+      choice = await selectBackend(want, { fastPath: o.fast.includes(true) });
     } catch (error) {
       console.log(`${want}: not available (${(error as Error).message})`);
       continue;

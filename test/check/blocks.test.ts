@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { maxExpandedNodes } from '../../src/check/expand.js';
-import type { CheckedLayer } from '../../src/check/model.js';
+import type { CheckedLayer } from '../../src/ir/model.js';
 import { formatBlocks } from '../../src/cli/printSummary.js';
 import { formatDiagnosticsText } from '../../src/diagnostics/format.js';
 import { checkParsed, checkSource } from './harness.js';
@@ -402,24 +402,21 @@ describe('messages', () => {
   });
 });
 
-describe('bad input is answered quickly and never expanded', () => {
-  test('x1000000 is refused before it runs', () => {
-    const started = performance.now();
+// Timeouts here guard against expansion (it would take hours); speed itself is the bench's.
+describe('bad input is answered without being expanded', () => {
+  test('x1000000 is refused before it runs', { timeout: 30_000 }, () => {
     const { diagnostics, model } = checkSource('input 8\ndense 10 x1000000 | (dense 10 x1000000) x1000000\n');
     expect(model).toBeNull();
     expect(diagnostics.map((d) => d.code)).toEqual(['NN2028', 'NN2028']);
-    expect(performance.now() - started).toBeLessThan(1_000);
   });
 
-  test('blocks that double through each other are counted without being expanded', () => {
+  test('blocks that double through each other are counted without being expanded', { timeout: 30_000 }, () => {
     // b40 would be 2^40 nodes; counting it is linear in the number of blocks.
     const defs = Array.from({ length: 40 }, (_, i) => `def level${i + 1}() = level${i}() | level${i}()`);
     const source = `input 8\ndef level0() = relu\n${defs.join('\n')}\nlevel40() x2 | dense 10\n`;
-    const started = performance.now();
     const { diagnostics } = checkSource(source);
     expect(diagnostics.map((d) => [d.code, d.span.line])).toEqual([['NN2028', 43]]);
     expect(diagnostics[0]!.message).toMatch(/^Repeating 1,099,511,627,776 nodes 2 times/);
-    expect(performance.now() - started).toBeLessThan(2_000);
   });
 
   test('without a repetition, doubling blocks stop at the cap with one error', () => {
@@ -440,13 +437,12 @@ describe('bad input is answered quickly and never expanded', () => {
     expect(diagnostics[0]!.message).toMatch(/nest more than 100 deep/);
   });
 
-  test('a long recursive cycle is found in linear time and named', () => {
+  // No timing is asserted (speed is for benchmarks); a quadratic search would hit the test's timeout.
+  test('a long recursive cycle is found and named', () => {
     const defs = Array.from({ length: 3000 }, (_, i) => `def level${i}() = level${(i + 1) % 3000}()`);
-    const started = performance.now();
     const { diagnostics } = checkSource(`input 8\n${defs.join('\n')}\nlevel0() | dense 10\n`);
     expect(diagnostics.filter((d) => d.code === 'NN2019')).toHaveLength(2999);
     expect(diagnostics.find((d) => d.code === 'NN2019')!.message).toMatch(/^Block `level0` uses `level1`, which leads back to `level0` \(level0 -> level1 -> level2 -> /);
-    expect(performance.now() - started).toBeLessThan(5_000);
   });
 
   test('a block that is never used is still checked for what its definition decides', () => {

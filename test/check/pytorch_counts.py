@@ -7,6 +7,9 @@ Its output is pasted into test/check/v2models.test.ts; the tests do not run this
 Trainable = sum of p.numel() over parameters; non-trainable = the BatchNorm running mean and variance
 (num_batches_tracked is a PyTorch counter, not a statistic, and netc does not count it).
 Per-module rows are printed in forward order (a residual block's projection after its body, then the join).
+
+The last part prints single layers of the kinds added later (leakyrelu, gelu, the global pools, layernorm):
+their output shape and counts on an input, pasted into test/layers/shapes.test.ts.
 """
 import torch
 from torch import nn
@@ -87,12 +90,58 @@ def rows(model, x):
     return found
 
 
+class GlobalPool(nn.Module):
+    """netc's `globalavgpool`/`globalmaxpool`: the adaptive pool to 1x1, then flatten (C x H x W -> C)."""
+
+    def __init__(self, pool):
+        super().__init__()
+        self.pool = pool
+
+    def forward(self, x):
+        return torch.flatten(self.pool(x), 1)
+
+
+def new_kinds(pool):
+    """test/cli/layers.test.ts's model with the later kinds; `pool` is the global pool it ends its maps with."""
+    return nn.Sequential(
+        nn.Conv2d(1, 8, 3, padding=1), nn.LayerNorm([8, 28, 28]), nn.LeakyReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 3), nn.GELU(), GlobalPool(pool),
+        nn.Linear(16, 32), nn.LayerNorm(32), nn.LeakyReLU(0.2),
+        nn.Linear(32, 10))
+
+
+def single_layers():
+    """(netc layer, input as netc writes it, PyTorch module) for each row of shapes.test.ts marked "torch"."""
+    return [
+        ('leakyrelu', '120', nn.LeakyReLU()),
+        ('leakyrelu 0.2', '6x24x24', nn.LeakyReLU(0.2)),
+        ('gelu', '120', nn.GELU()),
+        ('gelu', '6x24x24', nn.GELU()),
+        ('globalavgpool', '16x5x5', GlobalPool(nn.AdaptiveAvgPool2d(1))),
+        ('globalmaxpool', '64x7x3', GlobalPool(nn.AdaptiveMaxPool2d(1))),
+        ('layernorm', '120', nn.LayerNorm(120)),
+        ('layernorm eps=1e-3', '10', nn.LayerNorm(10, eps=1e-3)),
+        ('layernorm', '6x24x24', nn.LayerNorm([6, 24, 24])),
+        ('layernorm', '16x5x5', nn.LayerNorm([16, 5, 5])),
+    ]
+
+
 if __name__ == '__main__':
     x = torch.zeros(2, 1, 28, 28)
-    for name, make in [('vgg-mini', vgg_mini), ('resnet-mini', resnet_mini), ('lenet-bn-blocks', lenet_bn)]:
+    models = [('vgg-mini', vgg_mini), ('resnet-mini', resnet_mini), ('lenet-bn-blocks', lenet_bn),
+              ('new-kinds (globalavgpool)', lambda: new_kinds(nn.AdaptiveAvgPool2d(1))),
+              ('new-kinds (globalmaxpool)', lambda: new_kinds(nn.AdaptiveMaxPool2d(1)))]
+    for name, make in models:
         model = make()
         trainable = sum(p.numel() for p in model.parameters())
         buffers = sum(b.numel() for n, b in model.named_buffers() if not n.endswith('num_batches_tracked'))
         print(f'{name}: trainable {trainable}, non-trainable {buffers}')
         for row in rows(model, x):
             print('   ', row)
+    print('single layers: netc layer on input -> output shape, trainable, non-trainable')
+    for layer, shape, module in single_layers():
+        x = torch.zeros(2, *[int(n) for n in shape.split('x')])
+        trainable = sum(p.numel() for p in module.parameters())
+        buffers = sum(b.numel() for b in module.buffers())
+        print(f'    {layer!r} on {shape}: {list(module(x).shape[1:])} {trainable} {buffers}')

@@ -13,7 +13,7 @@ import math
 import torch
 from torch import nn
 
-from pytorch_counts import Residual, lenet_bn, resnet_mini, vgg_mini
+from pytorch_counts import Residual, lenet_bn, new_kinds, resnet_mini, vgg_mini
 
 
 def lenet():
@@ -67,7 +67,9 @@ if __name__ == '__main__':
     x = torch.zeros(2, 1, 28, 28)
     # lenet-bn-scratch, lenet-bn-blocks and lenet-bn-contract are lenet-bn written differently: the same modules.
     for name, make in [('lenet', lenet), ('lenet-bn', lenet_bn), ('mlp-bn', mlp_bn), ('vgg-mini', vgg_mini),
-                       ('resnet-mini', resnet_mini)]:
+                       ('resnet-mini', resnet_mini),
+                       # test/cli/layers.test.ts's file of the layers added later (layernorm, leakyrelu, gelu, a global pool).
+                       ('new-kinds', lambda: new_kinds(nn.AdaptiveAvgPool2d(1)))]:
         found = rows(make(), x)
         macs = sum(r[2] for r in found)
         activations = sum(math.prod(r[1]) for r in found)

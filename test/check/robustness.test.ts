@@ -132,13 +132,11 @@ describe('never throws, always answers', () => {
     }
   });
 
-  test('a stack of 20,000 layers parses and checks quickly, in one pass', () => {
+  // Timeouts here guard against a pass that expands or goes quadratic (minutes); speed itself is the bench's.
+  test('a stack of 20,000 layers parses and checks in one pass', { timeout: 30_000 }, () => {
     const source = `input 1x28x28\nflatten | ${Array.from({ length: 20_000 }, () => 'dense 10').join(' | ')}\n`;
-    const started = performance.now();
     const { model, diagnostics, syntax } = checkParsed(source);
     expect([...syntax, ...diagnostics]).toEqual([]);
     expect(model!.layers).toHaveLength(20_001);
-    // Generous for a 2-core machine shared by others; a quadratic pass would take minutes.
-    expect(performance.now() - started).toBeLessThan(5_000);
   });
 });

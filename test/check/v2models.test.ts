@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import type { CheckedModel } from '../../src/check/model.js';
+import type { CheckedModel } from '../../src/ir/model.js';
 import { formatBlocks } from '../../src/cli/printSummary.js';
 import { checkSource } from './harness.js';
 

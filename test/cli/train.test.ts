@@ -124,7 +124,7 @@ describe('netc train', () => {
   test('usage mistakes exit 2 with one line', async () => {
     const zero = await netc(['train', ws.net, '--epochs', '0']);
     expect(zero.code).toBe(2);
-    expect(zero.err).toContain('--epochs must be a whole number above 0');
+    expect(zero.err).toBe('netc: error NN2010: `--epochs` must be a positive size (at least 1), not 0.\n');
     const none = await netc(['train']);
     expect(none.code).toBe(2);
   });

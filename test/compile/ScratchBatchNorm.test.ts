@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { registerNetcLayers } from '../../src/compile/netcLayers.js';
 import { ScratchBatchNorm, scratchBatchNormClassName } from '../../src/compile/ScratchBatchNorm.js';
 
 // PROD silences tfjs's console hints; IS_TEST would also turn on a leak check that tfjs's own custom-gradient ops
@@ -312,6 +313,7 @@ describe('ScratchBatchNorm in a model', () => {
       }),
     );
     expect(JSON.stringify(saved!.modelTopology)).toContain(scratchBatchNormClassName);
+    registerNetcLayers();
     const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved!));
     const layer = loaded.getLayer('bn_0');
     expect(layer).toBeInstanceOf(ScratchBatchNorm);

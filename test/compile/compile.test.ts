@@ -1,18 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { check } from '../../src/check/check.js';
-import type { CheckedLayer, CheckedModel } from '../../src/check/model.js';
+import type { CheckedLayer, CheckedModel } from '../../src/ir/model.js';
 import {
   compileGraph,
   compileModel,
-  fromChannelsLast,
   netcMetadata,
-  toChannelsLast,
   type CompiledGraph,
 } from '../../src/compile/compile.js';
+import { fromChannelsLast, toChannelsLast } from '../../src/ir/layout.js';
 import { ScratchBatchNorm } from '../../src/compile/ScratchBatchNorm.js';
-import { parse } from '../../src/syntax/parse.js';
+import { analyze } from '../../src/frontend/index.js';
 
 tf.env().set('PROD', true);
 
@@ -20,10 +18,8 @@ const modelsDir = new URL('../../models/', import.meta.url);
 const modelFiles = readdirSync(modelsDir).filter((f) => f.endsWith('.net')).sort();
 
 function checkedModel(file: string): CheckedModel {
-  const parsed = parse(readFileSync(new URL(file, modelsDir), 'utf8'));
-  const checked = check(parsed.ast, { fileName: file });
-  const errors = [...parsed.diagnostics, ...checked.diagnostics].filter((d) => d.severity === 'error');
-  expect(errors).toEqual([]);
+  const checked = analyze(readFileSync(new URL(file, modelsDir), 'utf8'), file);
+  expect(checked.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   return checked.model!;
 }
 
@@ -110,8 +106,7 @@ describe('batch-norm implementations', () => {
 
   test('each bn gets the file momentum and eps', () => {
     const source = 'input 8\ndense 4 | bn momentum=0.8 eps=0.001 impl=scratch\ndense 4 | bn momentum=0.7 eps=0.01\n';
-    const parsed = parse(source);
-    const model = check(parsed.ast, { fileName: 'bn' }).model!;
+    const model = analyze(source, 'bn').model!;
     const [scratch, builtin] = bnLayers(compileModel(model));
     expect(scratch!.getConfig()).toMatchObject({ momentum: 0.8, epsilon: 0.001 });
     expect(builtin!.getConfig()).toMatchObject({ momentum: 0.7, epsilon: 0.01, axis: -1 });
@@ -215,9 +210,8 @@ describe('graphs, not only stacks', () => {
 describe('language v2: residual joins and projections', () => {
   /** Checks and compiles a source that must be free of errors. */
   function compileSource(source: string, seed = 1): { model: CheckedModel; graph: CompiledGraph } {
-    const parsed = parse(source);
-    const checked = check(parsed.ast, { fileName: 'residual', parseDiagnostics: parsed.diagnostics });
-    expect([...parsed.diagnostics, ...checked.diagnostics].filter((d) => d.severity === 'error')).toEqual([]);
+    const checked = analyze(source, 'residual');
+    expect(checked.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     return { model: checked.model!, graph: compileGraph(checked.model!, { seed }) };
   }
 

@@ -3,13 +3,13 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { check } from '../../src/check/check.js';
 import type { CliIO } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
-import { compileModel, toChannelsLast } from '../../src/compile/compile.js';
+import { compileModel } from '../../src/compile/compile.js';
+import { toChannelsLast } from '../../src/ir/layout.js';
 import { loadModel } from '../../src/compile/io.js';
 import { ScratchBatchNorm } from '../../src/compile/ScratchBatchNorm.js';
-import { parse } from '../../src/syntax/parse.js';
+import { analyze } from '../../src/frontend/index.js';
 
 tf.env().set('PROD', true);
 
@@ -27,7 +27,7 @@ async function netc(args: readonly string[]): Promise<{ code: number; out: strin
 
 /** The same model compiled in memory, for comparing with what was written and read back. */
 function inMemory(file: string, options: { bn?: 'builtin' | 'scratch'; seed: number }): tf.LayersModel {
-  const model = check(parse(readFileSync(file, 'utf8')).ast, { fileName: file }).model!;
+  const model = analyze(readFileSync(file, 'utf8'), file).model!;
   return compileModel(model, options);
 }
 
@@ -144,9 +144,11 @@ describe('netc compile', () => {
     expect(noOutput.err).toContain('Missing required argument: output');
     const badSeed = await netc(['compile', lenetBn, '-o', join(dir, 'x'), '--seed', '-3']);
     expect(badSeed.code).toBe(2);
-    expect(badSeed.err).toBe('netc: --seed must be a whole number of 0 or more, got -3.\n');
+    // The checker's code and wording for `train seed=-3` in a file (src/cli/flags.ts).
+    expect(badSeed.err).toBe('netc: error NN2011: `--seed` must be at least 0, not -3.\n');
     const badBn = await netc(['compile', lenetBn, '-o', join(dir, 'x'), '--bn', 'fast']);
     expect(badBn.code).toBe(2);
+    expect(badBn.err).toBe('netc: error NN2016: `--bn` must be `builtin` or `scratch`, not `fast`.\n');
     const missing = await netc(['compile', join(dir, 'nope.net'), '-o', join(dir, 'x')]);
     expect(missing.code).toBe(2);
     expect(missing.err).toContain('no such file');

@@ -3,25 +3,25 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, test, vi } from 'vitest';
-import { check } from '../../src/check/check.js';
 import { compileModel, netcMetadata } from '../../src/compile/compile.js';
 import { loadModel, saveModel } from '../../src/compile/io.js';
 import { NetcError } from '../../src/diagnostics/NetcError.js';
-import { parse } from '../../src/syntax/parse.js';
+import { analyze } from '../../src/frontend/index.js';
 
 tf.env().set('PROD', true);
 
 // Writes of a file whose name ends with `failOn` fail as a full disk would, to test atomicity mid-save.
 const failure = vi.hoisted(() => ({ failOn: null as string | null }));
-vi.mock('node:fs/promises', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:fs/promises')>();
+vi.mock('node:fs', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs')>();
   return {
     ...real,
-    writeFile: async (...args: Parameters<typeof real.writeFile>) => {
+    // src/compile/atomicWrite.ts opens each file it writes; a full disk fails that file's write.
+    openSync: (...args: Parameters<typeof real.openSync>) => {
       if (failure.failOn !== null && String(args[0]).endsWith(failure.failOn)) {
         throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
       }
-      return real.writeFile(...args);
+      return real.openSync(...args);
     },
   };
 });
@@ -33,8 +33,7 @@ afterEach(() => {
 });
 
 function compile(source: string, seed: number): tf.LayersModel {
-  const parsed = parse(source);
-  const model = check(parsed.ast, { fileName: 'io' }).model;
+  const model = analyze(source, 'io').model;
   if (model === null) throw new Error('test model does not check');
   return compileModel(model, { seed });
 }

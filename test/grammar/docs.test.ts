@@ -3,7 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { maxExpandedNodes, maxNesting as maxExpansionNesting } from '../../src/check/expand.js';
 import { catalogue } from '../../src/diagnostics/messages.js';
-import { maxNesting, maxSyntaxDiagnostics, parse } from '../../src/syntax/parse.js';
+import { layerKinds, layerNames } from '../../src/layers/registry.js';
+import { maxNesting } from '../../src/syntax/brackets.js';
+import { maxSyntaxDiagnostics, parse } from '../../src/syntax/parse.js';
 import { NetParser, SyntaxMessages } from '../../src/syntax/parser.js';
 import { embeddedGrammar, grammarBlock, printEbnf } from '../../src/syntax/printGrammar.js';
 
@@ -53,4 +55,5 @@ describe('docs/LANGUAGE.md', () => {
     expect(limits).toContain(`| ${maxExpandedNodes.toLocaleString('en-US')} | NN2028`);
     expect(limits).toContain(`| ${maxSyntaxDiagnostics}, then one NN1005`);
   });
+
 });

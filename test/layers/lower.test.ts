@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
-import type { CheckedLayer, CheckedModel, Shape } from '../../src/check/model.js';
+import type { CheckedLayer, CheckedModel, Shape } from '../../src/ir/model.js';
 import type { LowerContext } from '../../src/layers/LayerKind.js';
-import { negInfPaddingClassName } from '../../src/layers/NegInfPadding2D.js';
+import { negInfPaddingClassName } from '../../src/compile/NegInfPadding2D.js';
+import { createNetcLayer } from '../../src/compile/netcLayers.js';
 import { findLayerKind } from '../../src/layers/registry.js';
 import { checkSource } from '../check/harness.js';
 
@@ -12,15 +13,15 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const scratchCalls: { momentum: number; epsilon: number; name: string }[] = [];
+const customCalls: { className: string; config: tf.serialization.ConfigDict }[] = [];
 
-/** A lowering context like the compiler's, with the built-in batch norm standing in for the scratch one. */
+/** A lowering context like the compiler's, recording which of netc's own layer classes the lowerings ask for. */
 function contextFor(layer: CheckedLayer): LowerContext {
   return {
     tf,
-    scratchBatchNorm: (config) => {
-      scratchCalls.push(config);
-      return tf.layers.batchNormalization({ axis: -1, momentum: config.momentum, epsilon: config.epsilon, name: config.name });
+    custom: (className, config) => {
+      customCalls.push({ className, config });
+      return createNetcLayer(className, config);
     },
     kernelInitializer: () => tf.initializers.glorotUniform({ seed: 1 }),
     name: (suffix) => `n${layer.index}_${layer.op}${suffix === undefined ? '' : `_${suffix}`}`,
@@ -115,9 +116,9 @@ describe('lowered configurations', () => {
   });
 
   test('bn impl=scratch asks the compiler for its own layer with the file’s settings', () => {
-    scratchCalls.length = 0;
+    customCalls.length = 0;
     lowered('120', 'bn impl=scratch momentum=0.8 eps=0.001');
-    expect(scratchCalls).toEqual([{ momentum: 0.8, epsilon: 0.001, name: 'n0_bn' }]);
+    expect(customCalls).toEqual([{ className: 'NetcBatchNorm', config: { momentum: 0.8, epsilon: 0.001, name: 'n0_bn' } }]);
   });
 
   test('pools: valid windows, zero padding for avgpool, -Infinity padding for maxpool', () => {

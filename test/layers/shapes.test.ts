@@ -9,6 +9,18 @@ import { checkSource } from '../check/harness.js';
 // (8, 30, 30) 216; Conv2d(3,8,3,stride=2,padding=1) (8, 16, 16) 224; AvgPool2d(3,2) (6, 11, 11);
 // AvgPool2d((2,3)) (6, 12, 8); MaxPool2d(3,2,1) (6, 12, 12); BatchNorm2d(6) 12 + 12 buffers;
 // BatchNorm1d(120) 240 + 240; Linear(784,10) 7850; Linear(784,10,bias=False) 7840.
+// The rows of the later kinds (leakyrelu, gelu, the global pools, layernorm) marked "torch" are the last part of
+// /usr/bin/python3 test/check/pytorch_counts.py, which prints, for each, PyTorch's output shape and counts:
+//   'leakyrelu' on 120: [120] 0 0                  (nn.LeakyReLU())
+//   'leakyrelu 0.2' on 6x24x24: [6, 24, 24] 0 0    (nn.LeakyReLU(0.2))
+//   'gelu' on 120: [120] 0 0                       (nn.GELU())
+//   'gelu' on 6x24x24: [6, 24, 24] 0 0
+//   'globalavgpool' on 16x5x5: [16] 0 0            (nn.AdaptiveAvgPool2d(1), then flatten)
+//   'globalmaxpool' on 64x7x3: [64] 0 0            (nn.AdaptiveMaxPool2d(1), then flatten)
+//   'layernorm' on 120: [120] 240 0                (nn.LayerNorm(120))
+//   'layernorm eps=1e-3' on 10: [10] 20 0
+//   'layernorm' on 6x24x24: [6, 24, 24] 6912 0     (nn.LayerNorm([6, 24, 24]))
+//   'layernorm' on 16x5x5: [16, 5, 5] 800 0
 interface Row {
   readonly layer: string;
   readonly input: string;
@@ -78,6 +90,21 @@ const rows: Row[] = [
   { layer: 'dropout rate=0.2', input: '6x24x24', output: [6, 24, 24], trainable: 0 },
   { layer: 'dropout 0', input: '10', output: [10], trainable: 0 },
   { layer: 'dropout', input: '10', output: [10], trainable: 0 },
+  // leakyrelu and gelu: elementwise, with their options
+  { layer: 'leakyrelu', input: '120', output: [120], trainable: 0 }, // torch
+  { layer: 'leakyrelu 0.2', input: '6x24x24', output: [6, 24, 24], trainable: 0 }, // torch
+  { layer: 'leakyrelu alpha=0', input: '10', output: [10], trainable: 0 },
+  { layer: 'gelu', input: '120', output: [120], trainable: 0 }, // torch
+  { layer: 'gelu', input: '6x24x24', output: [6, 24, 24], trainable: 0 }, // torch
+  // global pools: a map to one value per channel
+  { layer: 'globalavgpool', input: '16x5x5', output: [16], trainable: 0 }, // torch
+  { layer: 'globalmaxpool', input: '64x7x3', output: [64], trainable: 0 }, // torch
+  { layer: 'globalavgpool', input: '3x1x1', output: [3], trainable: 0 },
+  // layernorm: over every value of a sample, gamma and beta per value; the variant is PyTorch's constructor
+  { layer: 'layernorm', input: '120', output: [120], trainable: 240, variant: 'LayerNorm(120)' }, // torch
+  { layer: 'layernorm eps=1e-3', input: '10', output: [10], trainable: 20, variant: 'LayerNorm(10)' }, // torch
+  { layer: 'layernorm', input: '6x24x24', output: [6, 24, 24], trainable: 6912, variant: 'LayerNorm([6, 24, 24])' }, // torch
+  { layer: 'layernorm', input: '16x5x5', output: [16, 5, 5], trainable: 800, variant: 'LayerNorm([16, 5, 5])' }, // torch
 ];
 
 describe('one layer: output shape, parameters, variant', () => {
@@ -109,6 +136,14 @@ describe('resolved arguments: long names, defaults filled, pairs as [height, wid
     ['dropout 0.25', { rate: 0.25 }],
     ['flatten', {}],
     ['relu', {}],
+    ['leakyrelu', { alpha: 0.01 }],
+    ['leakyrelu 0.2', { alpha: 0.2 }],
+    ['leakyrelu alpha=0.3', { alpha: 0.3 }],
+    ['gelu', {}],
+    ['globalavgpool', {}],
+    ['globalmaxpool', {}],
+    ['layernorm', { eps: 1e-5 }],
+    ['layernorm eps=1e-6', { eps: 1e-6 }],
   ])('%s', (layer, args) => {
     const result = checkSource(`input 8x8x8\n${layer.startsWith('dense') || layer.startsWith('linear') ? 'flatten | ' : ''}${layer}\n`);
     expect(result.model).not.toBeNull();

@@ -10,7 +10,7 @@ const readModel = (name: string): string => readFileSync(fileURLToPath(new URL(`
 describe('statements', () => {
   test('an empty file is an empty AST without diagnostics (the checker reports the missing input)', () => {
     expect(parse('')).toEqual({
-      ast: { kind: 'File', span: { offset: 0, end: 0, line: 1, column: 1, endLine: 1, endColumn: 1 }, statements: [] },
+      ast: { kind: 'File', span: { offset: 0, end: 0, line: 1, column: 1, endLine: 1, endColumn: 1 }, statements: [], comments: [] },
       diagnostics: [],
     });
   });
@@ -222,6 +222,29 @@ describe('big files are parsed in parts with the same result', () => {
     const { diagnostics } = parse(source);
     expect(diagnostics.map((d) => [d.code, d.span.line, d.span.column, d.span.offset])).toEqual([
       ['NN1002', 20_001, 10, source.indexOf('@')],
+    ]);
+  });
+});
+
+describe('comments', () => {
+  test('are kept in source order with their spans and text, so that the source can be printed back', () => {
+    const source = '# LeNet\nmodel m  # name\ninput 784\ndense 10 | softmax # out\n';
+    const { ast } = parse(source);
+    expect(ast.comments.map((c) => [c.text, c.span.line, c.span.column, source.slice(c.span.offset, c.span.end)])).toEqual([
+      ['# LeNet', 1, 1, '# LeNet'],
+      ['# name', 2, 10, '# name'],
+      ['# out', 4, 20, '# out'],
+    ]);
+  });
+
+  test('are kept past the first part of a big file and in lines with syntax errors', () => {
+    const filler = 'relu\n'.repeat(2000);
+    const source = `input 784\n${filler}dense | # broken\n# last`;
+    const { ast, diagnostics } = parse(source);
+    expect(diagnostics.length).toBeGreaterThan(0);
+    expect(ast.comments.map((c) => [c.text, c.span.line, source.slice(c.span.offset, c.span.end)])).toEqual([
+      ['# broken', 2002, '# broken'],
+      ['# last', 2003, '# last'],
     ]);
   });
 });

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import type { DefNode, GroupNode, PipelineNode, RepeatNode, ResidualNode } from '../../src/syntax/ast.js';
-import { maxNesting, parse } from '../../src/syntax/parse.js';
+import { maxNesting } from '../../src/syntax/brackets.js';
+import { parse } from '../../src/syntax/parse.js';
 import { diagnosticsOf, parseClean, showStatement, stagesOf, showStage, where, withPositions } from './helpers.js';
 
 // Language v2: blocks (`def`, block uses), repetition (`x N`), groups and residual blocks. Statements are shown with

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { CheckedLayer, CheckedModel, Shape } from '../../src/check/model.js';
+import type { CheckedLayer, CheckedModel, Shape } from '../../src/ir/model.js';
 import type { Span } from '../../src/diagnostics/Diagnostic.js';
 import { fashionMnistShape, fitModelToDataset } from '../../src/train/fitDataset.js';
 

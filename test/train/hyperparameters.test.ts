@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { defaultLearningRate, isHyperparameters, resolveHyperparameters } from '../../src/train/hyperparameters.js';
+import { optimizers } from '../../src/ir/catalogue.js';
+import { isHyperparameters, resolveHyperparameters } from '../../src/train/hyperparameters.js';
 
 describe('resolveHyperparameters', () => {
   test("with nothing written, the seed's recipe: sgd, lr 1.0, 10 epochs, batch 256", () => {
@@ -22,7 +23,7 @@ describe('resolveHyperparameters', () => {
   });
 
   test("switching optimizer by flag drops the file's lr for the new optimizer's default", () => {
-    expect(resolveHyperparameters({ lr: 1.0, optimizer: 'sgd' }, { optimizer: 'adam' }).lr).toBe(defaultLearningRate.adam);
+    expect(resolveHyperparameters({ lr: 1.0, optimizer: 'sgd' }, { optimizer: 'adam' }).lr).toBe(optimizers.adam.defaultLr);
     expect(resolveHyperparameters({ lr: 0.05, optimizer: 'momentum' }, { optimizer: 'momentum' }).lr).toBe(0.05);
     expect(resolveHyperparameters({ lr: 1.0 }, { optimizer: 'adam', lr: 0.01 }).lr).toBe(0.01);
   });

@@ -3,9 +3,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { registerNetcKernels } from '../../src/backend/kernels/index.js';
 import { softmaxCrossEntropyKernel } from '../../src/backend/kernels/softmaxCrossEntropy.js';
-import { check } from '../../src/check/check.js';
 import { compileModel } from '../../src/compile/compile.js';
-import { parse } from '../../src/syntax/parse.js';
+import { analyze } from '../../src/frontend/index.js';
 import { createTrainStep, evaluate, inputLayerKernels, logitsModel } from '../../src/train/step.js';
 import { randomArr, relativeError } from '../backend/reference.js';
 
@@ -65,9 +64,8 @@ const labels = [0, 2, 1, 2, 0, 1];
 
 /** A model compiled from .net source by netc's front end and compiler, initialised from a seed. */
 function compileSource(source: string, seed: number): tf.LayersModel {
-  const parsed = parse(source);
-  const checked = check(parsed.ast, { fileName: 'step.net' });
-  expect([...parsed.diagnostics, ...checked.diagnostics].filter((d) => d.severity === 'error')).toEqual([]);
+  const checked = analyze(source, 'step.net');
+  expect(checked.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   return compileModel(checked.model!, { seed });
 }
 

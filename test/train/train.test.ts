@@ -2,11 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { check } from '../../src/check/check.js';
-import type { CheckedModel } from '../../src/check/model.js';
+import type { CheckedModel } from '../../src/ir/model.js';
 import { loadFashionMnist, type Dataset } from '../../src/data/fashionMnist.js';
 import { NetcError } from '../../src/diagnostics/NetcError.js';
-import { parse } from '../../src/syntax/parse.js';
+import { analyze } from '../../src/frontend/index.js';
 import { loadCheckpoint } from '../../src/train/checkpoint.js';
 import { fashionMnistShape, fitModelToDataset } from '../../src/train/fitDataset.js';
 import { resolveHyperparameters, type Hyperparameters } from '../../src/train/hyperparameters.js';
@@ -21,7 +20,7 @@ let exampleShape: readonly number[];
 beforeAll(async () => {
   await tf.setBackend('cpu');
   data = await loadFashionMnist({ dataDir: ws.data, download: false });
-  const checked = check(parse(tinyModel).ast, { fileName: 'tiny' });
+  const checked = analyze(tinyModel, 'tiny');
   model = checked.model!;
   exampleShape = fitModelToDataset(model, fashionMnistShape).exampleShape!;
 });
@@ -38,6 +37,8 @@ function request(runDir: string, h: Partial<Hyperparameters> = {}): TrainRequest
     exampleShape,
     backend: 'cpu',
     runDir,
+    // As before the fast path was an option: on (what the CLI passes unless NETC_FAST_PATH=0).
+    fastPath: true,
   };
 }
 

@@ -11,7 +11,6 @@ import { avgPoolGradKernels } from './avgPoolGrad.js';
 import { maxPoolGradKernels } from './maxPoolGrad.js';
 import { softmaxCrossEntropyGrad, softmaxCrossEntropyKernels } from './softmaxCrossEntropy.js';
 import { tileKernels } from './tile.js';
-import { fastPathEnabled } from '../fastPath.js';
 import { simdGradients } from '../simd/gradients.js';
 import { simdKernels } from '../simd/kernels.js';
 import { simdUnavailableReason } from '../simd/module.js';
@@ -73,8 +72,8 @@ export interface RegisterOptions {
   readonly kernels?: readonly string[];
   /** Whether to install netc's gradient functions too (default true). */
   readonly gradients?: boolean;
-  /** The fast path's SIMD and fused kernels (default: `fastPathEnabled()`, on unless NETC_FAST_PATH=0). */
-  readonly fast?: boolean;
+  /** The fast path's SIMD and fused kernels (the caller decides: the CLI from NETC_FAST_PATH, tests explicitly). */
+  readonly fast: boolean;
 }
 
 /**
@@ -83,8 +82,8 @@ export interface RegisterOptions {
  * other options it swaps the set. A replaced kernel keeps its original's setup function, so the backend can
  * still be initialised after this call.
  */
-export function registerNetcKernels(backendName: string, options: RegisterOptions = {}): RegisteredKernels {
-  const wantFast = options.fast ?? fastPathEnabled();
+export function registerNetcKernels(backendName: string, options: RegisterOptions): RegisteredKernels {
+  const wantFast = options.fast;
   const unavailable = wantFast ? simdUnavailableReason() : null;
   const fast = wantFast && unavailable === null && baseConfigs(backendName).length > 0;
   const mine = netcKernelConfigs(backendName, fast).filter((k) => options.kernels === undefined || options.kernels.includes(k.kernelName));

@@ -3,7 +3,7 @@ import { bnGradKernel, bnInferKernel, bnTrainKernel, type BatchNormAttrs } from 
 
 /*
  * Gradients of netc's fused batch-norm kernels. Both run the one gradient kernel (two passes over dy, y and x,
- * src/backend/simd/assembly/kernels.ts) and hand out its three outputs.
+ * src/backend/simd/assembly/channels.ts) and hand out its three outputs.
  */
 
 function gradKernel(dy: tf.Tensor, y: tf.Tensor, x: tf.Tensor, gamma: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, attrs: tf.NamedAttrMap, training: boolean) {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropInputKernels } from '../kernels/conv2dBackpropInput.js';
 import { convGeometry, flatBackend } from '../kernels/flat.js';
 import { isInputGradientSkipped } from '../kernels/unusedGradient.js';
-import { activeSyncGroup } from '../parallel/SyncGroup.js';
+import { activeSyncGroup } from '../SyncGroup.js';
 import { withCall } from './heap.js';
 import { activationCodes, type FusedActivation, type PoolGeometryArgs } from './module.js';
 

@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { SimdExports } from './bindings.js';
 
 /*
- * netc's SIMD kernels are AssemblyScript (src/backend/simd/assembly/kernels.ts) built by `npm run build` into
+ * netc's SIMD kernels are AssemblyScript (src/backend/simd/assembly/: kernels.ts, the entry, re-exports one file per kind of kernel) built by `npm run build` into
  * dist/netc-simd.wasm. The module imports its memory and owns none, so the same compiled code runs directly
  * on tfjs's wasm heap (tensors are pointers there) and on a private memory for the cpu backend.
  */
@@ -30,48 +31,8 @@ export const activationCodes = { linear: 0, relu: 1, sigmoid: 2, tanh: 3 } as co
 /** An activation a fused batch norm can apply. */
 export type FusedActivation = keyof typeof activationCodes;
 
-/** The module's exports; pointers are byte offsets into the memory it was instantiated with. */
-export interface SimdExports {
-  activate(x: number, y: number, n: number, act: number, scratch: number): void;
-  sumRows(x: number, rows: number, c: number, out: number, divisor: number, scratch: number): void;
-  channelScratchBytes(c: number): number;
-  bnTrain(x: number, y: number, rows: number, c: number, gamma: number, beta: number, mean: number, variance: number, eps: number, act: number, scratch: number): void;
-  bnInfer(x: number, y: number, rows: number, c: number, gamma: number, beta: number, mean: number, variance: number, eps: number, act: number, scratch: number): void;
-  bnStats(x: number, rows: number, c: number, mean64: number, m2_64: number, scratch: number): void;
-  bnGradSums(dy: number, y: number, x: number, rows: number, c: number, mean: number, act: number, s1_64: number, s2_64: number, scratch: number): void;
-  bnGradApply(
-    dy: number, y: number, x: number, rows: number, c: number, gamma: number, mean: number, variance: number,
-    eps: number, act: number, training: number, count: number, s1_64: number, s2_64: number, dx: number, dgamma: number, dbeta: number, scratch: number,
-  ): void;
-  bnGrad(
-    dy: number, y: number, x: number, rows: number, c: number, gamma: number, mean: number, variance: number,
-    eps: number, act: number, training: number, dx: number, dgamma: number, dbeta: number, scratch: number,
-  ): void;
-  avgPool(x: number, y: number, ...geometry: PoolGeometryArgs): void;
-  avgPoolGrad(dy: number, dx: number, ...geometryAndScratch: [...PoolGeometryArgs, number]): void;
-  maxPool(x: number, y: number, ...geometry: PoolGeometryArgs): void;
-  maxPoolGrad(dy: number, x: number, dx: number, ...geometry: PoolGeometryArgs): void;
-  inputGradScratchBytes(n: number, h: number, w: number, c: number, oh: number, ow: number, o: number, kw: number): number;
-  conv2dInputGrad(
-    dy: number, filter: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number, o: number,
-    kh: number, kw: number, top: number, left: number, scratch: number,
-  ): void;
-  filterGradColumnsScratchBytes(h: number, c: number, oh: number, ow: number, o: number, kh: number, kw: number): number;
-  conv2dFilterGradColumns(
-    x: number, dy: number, out: number, n: number, h: number, w: number, c: number, oh: number, ow: number, o: number,
-    kh: number, kw: number, top: number, left: number, scratch: number,
-  ): void;
-  smallChannelsScratchBytes(h: number, c: number, ow: number, kw: number): number;
-  conv2dSmallChannels(
-    x: number, filter: number, bias: number, y: number, n: number, h: number, w: number, c: number, oh: number, ow: number, o: number,
-    kh: number, kw: number, top: number, left: number, scratch: number,
-  ): void;
-  filterGradScratchBytes(n: number, oh: number, ow: number, o: number, kh: number, kw: number, c: number): number;
-  conv2dFilterGrad(
-    x: number, dy: number, out: number, n: number, h: number, w: number, c: number, oh: number, ow: number, o: number,
-    kh: number, kw: number, sh: number, sw: number, top: number, left: number, scratch: number,
-  ): void;
-}
+/** The module's exports: generated from the AssemblyScript sources (src/backend/simd/bindings.ts). */
+export type { SimdExports };
 
 /** n, h, w, c, oh, ow, kh, kw, sh, sw, top, left: a pooling window's geometry as the kernels take it. */
 export type PoolGeometryArgs = [number, number, number, number, number, number, number, number, number, number, number, number];

@@ -1,14 +1,15 @@
 import type { Argv } from 'yargs';
+import { bnImpls, type BnImpl } from '../../ir/catalogue.js';
+import { checkFlag } from '../flags.js';
 import type { Command } from '../Command.js';
 import type { CompileOptions } from '../../compile/compile.js';
-import { CliError } from '../io.js';
 import { readModelFile, reportDiagnostics } from '../modelFile.js';
 import { formatCount, printSummary } from '../printSummary.js';
 
 interface CompileArgs {
   readonly file: string;
   readonly output: string;
-  readonly bn?: 'builtin' | 'scratch';
+  readonly bn?: BnImpl;
   readonly seed?: number;
 }
 
@@ -21,8 +22,8 @@ export const compileCommand: Command<CompileArgs> = {
       .positional('file', { type: 'string', demandOption: true, describe: 'a .net file' })
       .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'Directory to write the model to' })
       .option('bn', {
-        choices: ['builtin', 'scratch'] as const,
-        describe: "Batch-norm implementation for every bn, overriding the file's impl=",
+        type: 'string',
+        describe: `Batch-norm implementation for every bn (${bnImpls.join(' or ')}), overriding the file's impl=`,
       })
       .option('seed', { type: 'number', describe: "Seed for the initial weights (default: the file's train seed=, else random)" })
       .example('netc compile models/lenet-bn.net -o out/lenet-bn', '')
@@ -30,13 +31,12 @@ export const compileCommand: Command<CompileArgs> = {
       .epilogue(
         'The directory is written atomically (staged next to it, then renamed). It may be missing or empty; ' +
           'a directory holding a previous netc compile output is replaced; anything else is refused. ' +
-          'Load it with tf.loadLayersModel after importing netc (its batch-norm layer must be registered).',
+          'Load it with tf.loadLayersModel after registerNetcLayers() (dist/compile/netcLayers.js) registers netc\'s layer classes.',
       ) as unknown as Argv<CompileArgs>,
   async run(args, io) {
     const seed = args.seed;
-    if (seed !== undefined && !(Number.isSafeInteger(seed) && seed >= 0)) {
-      throw new CliError(`--seed must be a whole number of 0 or more, got ${String(seed)}.`);
-    }
+    checkFlag('seed', seed);
+    checkFlag('bn', args.bn);
     const result = readModelFile(args.file);
     if (result.diagnostics.length > 0) reportDiagnostics(io, [result]);
     if (!result.model) return 1;

@@ -1,29 +1,25 @@
-import { accessSync, constants, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Argv } from 'yargs';
-import type { ThreadsRequest } from '../../backend/parallel/chooseThreads.js';
+import type { ThreadsRequest } from '../../train/parallel/chooseThreads.js';
 import type { BackendRequest } from '../../backend/select.js';
-import type { CheckedModel } from '../../check/model.js';
+import type { CheckedModel } from '../../ir/model.js';
 import { formatDiagnosticsText } from '../../diagnostics/format.js';
 import { NetcError } from '../../diagnostics/NetcError.js';
 import { loadFashionMnist, subset } from '../../data/fashionMnist.js';
 import type { LoadedCheckpoint } from '../../train/checkpoint.js';
 import { fashionMnistShape, fitModelToDataset } from '../../train/fitDataset.js';
-import {
-  describeOptimizer,
-  optimizerNames,
-  resolveHyperparameters,
-  type BnImpl,
-  type Hyperparameters,
-  type HyperparameterFlags,
-  type OptimizerName,
-} from '../../train/hyperparameters.js';
+import { bnImpls, optimizerNames, type BnImpl, type OptimizerName } from '../../ir/catalogue.js';
+import { checkFlag } from '../flags.js';
+import { describeOptimizer, resolveHyperparameters, type Hyperparameters, type HyperparameterFlags } from '../../train/hyperparameters.js';
 import { EpochProgress } from '../../train/progress.js';
+import { resumedHyperparameters } from '../../train/resume.js';
+import { ensureRunDir, newRunDir, newRunDirProblem } from '../../train/runDirectory.js';
 import { formatEpochLine, formatFinalLines } from '../../train/report.js';
 import type { TrainOutcome } from '../../train/train.js';
 import type { Command } from '../Command.js';
 import { CliError, type CliIO } from '../io.js';
-import { checkSource, readModelFile, reportDiagnostics, type ModelFile } from '../modelFile.js';
+import { analyze } from '../../frontend/analyze.js';
+import { readModelFile, reportDiagnostics, type ModelFile } from '../modelFile.js';
 
 interface TrainArgs {
   readonly file?: string;
@@ -59,7 +55,7 @@ export const trainCommand: Command<TrainArgs> = {
       .option('epochs', { type: 'number', describe: "Epochs (file's train line, else 10)" })
       .option('batch', { type: 'number', describe: "Batch size (file's train line, else 256)" })
       .option('lr', { type: 'number', describe: 'Learning rate (default: sgd 1.0 as the seed, momentum 0.1, adam 0.001)' })
-      .option('optimizer', { choices: optimizerNames, describe: "Optimizer (file's train line, else sgd)" })
+      .option('optimizer', { type: 'string', describe: `Optimizer: ${optimizerNames.join(', ')} (file's train line, else sgd)` })
       .option('momentum', { type: 'number', describe: 'Coefficient of the momentum optimizer (default 0.9)' })
       .option('seed', { type: 'number', describe: 'Seeds weights and shuffling: the same seed repeats a run on the same backend' })
       .option('backend', {
@@ -67,7 +63,7 @@ export const trainCommand: Command<TrainArgs> = {
         default: 'auto' as const,
         describe: 'TensorFlow.js backend; auto picks the fastest available',
       })
-      .option('bn', { choices: ['builtin', 'scratch'] as const, describe: "Compile every bn to tfjs's layer or netc's own" })
+      .option('bn', { type: 'string', describe: `Compile every bn to tfjs's layer or netc's own: ${bnImpls.join(' or ')}` })
       .option('data', { type: 'string', describe: 'Directory with the four Fashion-MNIST .gz files' })
       .option('download', { type: 'boolean', default: true, describe: 'Download Fashion-MNIST when it is not found' })
       .option('out', { type: 'string', describe: 'Run directory (default runs/<model>-<YYYYMMDD-HHMMSS>)' })
@@ -93,7 +89,7 @@ export const trainCommand: Command<TrainArgs> = {
       import('../../backend/select.js'),
       import('../../train/checkpoint.js'),
       import('../../train/train.js'),
-      import('../../backend/parallel/parallelStep.js'),
+      import('../../train/parallel/parallelStep.js'),
     ]);
     const resume = args.resume !== undefined ? loadCheckpoint(args.resume, 'resume') : undefined;
     const modelFile = resume ? resumedModelFile(args, resume) : readRequiredModelFile(args);
@@ -109,13 +105,14 @@ export const trainCommand: Command<TrainArgs> = {
       io.err(`${formatDiagnosticsText(modelFile.file, modelFile.source, fit.diagnostics)}\n`);
       return 1;
     }
-    const hyperparameters = resume ? resumedHyperparameters(args, resume) : resolveHyperparameters(model.train, flagsOf(args));
+    const hyperparameters = resume ? resumedHyperparametersOf(args, resume) : resolveHyperparameters(model.train, flagsOf(args));
     const runDir = resume ? args.resume! : chooseRunDir(args.out, model.name, hasCheckpoint);
 
-    const backend = await selectBackend(args.backend);
+    const fastPath = fastPathFromEnvironment(process.env);
+    const backend = await selectBackend(args.backend, { fastPath });
     io.out(`${backend.reason}\n`);
     const threads = threadsRequest(args);
-    const noThreads = threads !== 'auto' && threads > 1 ? parallelUnavailableReason() : null;
+    const noThreads = threads !== 'auto' && threads > 1 ? parallelUnavailableReason(fastPath) : null;
     if (noThreads !== null) throw new CliError(`${noThreads}.`);
     const data = await loadFashionMnist({
       ...(args.data !== undefined ? { dataDir: args.data } : {}),
@@ -127,7 +124,7 @@ export const trainCommand: Command<TrainArgs> = {
     }
     const train = hyperparameters.subset !== null ? subset(data.train, hyperparameters.subset) : data.train;
     // Created only now, so that a run refused for its data leaves no empty directory behind.
-    ensureWritable(runDir);
+    ensureRunDir(runDir);
 
     io.out(headerLines(model, hyperparameters, train.count, data.test.count, data.source, runDir, resume));
     const controller = new AbortController();
@@ -166,6 +163,7 @@ export const trainCommand: Command<TrainArgs> = {
         exampleShape: fit.exampleShape,
         backend: backend.name,
         runDir,
+        fastPath,
         ...(resume ? { resume } : {}),
         signal: controller.signal,
         threads: threadsRequest(args),
@@ -207,25 +205,18 @@ export const trainCommand: Command<TrainArgs> = {
   },
 };
 
+/**
+ * netc's fast path (SIMD kernels, fused batch norm, a leaner step) is on unless NETC_FAST_PATH=0, which brings back
+ * the path before it for comparisons. Read here, once per command, and passed down as an option.
+ */
+export function fastPathFromEnvironment(env: Readonly<Record<string, string | undefined>>): boolean {
+  return env['NETC_FAST_PATH'] !== '0';
+}
+
 /** Rejects flag values that make no sense before anything is loaded (exit 2). */
 function validateFlags(args: TrainArgs): void {
-  const positiveInt = (name: string, value: number | undefined): void => {
-    if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
-      throw new CliError(`--${name} must be a whole number above 0, got ${value}.`);
-    }
-  };
-  positiveInt('epochs', args.epochs);
-  positiveInt('batch', args.batch);
-  positiveInt('subset', args.subset);
-  if (args.lr !== undefined && !(Number.isFinite(args.lr) && args.lr > 0)) {
-    throw new CliError(`--lr must be a number above 0, got ${args.lr}.`);
-  }
-  if (args.momentum !== undefined && !(args.momentum >= 0 && args.momentum < 1)) {
-    throw new CliError(`--momentum must be at least 0 and below 1, got ${args.momentum}.`);
-  }
-  if (args.seed !== undefined && !(Number.isSafeInteger(args.seed) && args.seed >= 0)) {
-    throw new CliError(`--seed must be a whole number >= 0, got ${args.seed}.`);
-  }
+  // The flags a file's `train` line (or a `bn`) also sets: the checker's specs, codes and wording.
+  for (const flag of ['epochs', 'batch', 'lr', 'optimizer', 'momentum', 'seed', 'bn', 'subset'] as const) checkFlag(flag, args[flag]);
   if (args.file === undefined && args.resume === undefined) {
     throw new CliError('name a .net file to train, or --resume DIR to continue a run.');
   }
@@ -271,54 +262,22 @@ function resumedModelFile(args: TrainArgs, resume: LoadedCheckpoint): ModelFile 
       );
     }
   }
-  return checkSource(resume.state.file, resume.source);
+  return analyze(resume.source, resume.state.file);
 }
 
-/**
- * The checkpoint's recipe. Only what cannot break an exact continuation may change: more epochs, another learning
- * rate (the way out of a divergence). The rest is tied to the saved optimizer state, shuffle and weights.
- */
-function resumedHyperparameters(args: TrainArgs, resume: LoadedCheckpoint): Hyperparameters {
-  const saved = resume.state.hyperparameters;
-  const fixed = ['batch', 'optimizer', 'momentum', 'seed', 'bn', 'subset'] as const;
-  for (const key of fixed) {
-    const value = args[key];
-    if (value !== undefined && value !== saved[key]) {
-      throw new CliError(
-        `--${key} ${value} differs from the run's ${key} (${saved[key] ?? 'none'}); a resumed run keeps it. ` +
-          'Only --epochs, --lr, --backend and --data may change with --resume.',
-      );
-    }
-  }
-  return { ...saved, epochs: args.epochs ?? saved.epochs, lr: args.lr ?? saved.lr };
+/** The checkpoint's recipe with the changes resume allows (src/train/resume.ts); a refused change is a usage error. */
+function resumedHyperparametersOf(args: TrainArgs, resume: LoadedCheckpoint): Hyperparameters {
+  const result = resumedHyperparameters(resume.state.hyperparameters, args);
+  if (!result.ok) throw new CliError(result.message);
+  return result.hyperparameters;
 }
 
-/** `runs/<model>-<YYYYMMDD-HHMMSS>` or `--out`; an existing run there is never overwritten. */
+/** `--out` or `runs/<model>-<YYYYMMDD-HHMMSS>` (src/train/runDirectory.ts); an existing run there is never overwritten. */
 function chooseRunDir(out: string | undefined, modelName: string, hasCheckpoint: (dir: string) => boolean): string {
-  const dir = out ?? join('runs', `${modelName}-${timestamp(new Date())}`);
-  if (hasCheckpoint(dir)) {
-    throw new CliError(`${dir} already holds a run; continue it with --resume ${dir}, or choose another --out.`);
-  }
+  const dir = newRunDir(out, modelName);
+  const problem = newRunDirProblem(dir, hasCheckpoint);
+  if (problem !== null) throw new CliError(problem);
   return dir;
-}
-
-/** Creates the run directory and checks that checkpoints can be written there (NN4002 otherwise). */
-function ensureWritable(dir: string): void {
-  try {
-    mkdirSync(dir, { recursive: true });
-    accessSync(dir, constants.W_OK);
-  } catch (error) {
-    throw new NetcError('NN4002', `Cannot write the run directory ${dir}: ${(error as Error).message}.`);
-  }
-}
-
-/** `20250131-235959` in local time: sorts by time and reads as a date. */
-function timestamp(date: Date): string {
-  const pad = (n: number): string => String(n).padStart(2, '0');
-  return (
-    `${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}-` +
-    `${pad(date.getHours())}${pad(date.getMinutes())}${pad(date.getSeconds())}`
-  );
 }
 
 function headerLines(

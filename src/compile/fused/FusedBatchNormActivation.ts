@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { bnInferKernel, bnTrainKernel, movingAverageKernel } from '../simd/kernels.js';
-import type { FusedActivation } from '../simd/module.js';
-import { BatchNormBase, type BatchNormBaseArgs } from '../../compile/BatchNormBase.js';
+import { isBnImpl, type BnImpl } from '../../ir/catalogue.js';
+import { bnInferKernel, bnTrainKernel, movingAverageKernel } from '../../backend/simd/kernels.js';
+import type { FusedActivation } from '../../backend/simd/module.js';
+import { BatchNormBase, type BatchNormBaseArgs } from '../BatchNormBase.js';
 
 /** The constructor arguments of the fused layer; `getConfig()` returns exactly these. */
 export interface FusedBatchNormActivationArgs extends BatchNormBaseArgs {
@@ -12,7 +13,7 @@ export interface FusedBatchNormActivationArgs extends BatchNormBaseArgs {
    * statistics are rounded (tfjs's layer computes moving - (moving - batch) * (1 - momentum)), kept here so that
    * the fast path moves them exactly as the layer it replaces.
    */
-  readonly impl: 'builtin' | 'scratch';
+  readonly impl: BnImpl;
 }
 
 /** The name the layer is saved under in `model.json` (as `Custom>NetcFusedBatchNormActivation`). */
@@ -23,19 +24,19 @@ const activations: readonly FusedActivation[] = ['linear', 'relu', 'sigmoid', 't
 /**
  * Batch normalisation and the activation after it as one layer, for netc's fast path: on the wasm and cpu
  * backends one SIMD kernel computes the batch statistics, normalises and activates (one more makes the
- * gradient, see src/backend/simd/assembly/kernels.ts), where the separate layers take about thirty kernel
+ * gradient, see src/backend/simd/assembly/channels.ts), where the separate layers take about thirty kernel
  * calls. Its weights are the batch-norm layer's (same names, same order), so checkpoints and `netc inspect` read it
  * alike. On any other backend it computes the same thing with tfjs ops.
  */
 export class FusedBatchNormActivation extends BatchNormBase {
   static readonly className = fusedBatchNormClassName;
   readonly activation: FusedActivation;
-  readonly impl: 'builtin' | 'scratch';
+  readonly impl: BnImpl;
 
   constructor(args: FusedBatchNormActivationArgs) {
     super(args);
     if (!activations.includes(args.activation)) throw new Error(`unknown activation '${String(args.activation)}'`);
-    if (args.impl !== 'builtin' && args.impl !== 'scratch') throw new Error(`impl must be builtin or scratch, got '${String(args.impl)}'`);
+    if (!isBnImpl(args.impl)) throw new Error(`impl must be builtin or scratch, got '${String(args.impl)}'`);
     this.activation = args.activation;
     this.impl = args.impl;
   }
@@ -101,7 +102,6 @@ export class FusedBatchNormActivation extends BatchNormBase {
   }
 }
 
-tf.serialization.registerClass(FusedBatchNormActivation);
 
 /** The activation with tfjs ops (the fallback on backends without netc's kernels). */
 function activate(z: tf.Tensor, activation: FusedActivation): tf.Tensor {

@@ -2,14 +2,13 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import type { CheckedModel } from '../../check/model.js';
+import type { CheckedModel } from '../../ir/model.js';
 import { NetcError } from '../../diagnostics/NetcError.js';
 import type { CompileOptions } from '../../compile/compile.js';
-import type { Hyperparameters } from '../../train/hyperparameters.js';
-import { createMemberStep, type StepResult, type TrainStep } from '../../train/step.js';
-import { fastPathEnabled } from '../fastPath.js';
-import { simdUnavailableReason } from '../simd/module.js';
-import { createSyncGroupInit, SyncGroup, type SyncGroupInit } from './SyncGroup.js';
+import type { Hyperparameters } from '../hyperparameters.js';
+import { createMemberStep, type StepResult, type TrainStep } from '../step.js';
+import { simdUnavailableReason } from '../../backend/simd/module.js';
+import { createSyncGroupInit, SyncGroup, type SyncGroupInit } from '../../backend/SyncGroup.js';
 
 /*
  * Data-parallel training on worker threads. The main thread is member 0 and trains its own model; each worker
@@ -65,11 +64,11 @@ export interface ParallelTrainStep extends TrainStep {
   close(): Promise<void>;
 }
 
-/** Why data-parallel training cannot run on the current backend, or null when it can. */
-export function parallelUnavailableReason(): string | null {
+/** Why data-parallel training cannot run on the current backend with or without the fast path, or null when it can. */
+export function parallelUnavailableReason(fastPath: boolean): string | null {
   const backend = tf.getBackend();
   if (backend !== 'wasm' && backend !== 'cpu') return `--threads needs the wasm or cpu backend (this run uses ${backend})`;
-  if (!fastPathEnabled()) return '--threads needs netc\'s fast path (NETC_FAST_PATH=0 turns it off)';
+  if (!fastPath) return '--threads needs netc\'s fast path (NETC_FAST_PATH=0 turns it off)';
   const simd = simdUnavailableReason();
   return simd === null ? null : `--threads needs netc's SIMD kernels: ${simd}`;
 }
@@ -90,7 +89,7 @@ function startWorker(): Worker {
 
 /** Starts `threads - 1` workers with replicas of the main model and returns the step that drives them all. */
 export async function createParallelTrainStep(setup: ParallelSetup): Promise<ParallelTrainStep> {
-  const why = parallelUnavailableReason();
+  const why = parallelUnavailableReason(setup.compile.fuse === true);
   if (why !== null) throw new Error(why);
   if (!(setup.threads >= 2)) throw new Error(`internal: a parallel step needs 2 or more threads, got ${setup.threads}`);
   if (setup.compile.fuse !== true) throw new Error('internal: a parallel step needs a model compiled with fuse');

@@ -1,8 +1,8 @@
 import type * as tfjs from '@tensorflow/tfjs';
-import type { CheckedLayer, CheckedModel } from '../../check/model.js';
+import type { CheckedLayer, CheckedModel } from '../../ir/model.js';
 import type { LowerContext } from '../../layers/LayerKind.js';
 import { numberArg, wordArg } from '../../layers/args.js';
-import type { FusedActivation } from '../simd/module.js';
+import type { FusedActivation } from '../../backend/simd/module.js';
 import { FusedBatchNormActivation } from './FusedBatchNormActivation.js';
 
 /*

@@ -1,10 +1,10 @@
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import type { CheckedModel } from '../../check/model.js';
+import type { CheckedModel } from '../../ir/model.js';
 import { compileModel, type CompileOptions } from '../../compile/compile.js';
-import type { Hyperparameters } from '../../train/hyperparameters.js';
-import { createOptimizer } from '../../train/optimizer.js';
-import { createTrainStep, type TrainStep } from '../../train/step.js';
+import type { Hyperparameters } from '../hyperparameters.js';
+import { createOptimizer } from '../optimizer.js';
+import { createTrainStep, type TrainStep } from '../step.js';
 import { createParallelTrainStep, parallelUnavailableReason, type ParallelTrainStep } from './parallelStep.js';
 
 /** What `--threads` accepts: a count, or `auto` (measure one thread against all cores, take the faster). */
@@ -34,7 +34,7 @@ const measuredSteps = 4;
 
 /**
  * The training step for `threads`: one thread is createTrainStep; N threads are data-parallel workers with
- * synchronised batch norm (src/backend/parallel/parallelStep.ts). `auto` measures, on throwaway copies of the
+ * synchronised batch norm (src/train/parallel/parallelStep.ts). `auto` measures, on throwaway copies of the
  * model and a synthetic batch of the run's size, one thread against all cores (up to 4), and takes all cores
  * only when they are at least 10% faster: the machine may be busy, and a small model may lose more to the
  * exchanges than it gains. `measure` is for tests (default: time the real steps).
@@ -49,15 +49,15 @@ export async function chooseTrainStep(
     const step = await createParallelTrainStep({ ...setup, compile: { ...setup.compile, fuse: true }, threads });
     return { step, threads, reason, close: () => step.close() };
   };
+  // The run's own compile options say whether it is on the fast path (a parallel step fuses batch norm).
+  const why = parallelUnavailableReason(setup.compile.fuse === true);
   if (request !== 'auto') {
     if (!(Number.isInteger(request) && request >= 1)) throw new Error(`--threads must be a whole number of 1 or more, or auto (got ${request})`);
     if (request === 1) return single('trains on 1 thread');
-    const why = parallelUnavailableReason();
     if (why !== null) throw new Error(why);
     return parallel(request, `trains on ${request} threads (data-parallel, synchronised batch norm)`);
   }
   const cores = Math.min(4, availableParallelism());
-  const why = parallelUnavailableReason();
   if (cores < 2) return single('trains on 1 thread (one core)');
   if (why !== null) return single(`trains on 1 thread (${why.replace(/^--threads needs/, 'more would need')})`);
 

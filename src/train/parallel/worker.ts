@@ -1,14 +1,14 @@
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { compileModel } from '../../compile/compile.js';
-import { createOptimizer } from '../../train/optimizer.js';
-import { createMemberStep, type MemberStep } from '../../train/step.js';
-import { selectBackend } from '../select.js';
+import { createOptimizer } from '../optimizer.js';
+import { createMemberStep, type MemberStep } from '../step.js';
+import { selectBackend } from '../../backend/select.js';
 import type { WorkerInit, WorkerReply, WorkerStep } from './parallelStep.js';
-import { SyncGroup } from './SyncGroup.js';
+import { SyncGroup } from '../../backend/SyncGroup.js';
 
 /*
- * A data-parallel training thread (src/backend/parallel/parallelStep.ts): builds its replica from the first
+ * A data-parallel training thread (src/train/parallel/parallelStep.ts): builds its replica from the first
  * message, answers `ready`, then trains on every shard it is sent. On a failure it releases the other members from
  * their barriers, so the step throws everywhere instead of hanging.
  */
@@ -24,7 +24,8 @@ function reply(message: WorkerReply): void {
 }
 
 async function start(init: WorkerInit): Promise<void> {
-  await selectBackend(init.backend);
+  // A replica is always on the fast path: synchronised batch norm lives in its fused kernels.
+  await selectBackend(init.backend, { fastPath: true });
   const model = compileModel(init.checked, init.compile);
   model.setWeights(init.weights.map((w) => tf.tensor(w.values, w.shape, 'float32')));
   const optimizer = createOptimizer(init.hyperparameters);

@@ -1,0 +1,58 @@
+import { trainKeys } from '../check/trainOptions.js';
+import { resolveValue } from '../check/values.js';
+import type { Span } from '../diagnostics/Diagnostic.js';
+import { bn } from '../layers/bn.js';
+import type { ArgType } from '../layers/LayerKind.js';
+import type { ValueNode } from '../syntax/ast.js';
+import { CliError } from './io.js';
+
+/*
+ * Flags that set what a file's `train` line or a `bn` also sets are checked with the checker's own argument specs,
+ * so one mistake has one wording and one code whether it is written in the file or on the command line.
+ */
+
+// A flag has no place in a file; the checker's value reader only passes the span through.
+const noSpan: Span = { offset: 0, end: 0, line: 1, column: 1, endLine: 1, endColumn: 1 };
+
+/** The type the checker gives `train` key `key`. */
+function trainKeyType(key: string): ArgType {
+  const spec = trainKeys.find((candidate) => candidate.name === key);
+  if (spec === undefined) throw new Error(`internal: no train key '${key}'`);
+  return spec.type;
+}
+
+/** The type of `bn`'s `impl=`: what `--bn` accepts. */
+function bnImplType(): ArgType {
+  const spec = bn.args.find((candidate) => candidate.name === 'impl');
+  if (spec === undefined) throw new Error("internal: bn has no 'impl' argument");
+  return spec.type;
+}
+
+/** The specs of the flags that mirror a `train` key or `bn impl=`, by flag name. */
+export const flagTypes = {
+  epochs: () => trainKeyType('epochs'),
+  batch: () => trainKeyType('batch'),
+  lr: () => trainKeyType('lr'),
+  optimizer: () => trainKeyType('optimizer'),
+  momentum: () => trainKeyType('momentum'),
+  seed: () => trainKeyType('seed'),
+  bn: bnImplType,
+  // Not a train key, but a count of images: a size, read as the checker reads sizes.
+  subset: (): ArgType => ({ kind: 'int', min: 1 }),
+} as const;
+
+/** A flag's value as the checker's value reader takes it: a number, or a word. */
+function asValueNode(value: number | string): ValueNode {
+  if (typeof value === 'number') return { kind: 'Number', span: noSpan, value, text: String(value) };
+  return { kind: 'Ident', span: noSpan, name: value };
+}
+
+/**
+ * Checks `--flag value` against the checker's spec for it; a wrong value is a usage error (exit 2) with the
+ * checker's code and wording: "`--lr` must be above 0, not -1."
+ */
+export function checkFlag(flag: keyof typeof flagTypes, value: number | string | undefined): void {
+  if (value === undefined) return;
+  const result = resolveValue(flagTypes[flag](), asValueNode(value), `\`--${flag}\``);
+  if (!result.ok) throw new CliError(result.message, 2, result.code);
+}

@@ -1,0 +1,9 @@
+// netc's front end as a library: `import { analyze } from 'netc/frontend'`. Runs in Node and in a browser.
+export { analyze, type Analysis } from './analyze.js';
+export { capDiagnostics, maxDiagnosticsPerFile } from './capDiagnostics.js';
+export { PositionIndex, type AstNode, type BlockInfo, type StageShape } from './PositionIndex.js';
+export type { Diagnostic, RelatedLocation, Span } from '../diagnostics/Diagnostic.js';
+export { formatDiagnosticsText, toDiagnosticsJson, type DiagnosticJson } from '../diagnostics/format.js';
+export type { BlockOrigin, CheckedLayer, CheckedModel, ParamCount, Shape, TrainOptions } from '../ir/model.js';
+export { formatShape, layoutOf, type Layout } from '../ir/layout.js';
+export type * from '../syntax/ast.js';

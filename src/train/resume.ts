@@ -1,0 +1,33 @@
+import type { Hyperparameters } from './hyperparameters.js';
+
+/*
+ * What a resumed run may change. Only what cannot break an exact continuation: more epochs, another learning rate
+ * (the way out of a divergence). The rest is tied to the saved optimizer state, shuffle and weights.
+ */
+
+/** The hyperparameters a resumed run keeps from its checkpoint. */
+export const fixedOnResume = ['batch', 'optimizer', 'momentum', 'seed', 'bn', 'subset'] as const;
+
+/** What the user asked to change when resuming; undefined means "as saved". */
+export type ResumeChanges = Partial<Record<(typeof fixedOnResume)[number] | 'epochs' | 'lr', string | number | undefined>>;
+
+/** The checkpoint's recipe with the allowed changes, or why a change is refused (one sentence naming the flag). */
+export function resumedHyperparameters(
+  saved: Hyperparameters,
+  changes: ResumeChanges,
+): { readonly ok: true; readonly hyperparameters: Hyperparameters } | { readonly ok: false; readonly message: string } {
+  for (const key of fixedOnResume) {
+    const value = changes[key];
+    if (value !== undefined && value !== saved[key]) {
+      return {
+        ok: false,
+        message:
+          `--${key} ${value} differs from the run's ${key} (${saved[key] ?? 'none'}); a resumed run keeps it. ` +
+          'Only --epochs, --lr, --backend and --data may change with --resume.',
+      };
+    }
+  }
+  const epochs = typeof changes.epochs === 'number' ? changes.epochs : saved.epochs;
+  const lr = typeof changes.lr === 'number' ? changes.lr : saved.lr;
+  return { ok: true, hyperparameters: { ...saved, epochs, lr } };
+}
