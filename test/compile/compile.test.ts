@@ -39,9 +39,10 @@ function maxDifference(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
 }
 
-test('the models directory holds the four starting models and the three of language v2', () => {
+test('the models directory holds the four starting models, the three of language v2 and LeNet-BN with its contract', () => {
   expect(modelFiles).toEqual([
     'lenet-bn-blocks.net',
+    'lenet-bn-contract.net',
     'lenet-bn-scratch.net',
     'lenet-bn.net',
     'lenet.net',

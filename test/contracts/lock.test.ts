@@ -82,3 +82,16 @@ describe('checkLocked', () => {
     expect(error!.related).toMatchObject([{ message: 'Here, in the definition of `cbs`.', span: { line: 2, column: 14 } }]);
   });
 });
+
+describe('through the front-end library', () => {
+  test('analyze, lockEntry, checkLocked and diffModels from netc/frontend', async () => {
+    const lib = await import('../../src/frontend/index.js');
+    const before = lib.analyze(lenetBn, 'lenet-bn.net').model!;
+    const after = lib.analyze(lenetBn.replace('conv 6 k5', 'conv 8 k5'), 'lenet-bn.net').model!;
+    const entry = lib.lockEntry(before);
+    expect(lib.parseLock(lib.printLock({ lockfileVersion: 1, files: { 'lenet-bn.net': entry } })).lock!.files['lenet-bn.net']).toEqual(entry);
+    expect(lib.checkLocked(entry, after, 'netc.lock').map((d) => [d.code, d.span.line])).toEqual([['NN6001', 7]]);
+    expect(lib.diffModels(entry, lib.lockEntry(after)).rows.filter((row) => row.status === 'changed')).toHaveLength(5);
+    expect(before.cost).toEqual({ macs: 281_640, flops: 563_280, activations: 15_438 });
+  });
+});
