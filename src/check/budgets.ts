@@ -8,6 +8,8 @@ import { didYouMean, listNames } from './didYouMean.js';
 interface BudgetMetric {
   /** `44,878 trainable parameters`: the noun after the number. */
   readonly noun: string;
+  /** What the count is made of, after the noun: `(44,878 trainable)` for all parameters. */
+  readonly detail?: (model: CheckedModel) => string;
   readonly count: (model: CheckedModel) => number;
   /** The per-layer part of the count, to name the layer that contributes most; absent when it is not per layer. */
   readonly perLayer: (layer: CheckedModel['layers'][number]) => number;
@@ -17,6 +19,7 @@ interface BudgetMetric {
 export const budgetMetrics: Readonly<Record<string, BudgetMetric>> = {
   params: {
     noun: 'parameters',
+    detail: (model) => ` (${formatCount(model.totals.trainable)} trainable, ${formatCount(model.totals.nonTrainable)} non-trainable)`,
     count: (model) => model.totals.trainable + model.totals.nonTrainable,
     perLayer: (layer) => layer.params.trainable + layer.params.nonTrainable,
   },
@@ -95,7 +98,7 @@ export function checkBudgets(budgets: readonly Budget[], model: CheckedModel, re
         : `; the most, ${formatCount(share)}, are in \`${largest.op}\` at line ${largest.span.line}`;
     report(
       'NN6003',
-      `${formatCount(count)} ${metric.noun} exceed the budget of ${formatCount(budget.limit)} ` +
+      `${formatCount(count)} ${metric.noun}${metric.detail?.(model) ?? ''} exceed the budget of ${formatCount(budget.limit)} ` +
         `(by ${formatCount(count - budget.limit)})${most}.`,
       budget.node.span,
       largest === undefined || share === 0 ? undefined : [{ message: `\`${largest.op}\` is here.`, span: largest.span }],

@@ -75,7 +75,7 @@ describe('budget', () => {
   });
 
   test.each([
-    ['params <= 45329', '45,330 parameters exceed the budget of 45,329 (by 1); the most, 30,840, are in `dense` at line 11.'],
+    ['params <= 45329', '45,330 parameters (44,878 trainable, 452 non-trainable) exceed the budget of 45,329 (by 1); the most, 30,840, are in `dense` at line 11.'],
     ['params <= 45330', null],
     ['macs <= 250k', '281,640 MACs exceed the budget of 250,000 (by 31,640); the most, 153,600, are in `conv` at line 9.'],
     ['macs <= 281640', null],
