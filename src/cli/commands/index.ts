@@ -2,6 +2,8 @@ import type { Command } from '../Command.js';
 import { checkCommand } from './check.js';
 import { compileCommand } from './compile.js';
 import { diffCommand } from './diff.js';
+import { evalCommand } from './eval.js';
+import { exportCommand } from './export.js';
 import { inspectCommand } from './inspect.js';
 import { lockCommand } from './lock.js';
 import { summaryCommand } from './summary.js';
@@ -19,4 +21,6 @@ export const commands: readonly Command<never>[] = [
   erase(compileCommand),
   erase(trainCommand),
   erase(inspectCommand),
+  erase(exportCommand),
+  erase(evalCommand),
 ];
