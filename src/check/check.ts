@@ -31,6 +31,11 @@ export interface CheckOptions {
 export interface CheckResult {
   readonly model: CheckedModel | null;
   readonly diagnostics: Diagnostic[];
+  /**
+   * The expanded graph as far as the checker got, with unknown shapes after a problem: what `netc diagram` draws
+   * of a model with errors.
+   */
+  readonly graph: readonly GraphNode[];
 }
 
 /**
@@ -72,7 +77,9 @@ export function check(ast: FileNode, options: CheckOptions = {}): CheckResult {
   for (const rule of rules) rule(context);
 
   const diagnostics = reporter.sorted();
-  if (reporter.hasErrors || damage.any || firstInput === undefined || input === null) return { model: null, diagnostics };
+  if (reporter.hasErrors || damage.any || firstInput === undefined || input === null) {
+    return { model: null, diagnostics, graph: nodes };
+  }
   const checkedLayers = nodes.map(checkedLayer);
   const model: CheckedModel = {
     name: statements.models[0]?.name.name ?? modelNameFromFile(options.fileName),
@@ -86,8 +93,8 @@ export function check(ast: FileNode, options: CheckOptions = {}): CheckResult {
   };
   // Budgets are held against the totals, which exist only for a model without errors.
   checkBudgets(budgets, model, report);
-  if (reporter.hasErrors) return { model: null, diagnostics: reporter.sorted() };
-  return { model, diagnostics };
+  if (reporter.hasErrors) return { model: null, diagnostics: reporter.sorted(), graph: nodes };
+  return { model, diagnostics, graph: nodes };
 }
 
 /** The statements by kind; top-level pipelines are joined into one, as consecutive statements chain. */

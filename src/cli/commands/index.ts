@@ -1,11 +1,13 @@
 import type { Command } from '../Command.js';
 import { checkCommand } from './check.js';
 import { compileCommand } from './compile.js';
+import { diagramCommand } from './diagram.js';
 import { diffCommand } from './diff.js';
 import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
 import { inspectCommand } from './inspect.js';
 import { lockCommand } from './lock.js';
+import { playgroundCommand } from './playground.js';
 import { summaryCommand } from './summary.js';
 import { trainCommand } from './train.js';
 
@@ -18,9 +20,11 @@ export const commands: readonly Command<never>[] = [
   erase(summaryCommand),
   erase(lockCommand),
   erase(diffCommand),
+  erase(diagramCommand),
   erase(compileCommand),
   erase(trainCommand),
   erase(inspectCommand),
   erase(exportCommand),
   erase(evalCommand),
+  erase(playgroundCommand),
 ];
