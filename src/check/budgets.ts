@@ -42,7 +42,7 @@ export interface Budget {
 type Report = (code: Code, message: string, span: Span, related?: readonly RelatedLocation[]) => void;
 
 /**
- * Reads the `budget` lines: NN2030 for a metric the language does not know (with "did you mean"), NN2011 for a
+ * Reads the `budget` lines: NN2032 for a metric the language does not know (with "did you mean"), NN2011 for a
  * negative or infinite limit, NN2015 for a fractional one, NN2007 for a second budget on the same metric.
  * Returns the valid ones, to be held against the model once it is checked.
  */
@@ -55,7 +55,7 @@ export function resolveBudgets(nodes: readonly BudgetNode[], report: Report): Bu
     if (!Object.hasOwn(budgetMetrics, metric)) {
       const guess = didYouMean(metric, names);
       const hint = guess === undefined ? '' : `; did you mean \`${guess}\``;
-      report('NN2030', `Unknown budget \`${metric}\`${hint}? A budget limits ${listNames(names)}.`, node.metric.span);
+      report('NN2032', `Unknown budget \`${metric}\`${hint}? A budget limits ${listNames(names)}.`, node.metric.span);
       continue;
     }
     const limit = node.limit.value;

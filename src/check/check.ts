@@ -58,8 +58,9 @@ export function check(ast: FileNode, options: CheckOptions = {}): CheckResult {
   const expander = new Expander({ reporter, damage, blocks });
   const output = expander.expandMain(statements.layers, input);
   // A block the model never expands is still checked for what its definition alone decides.
-  const alone = new Expander({ reporter, damage, blocks }, true);
-  for (const def of statements.defs) if (!expander.entered.has(def)) alone.checkAlone(def);
+  // One expander per block, dropped after it: the nodes made while checking a block alone are needed by nothing
+  // else, and a file of 200,000 unused blocks would otherwise keep them all.
+  for (const def of statements.defs) if (!expander.entered.has(def)) new Expander({ reporter, damage, blocks }, true).checkAlone(def);
   const nodes = expander.nodes;
 
   const context: RuleContext = {

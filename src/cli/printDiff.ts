@@ -95,7 +95,8 @@ export function printDiff(fileA: string, a: DiffSide, fileB: string, b: DiffSide
       cell((layer) => formatCount(layer.macs)),
     ];
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  // A reduce, not a spread into Math.max: a spread of a huge model's rows overflows the call stack.
+  const widths = header.map((h, i) => rows.reduce((w, r) => Math.max(w, r[i]!.length), h.length));
   const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
 
   const delta = totalsDelta(a.totals, b.totals);

@@ -87,8 +87,8 @@ describe('budget', () => {
   });
 
   test.each([
-    ['budget flops <= 1M', [{ code: 'NN2030', line: 1, column: 8 }], 'Unknown budget `flops`? A budget limits `params`, `trainable`, `macs` or `memory`.'],
-    ['budget parms <= 1M', [{ code: 'NN2030', line: 1, column: 8 }], 'Unknown budget `parms`; did you mean `params`? A budget limits `params`, `trainable`, `macs` or `memory`.'],
+    ['budget flops <= 1M', [{ code: 'NN2032', line: 1, column: 8 }], 'Unknown budget `flops`? A budget limits `params`, `trainable`, `macs` or `memory`.'],
+    ['budget parms <= 1M', [{ code: 'NN2032', line: 1, column: 8 }], 'Unknown budget `parms`; did you mean `params`? A budget limits `params`, `trainable`, `macs` or `memory`.'],
     ['budget macs <= -5', [{ code: 'NN2011', line: 1, column: 16 }], 'A budget\'s limit is a count of at least 0, not `-5`.'],
     ['budget macs <= 2.5', [{ code: 'NN2015', line: 1, column: 16 }], 'A budget\'s limit is a whole count, not `2.5`; write `2`.'],
     ['budget macs <= 1M\nbudget macs <= 2M', [{ code: 'NN2007', line: 2, column: 1 }], '`budget macs` is given twice; keep the one on line 1 and remove this one.'],
