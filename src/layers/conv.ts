@@ -36,6 +36,13 @@ export const conv: LayerKind = {
     return { trainable: weights + (boolArg(args, 'bias') ? out : 0), nonTrainable: 0 };
   },
 
+  // Every output value is one kernel's products with a Cin x kh x kw window: Cout * Hout * Wout * Cin * kh * kw
+  // (the language has no groups, so Cin / groups is Cin). Padding zeros count, as torchinfo and fvcore count them.
+  macs(input, args, output) {
+    const [kh, kw] = pairArg(args, 'kernel');
+    return output[0]! * output[1]! * output[2]! * input[0]! * kh * kw;
+  },
+
   lower(layer, ctx) {
     const { tf } = ctx;
     const pad = padArg(layer.args, 'pad');

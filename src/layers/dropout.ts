@@ -17,6 +17,10 @@ export const dropout: LayerKind = {
     return { trainable: 0, nonTrainable: 0 };
   },
 
+  macs() {
+    return 0;
+  },
+
   lower(layer, ctx) {
     return [ctx.tf.layers.dropout({ rate: numberArg(layer.args, 'rate'), name: ctx.name() })];
   },

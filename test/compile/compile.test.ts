@@ -39,9 +39,10 @@ function maxDifference(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
 }
 
-test('the models directory holds the four starting models and the three of language v2', () => {
+test('the models directory holds the four starting models, the three of language v2 and LeNet-BN with its contract', () => {
   expect(modelFiles).toEqual([
     'lenet-bn-blocks.net',
+    'lenet-bn-contract.net',
     'lenet-bn-scratch.net',
     'lenet-bn.net',
     'lenet.net',
@@ -184,6 +185,7 @@ describe('graphs, not only stacks', () => {
     inputShape: [4],
     outputShape: [4],
     params: { trainable, nonTrainable: 0 },
+    macs: op === 'dense' ? 16 : 0,
   });
   const residual: CheckedModel = {
     name: 'residual',
@@ -193,6 +195,7 @@ describe('graphs, not only stacks', () => {
     trainSpans: {},
     layers: [node(0, 'dense', [-1], { out: 4, bias: true }, 20), node(1, 'relu', [0], {}), node(2, 'relu', [0, 1], {})],
     totals: { trainable: 20, nonTrainable: 0 },
+    cost: { macs: 16, flops: 32, activations: 12 },
   };
 
   test('a node with two inputs adds them before its own layers', () => {

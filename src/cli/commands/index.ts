@@ -2,9 +2,11 @@ import type { Command } from '../Command.js';
 import { checkCommand } from './check.js';
 import { compileCommand } from './compile.js';
 import { diagramCommand } from './diagram.js';
+import { diffCommand } from './diff.js';
 import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
 import { inspectCommand } from './inspect.js';
+import { lockCommand } from './lock.js';
 import { playgroundCommand } from './playground.js';
 import { summaryCommand } from './summary.js';
 import { trainCommand } from './train.js';
@@ -16,6 +18,8 @@ const erase = <A>(command: Command<A>): Command<never> => command as unknown as 
 export const commands: readonly Command<never>[] = [
   erase(checkCommand),
   erase(summaryCommand),
+  erase(lockCommand),
+  erase(diffCommand),
   erase(diagramCommand),
   erase(compileCommand),
   erase(trainCommand),
