@@ -56,3 +56,11 @@ export function checkFlag(flag: keyof typeof flagTypes, value: number | string |
   const result = resolveValue(flagTypes[flag](), asValueNode(value), `\`--${flag}\``);
   if (!result.ok) throw new CliError(result.message, 2, result.code);
 }
+
+/**
+ * netc's fast path (SIMD kernels, fused batch norm, a leaner step) is on unless NETC_FAST_PATH=0, which brings back
+ * the path before it for comparisons. Read here, once per command, and passed down as an option.
+ */
+export function fastPathFromEnvironment(env: Readonly<Record<string, string | undefined>>): boolean {
+  return env['NETC_FAST_PATH'] !== '0';
+}

@@ -20,7 +20,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
     .help()
     .alias('h', 'help')
     .strict()
-    .demandCommand(1, 'Name a command: check, summary, compile, train or inspect.')
+    .demandCommand(1, 'Name a command: check, summary, compile, train, inspect, export or eval.')
     .recommendCommands()
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .exitProcess(false)

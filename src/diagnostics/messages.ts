@@ -70,6 +70,11 @@ export const catalogue = {
   NN4002: { code: 'NN4002', severity: 'error', title: 'Output directory cannot be written' },
   NN4003: { code: 'NN4003', severity: 'error', title: 'Saved model cannot be read' },
   NN4004: { code: 'NN4004', severity: 'error', title: 'Training threads failed' },
+  // NN41xx: export and the PyTorch engine
+  NN4101: { code: 'NN4101', severity: 'error', title: 'python3 with PyTorch not found' },
+  NN4102: { code: 'NN4102', severity: 'error', title: 'Layer has no form in the export format' },
+  NN4103: { code: 'NN4103', severity: 'error', title: 'PyTorch training failed' },
+  NN4104: { code: 'NN4104', severity: 'error', title: 'Not a run or export directory' },
 
   // NN5xxx: data and training
   NN5001: { code: 'NN5001', severity: 'error', title: 'Dataset files not found' },

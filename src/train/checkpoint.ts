@@ -64,7 +64,7 @@ export interface LoadedCheckpoint {
 }
 
 /** What a checkpoint is read for; it words the refusals (`Cannot resume: ...`). */
-export type CheckpointUse = 'resume' | 'inspect';
+export type CheckpointUse = 'resume' | 'inspect' | 'export' | 'evaluate';
 
 export interface StateFile extends TrainState {
   readonly format: 'netc-checkpoint';

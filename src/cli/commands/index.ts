@@ -1,6 +1,8 @@
 import type { Command } from '../Command.js';
 import { checkCommand } from './check.js';
 import { compileCommand } from './compile.js';
+import { evalCommand } from './eval.js';
+import { exportCommand } from './export.js';
 import { inspectCommand } from './inspect.js';
 import { summaryCommand } from './summary.js';
 import { trainCommand } from './train.js';
@@ -15,4 +17,6 @@ export const commands: readonly Command<never>[] = [
   erase(compileCommand),
   erase(trainCommand),
   erase(inspectCommand),
+  erase(exportCommand),
+  erase(evalCommand),
 ];

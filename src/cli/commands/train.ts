@@ -9,7 +9,7 @@ import { loadFashionMnist, subset } from '../../data/fashionMnist.js';
 import type { LoadedCheckpoint } from '../../train/checkpoint.js';
 import { fashionMnistShape, fitModelToDataset } from '../../train/fitDataset.js';
 import { bnImpls, optimizerNames, type BnImpl, type OptimizerName } from '../../ir/catalogue.js';
-import { checkFlag } from '../flags.js';
+import { checkFlag, fastPathFromEnvironment } from '../flags.js';
 import { describeOptimizer, resolveHyperparameters, type Hyperparameters, type HyperparameterFlags } from '../../train/hyperparameters.js';
 import { EpochProgress } from '../../train/progress.js';
 import { resumedHyperparameters } from '../../train/resume.js';
@@ -21,7 +21,7 @@ import { CliError, type CliIO } from '../io.js';
 import { analyze } from '../../frontend/analyze.js';
 import { readModelFile, reportDiagnostics, type ModelFile } from '../modelFile.js';
 
-interface TrainArgs {
+export interface TrainArgs {
   readonly file?: string;
   readonly epochs?: number;
   readonly batch?: number;
@@ -37,6 +37,9 @@ interface TrainArgs {
   readonly subset?: number;
   readonly download: boolean;
   readonly threads?: string;
+  readonly engine: 'tfjs' | 'torch';
+  readonly nproc?: number;
+  readonly python?: string;
 }
 
 /** Exit status of a run stopped by Ctrl-C, as shells report a process ended by SIGINT. */
@@ -73,7 +76,15 @@ export const trainCommand: Command<TrainArgs> = {
         type: 'string',
         describe: 'Training threads: a number, or auto (the default with --backend auto: all cores when they measure faster)',
       })
+      .option('engine', {
+        choices: ['tfjs', 'torch'] as const,
+        default: 'tfjs' as const,
+        describe: 'Train with TensorFlow.js (netc itself) or export to PyTorch and train there',
+      })
+      .option('nproc', { type: 'number', describe: 'With --engine torch: data-parallel processes on this machine (default 1)' })
+      .option('python', { type: 'string', describe: 'With --engine torch: python3 with PyTorch (default: $NETC_PYTHON, python3 on PATH, /usr/bin/python3)' })
       .example('netc train models/lenet-bn.net', "the seed's run: 10 epochs, batch 256, sgd lr 1.0")
+      .example('netc train models/lenet-bn.net --engine torch --nproc 2', 'PyTorch, 2 processes (DDP, synchronised batch norm)')
       .example('netc train models/lenet-bn.net --epochs 1 --subset 5000', 'a quick look')
       .example('netc train --resume runs/lenet_bn-20250101-120000', 'continue an interrupted run')
       .epilogue(
@@ -84,6 +95,8 @@ export const trainCommand: Command<TrainArgs> = {
 
   async run(args, io) {
     validateFlags(args);
+    if (args.engine === 'torch') return (await import('./trainTorch.js')).trainOnTorch(args, io);
+    if (args.nproc !== undefined) throw new CliError('--nproc is for --engine torch; the tfjs engine takes --threads.');
     // TensorFlow.js loads only once a command needs it: `netc check` and `netc --help` stay fast.
     const [{ selectBackend }, { hasCheckpoint, loadCheckpoint }, { trainModel }, { parallelUnavailableReason }] = await Promise.all([
       import('../../backend/select.js'),
@@ -205,14 +218,6 @@ export const trainCommand: Command<TrainArgs> = {
   },
 };
 
-/**
- * netc's fast path (SIMD kernels, fused batch norm, a leaner step) is on unless NETC_FAST_PATH=0, which brings back
- * the path before it for comparisons. Read here, once per command, and passed down as an option.
- */
-export function fastPathFromEnvironment(env: Readonly<Record<string, string | undefined>>): boolean {
-  return env['NETC_FAST_PATH'] !== '0';
-}
-
 /** Rejects flag values that make no sense before anything is loaded (exit 2). */
 function validateFlags(args: TrainArgs): void {
   // The flags a file's `train` line (or a `bn`) also sets: the checker's specs, codes and wording.
@@ -234,7 +239,7 @@ function threadsRequest(args: TrainArgs): ThreadsRequest {
   return args.threads === 'auto' ? 'auto' : Number(args.threads);
 }
 
-function flagsOf(args: TrainArgs): HyperparameterFlags {
+export function flagsOf(args: TrainArgs): HyperparameterFlags {
   return {
     epochs: args.epochs,
     batch: args.batch,
@@ -273,14 +278,14 @@ function resumedHyperparametersOf(args: TrainArgs, resume: LoadedCheckpoint): Hy
 }
 
 /** `--out` or `runs/<model>-<YYYYMMDD-HHMMSS>` (src/train/runDirectory.ts); an existing run there is never overwritten. */
-function chooseRunDir(out: string | undefined, modelName: string, hasCheckpoint: (dir: string) => boolean): string {
+export function chooseRunDir(out: string | undefined, modelName: string, hasCheckpoint: (dir: string) => boolean): string {
   const dir = newRunDir(out, modelName);
   const problem = newRunDirProblem(dir, hasCheckpoint);
   if (problem !== null) throw new CliError(problem);
   return dir;
 }
 
-function headerLines(
+export function headerLines(
   model: CheckedModel,
   h: Hyperparameters,
   trainCount: number,
@@ -309,7 +314,7 @@ function headerLines(
 }
 
 /** A download progress display: one redrawn line per file on a terminal, one line per file elsewhere. */
-function downloadProgress(io: CliIO): (p: { file: string; received: number; total: number | null }) => void {
+export function downloadProgress(io: CliIO): (p: { file: string; received: number; total: number | null }) => void {
   let current = '';
   let lastDraw = 0;
   return (p) => {
