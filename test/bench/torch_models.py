@@ -1,8 +1,8 @@
 """Any netc model in PyTorch, for `npm run bench` to compare netc against, served round by round.
 
-The bench passes netc's checked model (the graph `analyze` returns: each node's op, arguments, inputs and shapes)
-as JSON in a file; this script builds the same network from it in PyTorch (nn.Conv2d, nn.BatchNorm2d, ...; the
-residual joins as additions; `bn impl=scratch` as d2l's from-formulas batch norm), with PyTorch on every core
+The bench passes, as JSON in a file, the model's `model.py` exactly as `netc export --to pytorch` writes it
+(src/export/pytorchModel.ts: nn.Conv2d, nn.BatchNorm2d, ...; residual joins as sums; `bn impl=scratch` as d2l's
+from-formulas batch norm), the batch and the optimizer; this script trains its `Net()` with PyTorch on every core
 (torch.set_num_threads(os.cpu_count())), and trains it like `netc train`: cross-entropy on the logits, the file's
 optimizer (SGD, momentum or Adam) and batch, the loss read back every step, on a fixed synthetic batch.
 Protocol: one JSON line {"torch", "threads", "params"} when ready; then for each stdin line `round N` it runs N steps
@@ -19,78 +19,6 @@ import time
 import torch
 from torch import nn
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_lenet_bn import ScratchBN  # noqa: E402  (the same from-scratch batch norm as the LeNet-BN script)
-
-
-def pair(v):
-    return tuple(v) if isinstance(v, list) else (v, v)
-
-
-def module_for(node):
-    """The PyTorch module for one netc node (None for `add`, which the graph does itself)."""
-    op, a, ins, outs = node['op'], node['args'], node['inputShape'], node['outputShape']
-    if op == 'conv':
-        return nn.Conv2d(ins[0], a['out'], pair(a['kernel']), stride=pair(a['stride']), padding=pair(a['pad']), bias=a['bias'])
-    if op == 'dense':
-        return nn.Linear(ins[0], a['out'], bias=a['bias'])
-    if op == 'bn':
-        features, dims = ins[0], (4 if len(ins) == 3 else 2)
-        if a.get('impl') == 'scratch':
-            return ScratchBN(features, dims)
-        # netc's momentum 0.9 weighs the old moving statistic; PyTorch's momentum weighs the new batch one.
-        cls = nn.BatchNorm2d if dims == 4 else nn.BatchNorm1d
-        return cls(features, eps=a['eps'], momentum=1.0 - a['momentum'])
-    if op == 'maxpool':
-        return nn.MaxPool2d(pair(a['kernel']), stride=pair(a['stride']), padding=pair(a['pad']))
-    if op == 'avgpool':
-        return nn.AvgPool2d(pair(a['kernel']), stride=pair(a['stride']), padding=pair(a['pad']))
-    if op == 'globalavgpool':
-        return nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten()) if len(outs) == 1 else nn.AdaptiveAvgPool2d(1)
-    if op == 'globalmaxpool':
-        return nn.Sequential(nn.AdaptiveMaxPool2d(1), nn.Flatten()) if len(outs) == 1 else nn.AdaptiveMaxPool2d(1)
-    if op == 'flatten':
-        return nn.Flatten()
-    if op == 'dropout':
-        return nn.Dropout(a['rate'])
-    if op == 'relu':
-        return nn.ReLU()
-    if op == 'sigmoid':
-        return nn.Sigmoid()
-    if op == 'tanh':
-        return nn.Tanh()
-    if op == 'gelu':
-        return nn.GELU()
-    if op == 'leakyrelu':
-        return nn.LeakyReLU(a['alpha'])
-    if op == 'softmax':
-        return nn.Softmax(dim=1)
-    if op == 'add':
-        return None
-    raise SystemExit(f'torch_models.py: no PyTorch module for netc op {op!r}')
-
-
-class Graph(nn.Module):
-    """netc's checked graph: nodes in topological order, each fed by the nodes in `inputs` (-1: the model input)."""
-
-    def __init__(self, nodes):
-        super().__init__()
-        self.inputs = [n['inputs'] for n in nodes]
-        self.layers = nn.ModuleList([module_for(n) or nn.Identity() for n in nodes])
-        self.is_add = [n['op'] == 'add' for n in nodes]
-        # An output only later nodes read is kept; the others are dropped as soon as they are used.
-        self.chain = all(ins == [i - 1] for i, ins in enumerate(self.inputs))
-
-    def forward(self, x):
-        if self.chain:
-            for layer in self.layers:
-                x = layer(x)
-            return x
-        values = {-1: x}
-        for i, (layer, ins, add) in enumerate(zip(self.layers, self.inputs, self.is_add)):
-            values[i] = values[ins[0]] + values[ins[1]] if add else layer(values[ins[0]])
-        return values[len(self.layers) - 1]
-
 
 def init(m):
     """Xavier-uniform weights and zero biases, as netc compiles them."""
@@ -102,7 +30,10 @@ def init(m):
 
 def make_step(model, batch, train):
     torch.manual_seed(0)
-    net = Graph(model['layers'])
+    # model.py as `netc export --to pytorch` writes it: the file runs in a namespace of its own.
+    namespace = {'__name__': 'netc_export_model'}
+    exec(compile(model['modelPy'], 'model.py', 'exec'), namespace)
+    net = namespace['Net']()
     net.apply(init)
     net.train()
     lr, name = train['lr'], train['optimizer']

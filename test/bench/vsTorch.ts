@@ -3,7 +3,7 @@
 //
 // Each model gets two long-lived processes: a netc one (this file with `--serve MODEL`: the backend `netc train`
 // picks, the fast path, one thread and the data-parallel threads) and a PyTorch one (test/bench/torch_models.py,
-// which builds the same network from netc's checked graph). Both train on a fixed synthetic batch of the file's
+// which trains the model.py that `netc export --to pytorch` writes for the same file). Both train on a fixed synthetic batch of the file's
 // batch size with the file's optimizer and learning rate, reading the loss back every step as `netc train` does.
 // The parent asks each in turn for a round of steps (the order flips every round) so that a busy machine slows
 // both alike; a round's figure is its median step. netc's figure is its better thread setting (chosen on the
@@ -174,7 +174,7 @@ export async function benchAgainstTorch(models: readonly string[], rounds: numbe
 }
 
 /**
- * `--serve MODEL`: the netc side of one model. Prints one JSON line (the device, the checked graph for the PyTorch
+ * `--serve MODEL`: the netc side of one model. Prints one JSON line (the device, model.py for the PyTorch
  * side, the parameter count), then answers each `round N` with N steps' times on one thread and on the
  * data-parallel threads (the order flips each round).
  */
@@ -218,7 +218,9 @@ export async function serve(model: string, warmup: number): Promise<void> {
   };
   time(one, warmup);
   if (many) time(many, warmup);
-  const spec = { model: { input: checked.input, layers: checked.layers.map(({ op, variant, args, inputs, inputShape, outputShape }) => ({ op, variant, args, inputs, inputShape, outputShape })) }, batch: h.batch, train: { lr: h.lr, optimizer: h.optimizer, momentum: h.momentum } };
+  const { pytorchModelSource } = await import('../../src/export/pytorchModel.js');
+  const modelPy = pytorchModelSource(checked, { source: `models/${model}.net`, netcVersion: 'bench' });
+  const spec = { model: { input: checked.input, modelPy }, batch: h.batch, train: { lr: h.lr, optimizer: h.optimizer, momentum: h.momentum } };
   const ready: NetcReady & { spec: unknown } = { device: choice.device, params: checked.totals.trainable, batch: h.batch, threads: many ? threads : 1, parallel: why, spec };
   console.log(JSON.stringify(ready));
   let round = 0;
