@@ -107,10 +107,9 @@ function byPhase(fb: FlatBackend, dy: tf.TensorInfo, filter: tf.TensorInfo, g: P
   const { n, h, w, oh, ow, o, kh, kw, sh, sw, top, left } = g;
   const c = filter.shape[2]!;
   const out = fb.alloc([n, h, w, c]);
-  const dst = fb.view(out);
   // Positions no tap reaches (a window smaller than the stride) keep a zero gradient.
-  dst.fill(0);
-  const wsrc = fb.view(filter);
+  fb.view(out).fill(0);
+  // Views are taken after each allocation: one may grow wasm's memory, which detaches the views taken before it.
   for (let a = 0; a < sh; a++) {
     const hu = Math.ceil((h - a) / sh);
     const rows = phaseTaps(a, top, sh, kh);
@@ -124,6 +123,7 @@ function byPhase(fb: FlatBackend, dy: tf.TensorInfo, filter: tf.TensorInfo, g: P
       const tq = cols.count;
       const sub = fb.alloc([tp, tq, o, c]);
       const sv = fb.view(sub);
+      const wsrc = fb.view(filter);
       for (let t = 0; t < tp; t++) {
         for (let v = 0; v < tq; v++) {
           const from = ((rows.first + sh * (tp - 1 - t)) * kw + (cols.first + sw * (tq - 1 - v))) * c * o;
@@ -141,6 +141,7 @@ function byPhase(fb: FlatBackend, dy: tf.TensorInfo, filter: tf.TensorInfo, g: P
       fb.dispose(source);
       fb.dispose(sub);
       const pv = fb.view(phase);
+      const dst = fb.view(out);
       for (let bn = 0; bn < n; bn++) {
         for (let u = 0; u < hu; u++) {
           for (let v = 0; v < wv; v++) {
