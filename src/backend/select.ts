@@ -21,7 +21,7 @@ export interface BackendChoice {
   readonly name: BackendName;
   /** tfjs's name for it: 'tensorflow' (both node packages), 'wasm' or 'cpu'. */
   readonly tfBackend: string;
-  /** What actually computes, e.g. "wasm (SIMD, 1 thread) on the CPU (AMD EPYC, 2 cores)". */
+  /** What actually computes, e.g. "wasm (SIMD) on the CPU (AMD EPYC, 2 cores)". */
   readonly device: string;
   /** The one line the CLI prints: what was chosen and why. */
   readonly reason: string;
@@ -149,7 +149,10 @@ export async function selectBackend(
     }
     if (!(await l.setBackend('wasm'))) return { ok: false, why: 'the wasm backend did not start (its .wasm file is missing or unreadable)' };
     const { simd, threads } = await l.wasmFlavour();
-    return { ok: true, value: `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}) on the CPU (${cpu})` };
+    // A single-threaded wasm build says nothing about threads here: netc's own training threads (--threads) are
+    // separate wasm instances, and the run reports how many it used once they are chosen.
+    const own = threads === 1 ? '' : `, ${threads} threads`;
+    return { ok: true, value: `wasm (${simd ? 'SIMD' : 'no SIMD'}${own}) on the CPU (${cpu})` };
   };
   const gpuDevice = (): string => `tfjs-node-gpu (libtensorflow, CUDA) on ${l.gpuName() ?? 'the GPU'}`;
   const finish = (name: BackendName, tfBackend: string, device: string, reason: string): BackendChoice => {

@@ -30,6 +30,11 @@ export interface CheckOptions {
 export interface CheckResult {
   readonly model: CheckedModel | null;
   readonly diagnostics: Diagnostic[];
+  /**
+   * The expanded graph as far as the checker got, with unknown shapes after a problem: what `netc diagram` draws
+   * of a model with errors.
+   */
+  readonly graph: readonly GraphNode[];
 }
 
 /**
@@ -51,8 +56,9 @@ export function check(ast: FileNode, options: CheckOptions = {}): CheckResult {
   const expander = new Expander({ reporter, damage, blocks });
   const output = expander.expandMain(statements.layers, input);
   // A block the model never expands is still checked for what its definition alone decides.
-  const alone = new Expander({ reporter, damage, blocks }, true);
-  for (const def of statements.defs) if (!expander.entered.has(def)) alone.checkAlone(def);
+  // One expander per block, dropped after it: the nodes made while checking a block alone are needed by nothing
+  // else, and a file of 200,000 unused blocks would otherwise keep them all.
+  for (const def of statements.defs) if (!expander.entered.has(def)) new Expander({ reporter, damage, blocks }, true).checkAlone(def);
   const nodes = expander.nodes;
 
   const context: RuleContext = {
@@ -70,7 +76,9 @@ export function check(ast: FileNode, options: CheckOptions = {}): CheckResult {
   for (const rule of rules) rule(context);
 
   const diagnostics = reporter.sorted();
-  if (reporter.hasErrors || damage.any || firstInput === undefined || input === null) return { model: null, diagnostics };
+  if (reporter.hasErrors || damage.any || firstInput === undefined || input === null) {
+    return { model: null, diagnostics, graph: nodes };
+  }
   const checkedLayers = nodes.map(checkedLayer);
   const model: CheckedModel = {
     name: statements.models[0]?.name.name ?? modelNameFromFile(options.fileName),
@@ -81,7 +89,7 @@ export function check(ast: FileNode, options: CheckOptions = {}): CheckResult {
     layers: checkedLayers,
     totals: sumParams(checkedLayers.map((layer) => layer.params)),
   };
-  return { model, diagnostics };
+  return { model, diagnostics, graph: nodes };
 }
 
 /** The statements by kind; top-level pipelines are joined into one, as consecutive statements chain. */

@@ -26,10 +26,17 @@ import { showBindings, siteOf } from './sites.js';
 import { showValue } from './values.js';
 
 /**
- * The most nodes blocks and repetition may make in one model. Layers written out in the file do not count (their
- * number is bounded by the file's size); what expansion multiplies does, so `x1000000` is refused before it runs.
+ * The most layers and joins one model may have (NN2030): TensorFlow.js walks a model's graph recursively when it
+ * builds it, and past about 4,400 nodes in a chain it runs out of call stack. 4,000 leaves a margin, and a test
+ * compiles and trains a model of exactly this many.
  */
-export const maxExpandedNodes = 10_000;
+export const maxModelNodes = 4_000;
+
+/**
+ * The most nodes blocks and repetition may make in one model (NN2028): as many as a model may have, measured before
+ * expanding, so that `x1000000` is refused before it runs.
+ */
+export const maxExpandedNodes = maxModelNodes;
 
 /** How deeply block uses, groups, repetitions and residual bodies may nest while expanding. */
 export const maxNesting = 100;
@@ -183,6 +190,15 @@ export class Expander {
           span,
         );
       }
+    }
+    if (!this.stopped && !this.alone && this.nodes.length >= maxModelNodes) {
+      this.stopped = true;
+      this.context.reporter.report(
+        'NN2030',
+        `The model has more than ${formatCount(maxModelNodes)} layers and joins by here, the most netc compiles ` +
+          '(TensorFlow.js builds a deeper graph recursively and runs out of stack); use fewer layers.',
+        node.span,
+      );
     }
     const index = this.nodes.length;
     this.nodes.push({ ...node, index });

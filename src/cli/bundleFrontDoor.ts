@@ -1,5 +1,5 @@
-// `npm run build:cli`: bundles the CLI's front door (src/cli/main.ts with every command's definition, the front end,
-// yargs and chevrotain) into one file, dist/cli/main.bundle.js, which bin/netc.js loads. `netc check` and
+// `npm run build:cli`: bundles the CLI's front door (src/cli/run.ts and main.ts with every command's definition, the front end,
+// yargs and chevrotain) into one file, dist/cli/run.bundle.js, which bin/netc.js loads. `netc check` and
 // `netc summary` then start from one module instead of about 130, so their cold start is mostly Node's own.
 // Every dynamic import (tfjs, compiling, training, the backends: what `compile`, `train` and `inspect` load on use)
 // stays a dynamic import of the unbundled module in dist/, so worker threads, the SIMD module and the kernels keep
@@ -11,7 +11,7 @@ import { build, type Plugin } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Where bin/netc.js looks for the bundle. */
-export const bundleFile = join(root, 'dist', 'cli', 'main.bundle.js');
+export const bundleFile = join(root, 'dist', 'cli', 'run.bundle.js');
 
 /** Keeps every `import()` out of the bundle: a package stays a package, a file of src/ becomes its build in dist/. */
 const lazyImports: Plugin = {
@@ -29,10 +29,10 @@ const lazyImports: Plugin = {
   },
 };
 
-/** Builds dist/cli/main.bundle.js and returns the modules it imports at load time (Node's built-ins only). */
+/** Builds dist/cli/run.bundle.js and returns the modules it imports at load time (Node's built-ins only). */
 export async function bundleFrontDoor(): Promise<string[]> {
   const result = await build({
-    entryPoints: [join(root, 'src', 'cli', 'main.ts')],
+    entryPoints: [join(root, 'src', 'cli', 'run.ts')],
     outfile: bundleFile,
     bundle: true,
     format: 'esm',

@@ -57,6 +57,31 @@ export function checkFlag(flag: keyof typeof flagTypes, value: number | string |
   if (!result.ok) throw new CliError(result.message, 2, result.code);
 }
 
+/** A number as the language writes one: `10`, `0.5`, `1e-3`, `-2`. */
+const numberPattern = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * Reads a numeric flag given as text and checks it as `checkFlag` does. yargs keeps such flags strings, so that
+ * `--lr abc` reaches the checker's words ("must be a number, not `abc`") instead of becoming NaN, and a bare
+ * `--epochs` with no value is refused instead of ignored. `type` defaults to the flag's own spec.
+ */
+export function readNumberFlag(flag: string, raw: string | undefined, type?: ArgType): number | undefined {
+  if (raw === undefined) return undefined;
+  const spec = type ?? (flagTypes as Record<string, () => ArgType>)[flag]?.();
+  if (spec === undefined) throw new Error(`internal: no spec for --${flag}`);
+  const subject = `\`--${flag}\``;
+  const text = raw.trim();
+  if (text === '') {
+    throw new CliError(`${subject} needs a value: it must be ${spec.kind === 'int' ? 'a whole number' : 'a number'}.`, 2, 'NN2004');
+  }
+  const node: ValueNode = numberPattern.test(text)
+    ? { kind: 'Number', span: noSpan, value: Number(text), text }
+    : { kind: 'Ident', span: noSpan, name: text };
+  const result = resolveValue(spec, node, subject);
+  if (!result.ok) throw new CliError(result.message, 2, result.code);
+  return result.value as number;
+}
+
 /**
  * netc's fast path (SIMD kernels, fused batch norm, a leaner step) is on unless NETC_FAST_PATH=0, which brings back
  * the path before it for comparisons. Read here, once per command, and passed down as an option.

@@ -37,5 +37,9 @@ export class CliError extends Error {
   }
 }
 
-/** Exit codes shared by every command. */
-export const ExitCode = { ok: 0, failed: 1, usage: 2 } as const;
+/**
+ * Exit codes shared by every command, documented in the README and docs/LANGUAGE.md: 0 done (warnings allowed),
+ * 1 a coded problem with the model, data, run directory or training, 2 a usage or file problem, 3 an internal
+ * error (a bug in netc), 130 stopped by Ctrl-C.
+ */
+export const ExitCode = { ok: 0, failed: 1, usage: 2, internal: 3, interrupted: 130 } as const;

@@ -1,16 +1,35 @@
 import yargs from 'yargs';
 import { readFileSync } from 'node:fs';
 import { CliError, processIO, type CliIO } from './io.js';
-import { NetcError } from '../diagnostics/NetcError.js';
 import type { Command } from './Command.js';
+import { describeFailure } from './failure.js';
 import { commands } from './commands/index.js';
 
 const version: string = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
 
-/** Runs `netc` with `argv` (without `node` and the script) and resolves to the exit code. */
-export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
+/** How `main` runs; the entry point reads these from the environment once. */
+export interface MainOptions {
+  /** NETC_DEBUG=1: an internal error prints its stack. */
+  readonly debug?: boolean;
+}
+
+/**
+ * Runs `netc` with `argv` (without `node` and the script) and resolves to the exit code. This is the CLI's error
+ * boundary: nothing escapes it, every failure becomes one coded message (src/cli/failure.ts).
+ */
+export async function main(argv: readonly string[], io: CliIO = processIO, options: MainOptions = {}): Promise<number> {
+  try {
+    return await runMain(argv, io, options);
+  } catch (error) {
+    const failure = describeFailure(error, options.debug ?? false);
+    io.err(failure.text);
+    return failure.exitCode;
+  }
+}
+
+async function runMain(argv: readonly string[], io: CliIO, options: MainOptions): Promise<number> {
   let exitCode = 0;
   let handled = false;
   const parser = yargs([...argv])
@@ -40,7 +59,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
         // With exitProcess(false) yargs still calls the handler after a failed validation (a missing option).
         if (handled) return;
         handled = true;
-        exitCode = await runSafely(command, args, io);
+        exitCode = await runSafely(command, args, io, options);
       },
     } as never);
   }
@@ -54,29 +73,21 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
       } else if (output && !err) helpText = output;
     });
   } catch (error) {
-    if (error instanceof CliError) {
-      io.err(`netc: ${error.code !== undefined ? `error ${error.code}: ` : ''}${error.message}\n`);
-      return error.exitCode;
-    }
-    throw error;
+    const failure = describeFailure(error, options.debug ?? false);
+    io.err(failure.text);
+    return failure.exitCode;
   }
   if (helpText) io.out(helpText.endsWith('\n') ? helpText : `${helpText}\n`);
   return handled ? exitCode : 0;
 }
 
-async function runSafely(command: Command<never>, args: never, io: CliIO): Promise<number> {
+async function runSafely(command: Command<never>, args: never, io: CliIO, options: MainOptions): Promise<number> {
   try {
     return await command.run(args, io);
   } catch (error) {
-    if (error instanceof CliError) {
-      io.err(`netc: ${error.code !== undefined ? `error ${error.code}: ` : ''}${error.message}\n`);
-      return error.exitCode;
-    }
-    if (error instanceof NetcError) {
-      io.err(`netc: error ${error.code}: ${error.message}\n`);
-      return 1;
-    }
-    throw error;
+    const failure = describeFailure(error, options.debug ?? false);
+    io.err(failure.text);
+    return failure.exitCode;
   }
 }
 

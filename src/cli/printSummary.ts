@@ -85,7 +85,8 @@ export function printSummary(model: CheckedModel, file?: string): string {
     ...(hasBlocks ? [formatBlocks(layer.blocks ?? [])] : []),
   ]);
   const rightAligned = new Set([0, 5, 6]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  // A reduce, not a spread into Math.max: a spread of 130,000 rows overflows the call stack.
+  const widths = header.map((h, i) => rows.reduce((w, r) => Math.max(w, (r[i] ?? '').length), h.length));
   const line = (cells: readonly string[]): string =>
     cells
       .map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))

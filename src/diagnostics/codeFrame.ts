@@ -4,6 +4,8 @@ import type { Span } from './Diagnostic.js';
 const contextBefore = 1;
 /** The longest source line a frame prints; longer lines are cut around the caret. */
 const maxLineWidth = 120;
+/** Tab stops in a printed frame: a tab is one column in a span but printed as blanks up to the next stop. */
+const tabWidth = 4;
 
 /**
  * A code frame: the span's line with `context` lines (one by default) before it, numbered, and a caret line
@@ -23,13 +25,17 @@ export function printCodeFrame(
   const first = Math.max(0, lineIndex - context);
   const gutter = String(lineIndex + 1).length;
   const out: string[] = [];
-  const text = lines[lineIndex] ?? '';
-  const startCol = Math.max(0, span.column - 1);
+  const raw = lines[lineIndex] ?? '';
+  const text = expandTabs(raw);
+  // Columns count characters; the frame prints tabs as blanks, so the caret goes where the character is shown.
+  const startCol = displayColumn(raw, Math.max(0, span.column - 1));
   // A span that runs onto later lines is underlined to the end of its first line.
-  const endCol = span.endLine === span.line ? Math.max(span.endColumn - 1, startCol + 1) : Math.max(text.length, startCol + 1);
+  const endCol =
+    span.endLine === span.line ? Math.max(displayColumn(raw, Math.max(span.endColumn - 1, 0)), startCol + 1) : Math.max(text.length, startCol + 1);
   const cut = cutWindow(text.length, startCol);
   for (let i = first; i <= lineIndex; i++) {
-    const shown = i === lineIndex ? sliceVisible(text, cut) : sliceVisible(lines[i] ?? '', cutWindow((lines[i] ?? '').length, 0));
+    const other = expandTabs(lines[i] ?? '');
+    const shown = i === lineIndex ? sliceVisible(text, cut) : sliceVisible(other, cutWindow(other.length, 0));
     out.push(`${String(i + 1).padStart(gutter + 2)} | ${shown}`);
   }
   const caretStart = startCol - cut.start + (cut.start > 0 ? 1 : 0);
@@ -38,9 +44,23 @@ export function printCodeFrame(
   return out.join('\n');
 }
 
-/** Splits source text into lines, accepting \n, \r\n and \r. */
+/** Splits source text into lines, accepting \n, \r\n and \r; a byte-order mark is no part of line 1. */
 export function splitLines(source: string): string[] {
-  return source.split(/\r\n|\r|\n/);
+  return (source.charCodeAt(0) === 0xfeff ? source.slice(1) : source).split(/\r\n|\r|\n/);
+}
+
+/** `line` with each tab replaced by blanks up to the next tab stop. */
+function expandTabs(line: string): string {
+  if (!line.includes('\t')) return line;
+  let out = '';
+  for (const c of line) out += c === '\t' ? ' '.repeat(tabWidth - (out.length % tabWidth)) : c;
+  return out;
+}
+
+/** Where character `column` (0-based, as spans count) of `line` is printed once its tabs are expanded. */
+function displayColumn(line: string, column: number): number {
+  if (!line.includes('\t')) return column;
+  return expandTabs(line.slice(0, column)).length + Math.max(0, column - line.length);
 }
 
 interface Window {

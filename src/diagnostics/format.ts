@@ -57,9 +57,9 @@ export function toDiagnosticsJson(file: string, diagnostics: readonly Diagnostic
   }));
 }
 
-/** "2 errors and 1 warning", "no problems". */
+/** "2 errors and 1 warning", "99,551 warnings", "no problems". */
 export function describeCounts(errors: number, warnings: number): string {
-  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const plural = (n: number, word: string): string => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
   if (errors === 0 && warnings === 0) return 'no problems';
   if (warnings === 0) return plural(errors, 'error');
   if (errors === 0) return plural(warnings, 'warning');

@@ -21,6 +21,7 @@ export const catalogue = {
   NN1005: { code: 'NN1005', severity: 'error', title: 'Too many problems; the rest are not shown' },
   NN1006: { code: 'NN1006', severity: 'error', title: 'Brackets nested too deep' },
   NN1007: { code: 'NN1007', severity: 'error', title: 'Unbalanced brackets' },
+  NN1008: { code: 'NN1008', severity: 'warning', title: 'Window size with a spaced x' },
 
   // NN2xxx: names and values
   NN2001: { code: 'NN2001', severity: 'error', title: 'Unknown layer' },
@@ -52,6 +53,8 @@ export const catalogue = {
   NN2027: { code: 'NN2027', severity: 'error', title: 'Invalid repetition count' },
   NN2028: { code: 'NN2028', severity: 'error', title: 'Blocks and repetition expand too far' },
   NN2029: { code: 'NN2029', severity: 'warning', title: 'Block defined but never used' },
+  NN2030: { code: 'NN2030', severity: 'error', title: 'Too many layers to compile' },
+  NN2031: { code: 'NN2031', severity: 'error', title: 'Model too large to compile and train' },
 
   // NN3xxx: shapes
   NN3001: { code: 'NN3001', severity: 'error', title: 'Layer expects a flat input' },
@@ -64,12 +67,15 @@ export const catalogue = {
   NN3101: { code: 'NN3101', severity: 'warning', title: 'Output width differs from the dataset class count' },
   NN3102: { code: 'NN3102', severity: 'warning', title: 'Two batch norms in a row' },
   NN3103: { code: 'NN3103', severity: 'warning', title: 'Activation applied twice' },
+  NN3104: { code: 'NN3104', severity: 'warning', title: "Input differs from the default dataset's images" },
 
   // NN4xxx: compile and backend
   NN4001: { code: 'NN4001', severity: 'error', title: 'Backend not available' },
   NN4002: { code: 'NN4002', severity: 'error', title: 'Output directory cannot be written' },
   NN4003: { code: 'NN4003', severity: 'error', title: 'Saved model cannot be read' },
   NN4004: { code: 'NN4004', severity: 'error', title: 'Training threads failed' },
+  NN4005: { code: 'NN4005', severity: 'error', title: 'Backend out of memory' },
+  NN4006: { code: 'NN4006', severity: 'error', title: 'Run directory in use by another run' },
   // NN41xx: export and the PyTorch engine
   NN4101: { code: 'NN4101', severity: 'error', title: 'python3 with PyTorch not found' },
   NN4102: { code: 'NN4102', severity: 'error', title: 'Layer has no form in the export format' },
@@ -82,6 +88,8 @@ export const catalogue = {
   NN5003: { code: 'NN5003', severity: 'error', title: 'Model does not fit the dataset' },
   NN5004: { code: 'NN5004', severity: 'error', title: 'Loss became NaN or infinite' },
   NN5005: { code: 'NN5005', severity: 'error', title: 'Run directory cannot be resumed' },
+  NN5006: { code: 'NN5006', severity: 'error', title: 'Training diverged' },
+  NN5007: { code: 'NN5007', severity: 'warning', title: 'Model not learning' },
 } as const satisfies Record<string, MessageEntry>;
 
 /** A code in the catalogue. */

@@ -198,6 +198,8 @@ export async function trainWithTorch(request: TorchTrainRequest): Promise<TrainO
     examplesPerSec: totalSeconds > 0 ? totalExamples / totalSeconds : 0,
     checkpoint,
     curves,
+    // Data-parallel workers: here processes, one per rank.
+    threads: request.nproc,
     stoppedAt,
   });
   if (request.signal?.aborted) return outcome('interrupted', { epoch: history.length + 1, batchesDone: 0, totalBatches: 0 });

@@ -1,4 +1,5 @@
 import { check } from '../check/check.js';
+import type { GraphNode } from '../check/graph.js';
 import type { Diagnostic } from '../diagnostics/Diagnostic.js';
 import type { CheckedModel } from '../ir/model.js';
 import type { FileNode } from '../syntax/ast.js';
@@ -20,6 +21,8 @@ export interface Analysis {
   /** Errors and warnings found, including those the cap left out. */
   readonly errors: number;
   readonly warnings: number;
+  /** The checker's expanded graph as far as it got (unknown shapes after a problem): what `netc diagram` draws. */
+  readonly graph: readonly GraphNode[];
   /** Lookups by position: node, shapes, block definitions and uses. Built on first use. */
   readonly index: PositionIndex;
 }
@@ -44,6 +47,7 @@ export function analyze(source: string, file: string): Analysis {
     diagnostics: capDiagnostics(all, maxDiagnosticsPerFile),
     errors,
     warnings: all.length - errors,
+    graph: checked.graph,
     // `netc check` on a big file never asks for it, so it is not built until someone does.
     get index(): PositionIndex {
       index ??= new PositionIndex(parsed.ast, model);

@@ -8,6 +8,7 @@ import {
   Dims,
   Identifier,
   Input,
+  LParen,
   MalformedNumber,
   Model,
   NumberLiteral,
@@ -60,6 +61,13 @@ export function lex(source: string, end: Span): LexResult {
  */
 export function lexPart(text: string, offset: number, line: number, end: Span): LexResult {
   const result = lexer().tokenize(text);
+  // Columns count characters as people see them: a byte-order mark starting the file is not one (it is skipped
+  // as a blank, and would otherwise move every column of line 1 by one).
+  if (offset === 0 && text.charCodeAt(0) === 0xfeff) {
+    for (const token of [...result.tokens, ...(result.groups['comments'] ?? [])]) unshiftBom(token);
+    for (const problem of result.errors) if (problem.line === 1 && problem.column !== undefined) problem.column -= 1;
+  }
+  retypeBlockNames(result.tokens);
   const lineShift = line - 1;
   if (offset !== 0 || lineShift !== 0) {
     for (const token of result.tokens) shiftToken(token, offset, lineShift);
@@ -88,11 +96,77 @@ export function lexPart(text: string, offset: number, line: number, end: Span): 
       diagnostics.push(error('NN1004', malformedNumberMessage(token.image), tokenSpan(token, end)));
     } else if (type === NumberLiteral || type === Dims || type === ShortOption || type === Repeat) {
       checkMagnitudes(token, end, diagnostics);
+      if (type === ShortOption && spacedTimes.test(token.image)) diagnostics.push(spacedWindowWarning(token, end));
+    } else if (type === Identifier && !nameText.test(token.image)) {
+      diagnostics.push(notALetter(token, end));
     } else if (type === Identifier && /[A-Z]/.test(token.image)) {
       lowerIdentifier(token, end, diagnostics);
     }
   }
   return { tokens: result.tokens, comments: result.groups['comments'] ?? [], diagnostics };
+}
+
+/** What a name may hold: letters of any script, digits, `_` and `-`, starting with a letter or `_`. */
+const nameText = /^[\p{L}_][\p{L}\p{M}\p{N}_-]*$/u;
+
+/** NN1002 at the first character of a name that is no letter, digit, `_` or `-` (the lexer lets any non-ASCII in). */
+function notALetter(token: IToken, end: Span): Diagnostic {
+  const chars = [...token.image];
+  let index = 0;
+  let at = 0;
+  for (const c of chars) {
+    if (!(index === 0 ? /[\p{L}_]/u : /[\p{L}\p{M}\p{N}_-]/u).test(c)) break;
+    index++;
+    at += c.length;
+  }
+  const bad = chars[index] ?? token.image;
+  const code = bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+  return error('NN1002', `\`${bad}\` (U+${code}) cannot be part of a name; names are letters, digits, \`_\` and \`-\`.`, partSpan(token, at, at + bad.length, end));
+}
+
+/** `k3 x 2`: a window size with a blank on both sides of its `x`. */
+const spacedTimes = /[ \t]x[ \t]/;
+
+/**
+ * NN1008 (warning): `conv 64 k3 x 2` reads as a 3x2 window, as in version 1, though it looks like "a 3x3 window,
+ * twice". The size stays as written; the warning names both spellings that say what was meant.
+ */
+function spacedWindowWarning(token: IToken, end: Span): Diagnostic {
+  const glued = token.image.replace(/[ \t]+x[ \t]+/g, 'x');
+  const [first] = token.image.split(/[ \t]+x[ \t]+/);
+  const count = token.image.slice(token.image.lastIndexOf('x') + 1).trim();
+  return {
+    code: 'NN1008',
+    severity: 'warning',
+    message:
+      `\`${token.image}\` is read as \`${glued}\`, a ${glued.slice(1)} size; write \`${glued}\` to say so, or \`${first} x${count}\` ` +
+      `(the count glued to \`x\`) or the layer in parentheses to repeat the layer ${count} times.`,
+    span: tokenSpan(token, end),
+  };
+}
+
+/** Moves a line-1 token one column left: the byte-order mark before it is no character. */
+function unshiftBom(token: IToken): void {
+  if (token.startLine !== 1) return;
+  if (token.startColumn !== undefined) token.startColumn -= 1;
+  if (token.endLine === 1 && token.endColumn !== undefined) token.endColumn -= 1;
+}
+
+/**
+ * A block may be called `b1` or `s2`, which read as short options (`k5`, `s2`). Where no option can stand, right
+ * after `def` or glued to the `(` of a block use (`b1(16)`), such a token is a name.
+ */
+function retypeBlockNames(tokens: IToken[]): void {
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if (token.tokenType !== ShortOption || !/^[a-z][0-9]+$/.test(token.image)) continue;
+    const next = tokens[i + 1];
+    const call = next?.tokenType === LParen && next.startOffset === token.startOffset + token.image.length;
+    if (tokens[i - 1]?.tokenType === Def || call) {
+      token.tokenType = Identifier;
+      token.tokenTypeIdx = Identifier.tokenTypeIdx!;
+    }
+  }
 }
 
 function shiftToken(token: IToken, offset: number, lineShift: number): void {

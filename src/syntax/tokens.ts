@@ -16,8 +16,18 @@ const times = String.raw`(?:x[ \t]*|[ \t]+x[ \t]+)`;
 /** Any number the parser accepts: a well-formed one or a malformed one (already reported by the lexer). */
 export const NumberToken = createToken({ name: 'Number', label: 'NUMBER', pattern: Lexer.NA });
 
-/** An identifier, any case; upper-case letters are reported by the lexer (names are lower case) and lowered. */
-export const Identifier = createToken({ name: 'Identifier', label: 'IDENTIFIER', pattern: /[a-zA-Z_][a-zA-Z0-9_-]*/ });
+/**
+ * An identifier, any case; upper-case letters are reported by the lexer (names are lower case) and lowered. Names
+ * may use letters of any script (`dénse` is one name, reported as an unknown layer, not as `d` and junk): the
+ * pattern admits the Unicode blocks that hold letters (ranges chevrotain can still dispatch on; symbol and
+ * punctuation blocks such as `×` stay unrecognised characters), and the lexer reports any character in them that
+ * is no letter, mark or digit (NN1002). The byte-order mark is left to WHITESPACE.
+ */
+export const Identifier = createToken({
+  name: 'Identifier',
+  label: 'IDENTIFIER',
+  pattern: /[a-zA-Z_\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u1FFF\u2C00-\u2DFF\u3040-\uD7FF\uF900-\uFDFF\uFE70-\uFEFE\uFF21-\uFF3A\uFF41-\uFF5A\uFF66-\uFFDC][a-zA-Z0-9_\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u1FFF\u2C00-\u2DFF\u3040-\uD7FF\uF900-\uFDFF\uFE70-\uFEFE\uFF21-\uFF3A\uFF41-\uFF5A\uFF66-\uFFDC-]*/,
+});
 
 /** Anything that starts like a number but is not one (`3.`, `1e`, `1x28x`, `5abc`): reported as NN1004. */
 export const MalformedNumber = createToken({
@@ -173,5 +183,5 @@ export const tokenDescriptions: ReadonlyMap<TokenType, string> = new Map([
   [Dims, 'numbers joined by "x", glued to the number before it or blanks on both sides: 3x5, 1x28x28, 1 x 28 x 28'],
   [NumberLiteral, 'an integer or a decimal with an optional exponent and minus sign: 6, 0.9, 1e-5, -3'],
   [MalformedNumber, 'something that starts like a number but is not one (3., 1e, 1x28x); an error, parsed as a NUMBER'],
-  [Identifier, 'a name; the language allows [a-z_][a-z0-9_-]*, other letters are an error'],
+  [Identifier, 'a name: a letter of any script or "_", then letters, digits, "_" and "-"; capitals are an error'],
 ]);

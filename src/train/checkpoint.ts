@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { replaceDirectory } from '../compile/atomicWrite.js';
@@ -70,6 +71,8 @@ export interface StateFile extends TrainState {
   readonly format: 'netc-checkpoint';
   readonly version: number;
   readonly savedAt: string;
+  /** SHA-256 of model.net as saved, hex: an edited copy is refused instead of trusted. Absent in older checkpoints. */
+  readonly modelSha256?: string;
   readonly optimizer: { readonly name: string; readonly weights: tf.io.WeightsManifestEntry[] };
 }
 
@@ -104,21 +107,49 @@ export async function saveCheckpoint(
     version: checkpointVersion,
     savedAt: new Date().toISOString(),
     ...state,
+    modelSha256: sha256(source),
     optimizer: { name: state.hyperparameters.optimizer, weights: encodedOptimizer.specs },
   };
   const target = checkpointDir(runDir);
-  replaceDirectory(
-    target,
-    {
-      [modelFileName]: encoded.modelJson,
-      [weightsFileName]: encoded.weights,
-      'optimizer.bin': new Uint8Array(encodedOptimizer.data),
-      'model.net': source,
-      'state.json': `${JSON.stringify(stateFile, null, 2)}\n`,
-    },
-    { aside: join(runDir, previousName) },
-  );
+  try {
+    replaceDirectory(
+      target,
+      {
+        [modelFileName]: encoded.modelJson,
+        [weightsFileName]: encoded.weights,
+        'optimizer.bin': new Uint8Array(encodedOptimizer.data),
+        'model.net': source,
+        'state.json': `${JSON.stringify(stateFile, null, 2)}\n`,
+      },
+      { aside: join(runDir, previousName) },
+    );
+  } catch (error) {
+    // replaceDirectory has removed its staging directory: a full disk is not kept full by half a checkpoint.
+    throw saveFailure(runDir, error);
+  }
   return target;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** NN4002 for a checkpoint that could not be written, with the cause in words; other errors pass unchanged. */
+function saveFailure(runDir: string, error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  const causes: Record<string, string> = {
+    ENOSPC: 'the disk is full',
+    EDQUOT: 'the disk quota is used up',
+    EROFS: 'the file system is read-only',
+    EACCES: 'permission denied',
+    EIO: 'an input/output error',
+  };
+  const cause = code === undefined ? undefined : causes[code];
+  if (cause === undefined) return error;
+  const next = hasCheckpoint(runDir)
+    ? `the last checkpoint in ${checkpointDir(runDir)} is intact; free some space and continue with \`netc train --resume ${runDir}\``
+    : 'no checkpoint was saved; free some space and start the run again';
+  return new NetcError('NN4002', `Cannot save a checkpoint in ${runDir}: ${cause} (${code}). Nothing half-written is left behind and ${next}.`);
 }
 
 /** True when `runDir` holds a checkpoint to resume (possibly one caught between the two renames of a save). */
@@ -162,7 +193,15 @@ export function loadCheckpoint(runDir: string, use: CheckpointUse = 'resume'): L
   const statePath = join(dir, 'state.json');
   const parsed = readJson(statePath);
   const state = validateState(parsed, statePath, corrupt, fail);
-  const source = readText(join(dir, 'model.net'));
+  const sourcePath = join(dir, 'model.net');
+  const source = readText(sourcePath);
+  const recorded = (parsed as StateFile).modelSha256;
+  if (typeof recorded === 'string' && recorded !== sha256(source)) {
+    fail(
+      `${sourcePath} was changed after the run saved it (its SHA-256 differs from the one in ${statePath}); ` +
+        'the weights belong to the model as it was. Put the original back, or train the edited model as a new run.',
+    );
+  }
   const modelPath = join(dir, modelFileName);
   const modelJson = readJson(modelPath) as { weightsManifest?: { weights?: unknown }[]; userDefinedMetadata?: unknown };
   const specs = modelJson.weightsManifest?.[0]?.weights;

@@ -31,6 +31,8 @@ export interface CurvesFiles {
 
 interface Series {
   readonly key: 'loss' | 'trainAcc' | 'testAcc';
+  /** The y axis it is drawn against: loss on the left, accuracies (0 to 1) on the right. */
+  readonly axis: 'loss' | 'accuracy';
   readonly label: string;
   readonly colour: string;
   readonly dash: string | null;
@@ -38,14 +40,15 @@ interface Series {
 
 // d2l's styles: '-' in matplotlib blue, 'm--' magenta dashed, 'g-.' green dash-dot.
 const series: readonly Series[] = [
-  { key: 'loss', label: 'train loss', colour: '#1f77b4', dash: null },
-  { key: 'trainAcc', label: 'train acc', colour: '#bf00bf', dash: '7 4' },
-  { key: 'testAcc', label: 'test acc', colour: '#2ca02c', dash: '9 3 2 3' },
+  { key: 'loss', axis: 'loss', label: 'train loss', colour: '#1f77b4', dash: null },
+  { key: 'trainAcc', axis: 'accuracy', label: 'train acc', colour: '#bf00bf', dash: '7 4' },
+  { key: 'testAcc', axis: 'accuracy', label: 'test acc', colour: '#2ca02c', dash: '9 3 2 3' },
 ];
 
 const width = 640;
 const height = 420;
-const plot = { left: 64, right: width - 24, top: 76, bottom: height - 56 };
+// Room on both sides: loss ticks on the left axis, accuracy ticks (0 to 1) on the right one.
+const plot = { left: 72, right: width - 64, top: 76, bottom: height - 56 };
 const font = "system-ui, -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif";
 
 /** A step of 1, 2, 2.5 or 5 times a power of ten giving about `target` intervals over `span`. */
@@ -70,13 +73,29 @@ function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
 }
 
-/** The y axis: 0 to 1 for accuracies and ordinary losses; higher, on a round number, when the loss exceeds 1. */
-function yScale(records: readonly CurveRecord[]): { max: number; step: number } {
+/** Intervals on both y axes: the accuracy axis has ticks every 0.2, and the loss axis's share its grid lines. */
+const yIntervals = 5;
+
+/**
+ * The loss axis (left): 0 to 1 for ordinary losses; above that, five intervals of a round step, so that a
+ * diverged run's loss of millions gets its own scale without flattening the accuracies (which have theirs).
+ */
+function lossScale(records: readonly CurveRecord[]): { max: number; step: number } {
   let top = 1;
-  for (const r of records) for (const s of series) if (Number.isFinite(r[s.key]) && r[s.key] > top) top = r[s.key];
-  if (top <= 1) return { max: 1, step: 0.2 };
-  const step = niceStep(top, 6);
-  return { max: Math.ceil(top / step - 1e-9) * step, step };
+  for (const r of records) if (Number.isFinite(r.loss) && r.loss > top) top = r.loss;
+  if (top <= 1) return { max: 1, step: 1 / yIntervals };
+  const step = niceStep(top, yIntervals);
+  return { max: step * yIntervals, step };
+}
+
+/** A tick or legend number: `0.25`, `2.5`, `12,500`, `2.5M`, `1.2e+12`: short enough never to clip or overlap. */
+export function formatAxisNumber(value: number, decimals: number): string {
+  const magnitude = Math.abs(value);
+  const trim = (v: number): string => String(Number(v.toPrecision(3)));
+  if (magnitude >= 1e9) return value.toExponential(1);
+  if (magnitude >= 1e6) return `${trim(value / 1e6)}M`;
+  if (magnitude >= 1e4) return `${trim(value / 1e3)}k`;
+  return value.toFixed(decimals);
 }
 
 /** The x axis: epoch 1 to the last (or planned) epoch, with whole-number ticks. */
@@ -90,9 +109,11 @@ function xScale(records: readonly CurveRecord[], planned: number | undefined): {
 /** The curves as SVG text: pure, so tests and the CLI can render without touching the disk. */
 export function renderCurvesSvg(records: readonly CurveRecord[], options: CurvesOptions = {}): string {
   const x = xScale(records, options.epochs);
-  const y = yScale(records);
+  const y = lossScale(records);
   const px = (epoch: number): number => plot.left + ((epoch - x.min) / (x.max - x.min)) * (plot.right - plot.left);
   const py = (value: number): number => plot.bottom - (value / y.max) * (plot.bottom - plot.top);
+  const pyAcc = (value: number): number => plot.bottom - value * (plot.bottom - plot.top);
+  const yOf = (s: Series, value: number): number => (s.axis === 'loss' ? py(value) : pyAcc(value));
   const out: string[] = [];
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${escapeXml(font)}" font-size="12">`,
@@ -101,10 +122,10 @@ export function renderCurvesSvg(records: readonly CurveRecord[], options: Curves
   const title = options.title ?? 'training curves';
   out.push(`<text x="${width / 2}" y="24" text-anchor="middle" font-size="15" font-weight="600" fill="#222">${escapeXml(title)}</text>`);
 
-  // Grid and y ticks.
+  // Grid and y ticks: both axes have five intervals, so one set of grid lines serves both.
   const yDecimals = decimalsOf(y.step);
   out.push('<g class="grid" stroke="#e6e6e6" stroke-width="1">');
-  for (let i = 0; i * y.step <= y.max + 1e-9; i++) {
+  for (let i = 0; i <= yIntervals; i++) {
     const v = py(i * y.step);
     out.push(`<line x1="${plot.left}" y1="${fmt(v)}" x2="${plot.right}" y2="${fmt(v)}"/>`);
   }
@@ -113,9 +134,10 @@ export function renderCurvesSvg(records: readonly CurveRecord[], options: Curves
   }
   out.push('</g>');
   out.push('<g class="ticks" fill="#444">');
-  for (let i = 0; i * y.step <= y.max + 1e-9; i++) {
+  for (let i = 0; i <= yIntervals; i++) {
     const v = py(i * y.step);
-    out.push(`<text x="${plot.left - 8}" y="${fmt(v + 4)}" text-anchor="end">${(i * y.step).toFixed(yDecimals)}</text>`);
+    out.push(`<text x="${plot.left - 8}" y="${fmt(v + 4)}" text-anchor="end">${formatAxisNumber(i * y.step, yDecimals)}</text>`);
+    out.push(`<text x="${plot.right + 8}" y="${fmt(v + 4)}" text-anchor="start">${(i / yIntervals).toFixed(1)}</text>`);
   }
   for (let e = Math.ceil(x.min); e <= x.max + 1e-9; e += x.step) {
     out.push(`<text x="${fmt(px(e))}" y="${plot.bottom + 18}" text-anchor="middle">${e}</text>`);
@@ -124,14 +146,16 @@ export function renderCurvesSvg(records: readonly CurveRecord[], options: Curves
 
   // Axes and their labels.
   out.push(
-    `<g class="axes" stroke="#333" stroke-width="1.2" fill="none"><line x1="${plot.left}" y1="${plot.bottom}" x2="${plot.right}" y2="${plot.bottom}"/><line x1="${plot.left}" y1="${plot.top}" x2="${plot.left}" y2="${plot.bottom}"/></g>`,
+    `<g class="axes" stroke="#333" stroke-width="1.2" fill="none"><line x1="${plot.left}" y1="${plot.bottom}" x2="${plot.right}" y2="${plot.bottom}"/><line x1="${plot.left}" y1="${plot.top}" x2="${plot.left}" y2="${plot.bottom}"/><line x1="${plot.right}" y1="${plot.top}" x2="${plot.right}" y2="${plot.bottom}"/></g>`,
     `<text x="${(plot.left + plot.right) / 2}" y="${height - 16}" text-anchor="middle" fill="#222" font-size="13">epoch</text>`,
+    `<text transform="translate(16 ${(plot.top + plot.bottom) / 2}) rotate(-90)" text-anchor="middle" fill="#222" font-size="13">loss</text>`,
+    `<text transform="translate(${width - 14} ${(plot.top + plot.bottom) / 2}) rotate(90)" text-anchor="middle" fill="#222" font-size="13">accuracy</text>`,
   );
 
   // The three lines, with a dot per epoch so a single epoch still shows.
   for (const s of series) {
     const points = records.filter((r) => Number.isFinite(r.epoch) && Number.isFinite(r[s.key]));
-    const coords = points.map((r) => `${fmt(px(r.epoch))},${fmt(py(r[s.key]))}`);
+    const coords = points.map((r) => `${fmt(px(r.epoch))},${fmt(yOf(s, r[s.key]))}`);
     out.push(`<g class="series" data-series="${s.key}">`);
     if (coords.length > 0) {
       out.push(
@@ -154,7 +178,7 @@ export function renderCurvesSvg(records: readonly CurveRecord[], options: Curves
     const lx = legendLeft + i * entryWidth;
     const ly = 50;
     // dx rather than a leading space: renderers differ on keeping whitespace at a tspan's start.
-    const value = last && Number.isFinite(last[s.key]) ? `<tspan dx="6" fill="#777">${last[s.key].toFixed(3)}</tspan>` : '';
+    const value = last && Number.isFinite(last[s.key]) ? `<tspan dx="6" fill="#777">${formatAxisNumber(last[s.key], 3)}</tspan>` : '';
     out.push(
       `<line x1="${lx}" y1="${ly}" x2="${lx + 30}" y2="${ly}" stroke="${s.colour}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`,
       `<text x="${lx + 38}" y="${ly + 4}" fill="#222">${s.label}${value}</text>`,

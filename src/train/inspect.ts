@@ -33,6 +33,8 @@ export interface RunInspection {
   readonly checkpoint: string;
   readonly epochsDone: number;
   readonly epochs: number;
+  /** Batches trained of epoch `epochsDone + 1` when the run was stopped inside it (Ctrl-C), else null. */
+  readonly batchesIntoNextEpoch: number | null;
   readonly layers: readonly BatchNormValues[];
   /** Every layer of the model by summary number, so that a `--layer` mistake can be explained. */
   readonly allLayers: readonly { readonly index: number; readonly op: string; readonly line: number }[];
@@ -87,6 +89,7 @@ export function inspectRun(runDir: string): RunInspection {
     checkpoint: checkpoint.dir,
     epochsDone: state.epochsDone,
     epochs: state.hyperparameters.epochs,
+    batchesIntoNextEpoch: state.partial !== null && state.partial.batchesDone > 0 ? state.partial.batchesDone : null,
     layers,
     allLayers: model.layers.map((layer) => ({ index: layer.index + 1, op: layer.op, line: layer.span.line })),
   };

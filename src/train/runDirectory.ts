@@ -1,5 +1,5 @@
-import { accessSync, constants, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { NetcError } from '../diagnostics/NetcError.js';
 
 /** Where runs go when no directory is named. */
@@ -24,12 +24,40 @@ export function newRunDirProblem(dir: string, hasCheckpoint: (dir: string) => bo
   return hasCheckpoint(dir) ? `${dir} already holds a run; continue it with --resume ${dir}, or choose another --out.` : null;
 }
 
-/** Creates the run directory and checks that checkpoints can be written there (NN4002 otherwise). */
+/**
+ * Creates the run directory and checks that checkpoints can be written there (NN4002 otherwise, naming the real
+ * cause: a read-only file system or a missing permission on the nearest folder that exists, not the ENOENT that
+ * `mkdir -p` reports for the folder it could not make).
+ */
 export function ensureRunDir(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true });
     accessSync(dir, constants.W_OK);
   } catch (error) {
-    throw new NetcError('NN4002', `Cannot write the run directory ${dir}: ${(error as Error).message}.`);
+    throw new NetcError('NN4002', `Cannot write the run directory ${dir}: ${whyNotWritable(dir, error as NodeJS.ErrnoException)}.`);
   }
+}
+
+const causes: Readonly<Record<string, string>> = {
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOSPC: 'the disk is full',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EEXIST: 'a file of that name is in the way',
+};
+
+/** The cause of a failed mkdir/access in words, found on the nearest existing ancestor when the error is ENOENT. */
+function whyNotWritable(dir: string, error: NodeJS.ErrnoException): string {
+  if (error.code !== 'ENOENT') return `${causes[error.code ?? ''] ?? error.message} (${error.code ?? 'error'})`;
+  let parent = resolve(dir);
+  while (!existsSync(parent) && dirname(parent) !== parent) parent = dirname(parent);
+  try {
+    if (!statSync(parent).isDirectory()) return `${parent} is a file, not a folder (ENOTDIR)`;
+    accessSync(parent, constants.W_OK);
+  } catch (inner) {
+    const code = (inner as NodeJS.ErrnoException).code ?? 'error';
+    return `${parent} cannot be written: ${causes[code] ?? (inner as Error).message} (${code})`;
+  }
+  return `${error.message} (${error.code})`;
 }

@@ -32,22 +32,21 @@ function inboundLayers(layer: tf.layers.Layer): tf.layers.Layer[] {
  * first layer, possibly behind padding or a flatten): the gradient with respect to their input is never used.
  */
 export function inputLayerKernels(model: tf.LayersModel): tf.LayerVariable[] {
-  const untrainedOutput = new Map<tf.layers.Layer, boolean>();
-  // Whether nothing trainable lies between the model input and this layer's output.
-  const untrained = (layer: tf.layers.Layer): boolean => {
-    const known = untrainedOutput.get(layer);
-    if (known !== undefined) return known;
-    const inputs = inboundLayers(layer);
-    const value = layer.trainableWeights.length === 0 && inputs.every(untrained);
-    untrainedOutput.set(layer, value);
-    return value;
-  };
+  // Whether nothing trainable lies between the model input and each layer's output. model.layers is in
+  // topological order, so one pass in that order sees every layer's inputs first: no recursion, which a graph of
+  // thousands of layers would take past the call stack.
+  const untrained = new Map<tf.layers.Layer, boolean>();
+  // A layer outside model.layers is a model input (tf.sequential leaves its InputLayer out): nothing before it.
+  const isUntrained = (l: tf.layers.Layer): boolean => untrained.get(l) ?? (l.trainableWeights.length === 0 && inboundLayers(l).length === 0);
+  for (const layer of model.layers) {
+    untrained.set(layer, layer.trainableWeights.length === 0 && inboundLayers(layer).every(isUntrained));
+  }
   const kernels: tf.LayerVariable[] = [];
   for (const layer of model.layers) {
     const className = layer.getClassName();
     if (className !== 'Conv2D' && className !== 'Dense') continue;
     const inputs = inboundLayers(layer);
-    if (inputs.length === 0 || !inputs.every(untrained)) continue;
+    if (inputs.length === 0 || !inputs.every(isUntrained)) continue;
     const kernel = layer.trainableWeights.find((w) => /(^|\/)kernel$/.test(w.originalName));
     if (kernel !== undefined) kernels.push(kernel);
   }

@@ -5,6 +5,7 @@ import { compileModel } from '../compile/compile.js';
 import { NetcError } from '../diagnostics/NetcError.js';
 import { namedTensors, saveCheckpoint, weightTensors, type LoadedCheckpoint, type TrainState } from './checkpoint.js';
 import { writeCurves } from './curves.js';
+import { optimizers } from '../ir/catalogue.js';
 import type { Hyperparameters } from './hyperparameters.js';
 import { createOptimizer } from './optimizer.js';
 import { permutation, Rng } from './random.js';
@@ -28,6 +29,8 @@ export interface TrainObserver {
   batchEnd?(epoch: number, sums: EpochSums, model: tf.LayersModel): void;
   /** An epoch finished, was evaluated and checkpointed. */
   epochEnd?(record: EpochRecord, checkpoint: string): void;
+  /** Something the user should know that does not stop the run (a model not learning), as one sentence. */
+  warning?(code: 'NN5007', message: string): void;
 }
 
 /** One training run: a checked model, its recipe, the data, and where to save. */
@@ -76,7 +79,18 @@ export interface TrainOutcome {
   readonly curves: { readonly svg: string; readonly csv: string; readonly json: string } | null;
   /** Where an interrupted run stopped. */
   readonly stoppedAt: { readonly epoch: number; readonly batchesDone: number; readonly totalBatches: number } | null;
+  /** The training threads the run used (--threads, or what `auto` measured). */
+  readonly threads: number;
 }
+
+/**
+ * An epoch whose mean loss is this many times the run's first batch loss has diverged (NN5006): a falling loss
+ * never gets there, and a rate far too large (LeNet-BN at lr 1e6: 11 million after one epoch) is far past it.
+ */
+export const divergenceFactor = 10;
+
+/** Steps a run must have taken before accuracy at chance counts as "not learning" (NN5007): one step proves nothing. */
+const minStepsToJudge = 20;
 
 /**
  * Trains as d2l's train_ch6 does: every epoch a fresh shuffle, one optimizer step per batch (the last batch may be
@@ -94,7 +108,10 @@ export async function trainModel(request: TrainRequest): Promise<TrainOutcome> {
   try {
     const resumed = request.resume;
     if (resumed) await restore(model, optimizer, resumed);
-    const chosen = await chooseTrainStep({ model, optimizer, checked: request.model, compile: compileOptions, hyperparameters: h }, request.threads ?? 1);
+    // Measuring threads runs steps of the run's batch; a batch larger than the data is never trained, and one that
+    // large can exhaust the backend's memory (a wasm heap) before training starts.
+    const measured = { ...h, batch: Math.max(1, Math.min(h.batch, train.count)) };
+    const chosen = await chooseTrainStep({ model, optimizer, checked: request.model, compile: compileOptions, hyperparameters: measured }, request.threads ?? 1);
     closeStep = () => chosen.close();
     request.onThreads?.(chosen.reason);
     const step = chosen.step;
@@ -111,8 +128,13 @@ export async function trainModel(request: TrainRequest): Promise<TrainOutcome> {
     const totalBatches = Math.ceil(train.count / h.batch);
     const curvesOptions = { title: request.model.name, epochs: h.epochs };
     const pixels = train.rows * train.cols;
+    // The first batch's mean loss in this process: the reference that divergence is measured against.
+    let firstLoss: number | null = null;
+    // Steps taken in this process: a model is judged "not learning" only after enough of them to learn something.
+    let steps = 0;
     const outcome = (status: TrainOutcome['status'], stoppedAt: TrainOutcome['stoppedAt']): TrainOutcome => ({
       status,
+      threads: chosen.threads,
       history,
       examplesPerSec: totalSeconds > 0 ? totalExamples / totalSeconds : 0,
       checkpoint,
@@ -157,12 +179,16 @@ export async function trainModel(request: TrainRequest): Promise<TrainOutcome> {
         let result: { loss: number; correct: number };
         try {
           result = step(x, y);
+        } catch (error) {
+          throw outOfMemory(error, h.batch) ?? error;
         } finally {
           x.dispose();
           y.dispose();
         }
         const seconds = (performance.now() - began) / 1000;
         if (!Number.isFinite(result.loss)) throw diverged(request, epoch, sums.batchesDone + 1, totalBatches, checkpoint, history.length);
+        firstLoss ??= result.loss / indices.length;
+        steps++;
         sums = {
           batchesDone: sums.batchesDone + 1,
           examples: sums.examples + indices.length,
@@ -181,6 +207,20 @@ export async function trainModel(request: TrainRequest): Promise<TrainOutcome> {
         testAcc: accuracy,
         examplesPerSec: sums.examples / sums.trainSeconds,
       };
+      // Checked before saving: the weights of a diverged epoch must not replace the last good checkpoint.
+      if (firstLoss !== null && record.loss > divergenceFactor * firstLoss) {
+        throw divergedEpoch(request, record, firstLoss, checkpoint, history.length);
+      }
+      const classes = request.model.layers[request.model.layers.length - 1]?.outputShape[0] ?? 10;
+      const atChance = record.trainAcc <= 1.5 / classes && record.testAcc <= 1.5 / classes;
+      if (firstLoss !== null && steps >= minStepsToJudge && atChance && record.loss >= 0.9 * firstLoss) {
+        observer?.warning?.(
+          'NN5007',
+          `After epoch ${epoch} the accuracy is at chance (train ${record.trainAcc.toFixed(3)}, test ${record.testAcc.toFixed(3)}, ` +
+            `1 in ${classes} by guessing) and the loss has not fallen (${formatLoss(firstLoss)} at the first batch, ` +
+            `${formatLoss(record.loss)} now): the model is not learning at lr ${h.lr}; try --lr ${smallerRate(h)}.`,
+        );
+      }
       history.push(record);
       totalSeconds += sums.trainSeconds;
       totalExamples += sums.examples;
@@ -246,7 +286,7 @@ function diverged(
   epochsSaved: number,
 ): NetcError {
   const lr = request.hyperparameters.lr;
-  const smaller = Number((lr / 10).toPrecision(2));
+  const smaller = smallerRate(request.hyperparameters);
   const kept =
     checkpoint !== null
       ? `The last good checkpoint (epoch ${epochsSaved}) is kept in ${checkpoint}; continue it with a smaller rate: ` +
@@ -255,5 +295,48 @@ function diverged(
   return new NetcError(
     'NN5004',
     `The loss became NaN or infinite at epoch ${epoch}, batch ${batch} of ${totalBatches} (lr ${lr}): training diverged. ${kept}`,
+  );
+}
+
+/**
+ * A learning rate to suggest after a divergence: the rate divided by ten, or by as many tens as it takes to reach
+ * the optimizer's default (a rate known to train LeNet-BN: sgd 1, momentum 0.1, adam 0.001). Dividing 1e6 by ten
+ * still diverges; the default, or below it, does not.
+ */
+export function smallerRate(h: Pick<Hyperparameters, 'lr' | 'optimizer'>): number {
+  const limit = optimizers[h.optimizer].defaultLr;
+  let rate = h.lr / 10;
+  while (rate > limit * (1 + 1e-9)) rate /= 10;
+  return Number(rate.toPrecision(2));
+}
+
+function formatLoss(loss: number): string {
+  return loss < 1000 ? loss.toFixed(3) : Math.round(loss).toLocaleString('en-US');
+}
+
+/** NN5006: an epoch's loss far above the first batch's; nothing of the epoch is saved. */
+function divergedEpoch(request: TrainRequest, record: EpochRecord, firstLoss: number, checkpoint: string | null, epochsSaved: number): NetcError {
+  const h = request.hyperparameters;
+  const smaller = smallerRate(h);
+  const kept =
+    checkpoint !== null
+      ? `The last good checkpoint (epoch ${epochsSaved}) is kept in ${checkpoint}; continue it with a smaller rate: ` +
+        `\`netc train --resume ${request.runDir} --lr ${smaller}\`.`
+      : `No epoch had completed, so nothing was saved; start again with a smaller rate: --lr ${smaller}.`;
+  return new NetcError(
+    'NN5006',
+    `Training diverged: the loss of epoch ${record.epoch} is ${formatLoss(record.loss)}, more than ${divergenceFactor} times ` +
+      `the first batch's ${formatLoss(firstLoss)} (lr ${h.lr}, train accuracy ${record.trainAcc.toFixed(3)}). ${kept}`,
+  );
+}
+
+/** NN4005 for a step that ran out of backend memory (a wasm heap past its limit), with a batch size to try. */
+function outOfMemory(error: unknown, batch: number): NetcError | null {
+  const message = error instanceof Error ? error.message : String(error);
+  if (!/memory access out of bounds|out of memory|Array buffer allocation failed|Invalid typed array length/i.test(message)) return null;
+  const smaller = Math.max(1, Math.floor(batch / 4));
+  return new NetcError(
+    'NN4005',
+    `The backend ran out of memory training a batch of ${batch.toLocaleString('en-US')} (${message}); try --batch ${smaller}.`,
   );
 }

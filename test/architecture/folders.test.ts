@@ -8,7 +8,7 @@ const srcDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
 const graph = folderGraph(srcDir);
 
 /** The front end: shared by every tool, runs in a browser; it never reaches into the back half. */
-const frontEnd = ['frontend', 'check', 'layers', 'syntax', 'ir', 'diagnostics'];
+const frontEnd = ['diagram', 'frontend', 'check', 'layers', 'syntax', 'ir', 'diagnostics'];
 
 /**
  * What each back-half folder may import besides the front end: cli -> train -> compile -> backend, with data beside
@@ -16,8 +16,10 @@ const frontEnd = ['frontend', 'check', 'layers', 'syntax', 'ir', 'diagnostics'];
  * engine); the CLI may use them, they never use it. Nothing imports cli.
  */
 const backHalf: Readonly<Record<string, readonly string[]>> = {
-  cli: ['export', 'train', 'compile', 'backend', 'data'],
+  cli: ['export', 'playground', 'train', 'compile', 'backend', 'data'],
   export: ['train', 'compile', 'backend', 'data'],
+  // The playground's server reads data; its page trains with netc's own compiler and step.
+  playground: ['train', 'compile', 'backend', 'data'],
   train: ['compile', 'backend', 'data'],
   compile: ['backend'],
   backend: [],

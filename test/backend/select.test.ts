@@ -105,7 +105,7 @@ describe('auto', () => {
     const { loaders, log } = fake({});
     const choice = await selectBackend('auto', { fastPath: true }, loaders);
     expect(choice).toMatchObject({ name: 'wasm', tfBackend: 'wasm' });
-    expect(choice.reason).toMatch(/^backend auto -> wasm: tfjs-node-gpu not installed, tfjs-node not installed; trains on wasm \(SIMD, 1 thread\) on the CPU \(.+, \d+ cores?\)$/);
+    expect(choice.reason).toMatch(/^backend auto -> wasm: tfjs-node-gpu not installed, tfjs-node not installed; trains on wasm \(SIMD\) on the CPU \(.+, \d+ cores?\)$/);
     expect(log.at(-1)).toBe('register wasm');
   });
 
@@ -172,7 +172,7 @@ describe('a named backend', () => {
   test('wasm', async () => {
     const choice = await selectBackend('wasm', { fastPath: true }, fake({ nodeGpu: 'loads', gpu: true }).loaders);
     expect(choice).toMatchObject({ name: 'wasm', tfBackend: 'wasm' });
-    expect(choice.reason).toMatch(/^backend wasm: trains on wasm \(SIMD, 1 thread\) on the CPU/);
+    expect(choice.reason).toMatch(/^backend wasm: trains on wasm \(SIMD\) on the CPU/);
   });
 
   test('wasm that is missing or cannot start: NN4001', async () => {

@@ -369,11 +369,11 @@ describe('messages', () => {
     [`${I}def rep(n) = dense 10 x n\nrep(0)\n`, 'A repetition count must be a whole number of at least 1, not 0 (in block `rep` with n=0); to leave the stage out, delete it.'],
     [
       `${I}dense 10 x1000000\n`,
-      'Repeating 1 node 1,000,000 times makes 1,000,000 nodes, but blocks and repetition may make at most 10,000 in a model; repeat fewer times.',
+      'Repeating 1 node 1,000,000 times makes 1,000,000 nodes, but blocks and repetition may make at most 4,000 in a model; repeat fewer times.',
     ],
     [
-      `${I}dense 10 x9000 | (dense 10 | relu) x1000\n`,
-      'Repeating 2 nodes 1,000 times makes 2,000 nodes, but blocks and repetition may make at most 10,000 in a model, and 9,000 are already made; repeat fewer times.',
+      `${I}dense 10 x3000 | (dense 10 | relu) x1000\n`,
+      'Repeating 2 nodes 1,000 times makes 2,000 nodes, but blocks and repetition may make at most 4,000 in a model, and 3,000 are already made; repeat fewer times.',
     ],
     [`${I}def d(n) = dense n\ndense 10\n`, 'Block `d` is defined but never used.'],
     [
@@ -426,8 +426,10 @@ describe('bad input is answered without being expanded', () => {
   });
 
   test('exactly the cap is allowed, one more node is not', () => {
-    expect(graph(`input 8\ndense 8 x${maxExpandedNodes} | dense 10\n`)).toHaveLength(maxExpandedNodes + 1);
-    expect(checkSource(`input 8\ndense 8 x${maxExpandedNodes + 1} | dense 10\n`).diagnostics.map((d) => d.code)).toEqual(['NN2028']);
+    expect(graph(`input 8\ndense 8 x${maxExpandedNodes}\n`)).toHaveLength(maxExpandedNodes);
+    expect(checkSource(`input 8\ndense 8 x${maxExpandedNodes + 1}\n`).diagnostics.map((d) => d.code)).toEqual(['NN2028']);
+    // Written-out layers count towards the model's limit too (NN2030), at the first one past it.
+    expect(checkSource(`input 8\ndense 8 x${maxExpandedNodes} | dense 10\n`).diagnostics.map((d) => d.code)).toEqual(['NN2030']);
   });
 
   test('a long chain of blocks, each using the one before, is expanded or refused without overflowing the stack', () => {

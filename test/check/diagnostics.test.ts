@@ -95,6 +95,11 @@ const cases: [string, string, Expected][] = [
   ['bn twice', `${I}bn | bn | flatten | dense 10\n`, [{ code: 'NN3102', line: 2, column: 6 }]],
   ['bn twice across lines', `${I}conv 6 k5 | bn\nbn | flatten | dense 10\n`, [{ code: 'NN3102', line: 3, column: 1 }]],
   ['relu twice', `${I}flatten | dense 10 | relu | relu\n`, [{ code: 'NN3103', line: 2, column: 29 }]],
+  // NN5003 / NN3104: an input that is not the dataset's images, in a file that trains (issue 15), at the input
+  ['3x32x32 for fashion-mnist', 'input 3x32x32\ntrain dataset=fashion-mnist\nflatten | dense 10\n', [{ code: 'NN5003', line: 1, column: 1 }]],
+  ['3x32x32, default dataset', 'input 3x32x32\ntrain epochs=1\nflatten | dense 10\n', [{ code: 'NN3104', line: 1, column: 1 }]],
+  ['flat 784 fits', 'input 784\ntrain dataset=fashion-mnist\ndense 10\n', []],
+  ['no train line: no word', 'input 3x32x32\nflatten | dense 10\n', []],
 ];
 
 describe('each diagnostic, at its line and column', () => {

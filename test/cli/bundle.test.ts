@@ -7,13 +7,13 @@ import { CliError } from '../../src/cli/io.js';
 import { NetcError } from '../../src/diagnostics/NetcError.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const bundle = join(root, 'dist', 'cli', 'main.bundle.js');
+const bundle = join(root, 'dist', 'cli', 'run.bundle.js');
 
 function netc(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   return spawnSync(process.execPath, [join(root, 'bin', 'netc.js'), ...args], { cwd: root, encoding: 'utf8' });
 }
 
-describe('the bundled front door (dist/cli/main.bundle.js, built by npm run build)', () => {
+describe('the bundled front door (dist/cli/run.bundle.js, built by npm run build)', () => {
   test('loads only Node built-ins at start; every lazy import names a built module in dist/ or a package', () => {
     const text = readFileSync(bundle, 'utf8');
     const eager = [...text.matchAll(/(?:^|[;}\s])import\s*(?:[\w$*{][^;'"]*?from\s*)?["']([^"']+)["']/g)].map((m) => m[1]!);

@@ -86,13 +86,25 @@ describe('netc check', () => {
     const run = await netc(['check', join(dir, 'nope.net'), join(root, 'models/lenet.net')]);
     expect(run.code).toBe(2);
     expect(run.err).toBe(`netc: cannot read ${join(dir, 'nope.net')}: no such file.\n`);
-    expect(run.out).toBe('1 file checked: no problems.\n');
+    expect(run.out).toBe('1 file checked: no problems; 1 could not be read.\n');
   });
 
-  test('a directory is refused with exit 2', async () => {
-    const run = await netc(['check', dir]);
+  test('only a missing file: no "no problems" about nothing (issue 15)', async () => {
+    const run = await netc(['check', join(dir, 'nope.net')]);
     expect(run.code).toBe(2);
-    expect(run.err).toContain('is a directory');
+    expect(run.err).toBe(`netc: cannot read ${join(dir, 'nope.net')}: no such file.\n`);
+    expect(run.out).toBe('0 files checked; 1 could not be read.\n');
+  });
+
+  test('a directory stands for the .net files in it; one without any is refused with exit 2', async () => {
+    const models = await netc(['check', join(root, 'models')]);
+    expect(models.code).toBe(0);
+    expect(models.out).toMatch(/^\d+ files checked: no problems\.\n$/);
+    const empty = mkdtempSync(join(tmpdir(), 'netc-empty-'));
+    const run = await netc(['check', empty]);
+    expect(run.code).toBe(2);
+    expect(run.err).toBe(`netc: ${empty} is a directory with no .net files in it.\n`);
+    expect(run.out).toBe('0 files checked; 1 could not be read.\n');
   });
 
   test.each([

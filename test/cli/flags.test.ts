@@ -18,7 +18,7 @@ function flagError(flag: keyof typeof flagTypes, value: number | string): { code
 
 /** The checker's one diagnostic for `train KEY=VALUE` in a file. */
 function fileError(key: string, value: string): { code: string; message: string } {
-  const source = `model m\ninput 4\ntrain ${key}=${value}\ndense 10\n`;
+  const source = `model m\ninput 784\ntrain ${key}=${value}\ndense 10\n`;
   const { diagnostics } = checkParsed(source);
   expect(diagnostics, source).toHaveLength(1);
   return { code: diagnostics[0]!.code, message: diagnostics[0]!.message };

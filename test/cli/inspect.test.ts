@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { readFileSync, rmSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { netc, workspace } from './trainHelpers.js';
@@ -56,6 +56,43 @@ describe('netc inspect', () => {
     expect(relu.err).toContain('--layer 3: layer 3 is `relu` (line 4), not a batch norm; its batch-norm layers are 2, 6');
     const far = await netc(['inspect', run, '--layer', '99']);
     expect(far.err).toContain('the model has 8 layers, so there is no layer 99');
+  });
+
+  test('--layer abc is refused in words, not as "no layer NaN" (issue 15)', async () => {
+    const result = await netc(['inspect', run, '--layer', 'abc']);
+    expect(result.code).toBe(2);
+    expect(result.err).toBe('netc: error NN2004: `--layer` must be a whole number, not `abc`.\n');
+  });
+
+  test('a run stopped inside its first epoch says so, not "epoch 0 of 2"', async () => {
+    const stopped = join(ws.dir, 'stopped');
+    cpSync(run, stopped, { recursive: true });
+    const statePath = join(stopped, 'checkpoint', 'state.json');
+    const state = JSON.parse(readFileSync(statePath, 'utf8')) as Record<string, unknown>;
+    const hyperparameters = state['hyperparameters'] as Record<string, unknown>;
+    writeFileSync(statePath, JSON.stringify({
+      ...state,
+      hyperparameters: { ...hyperparameters, epochs: 2 },
+      epochsDone: 0,
+      history: [],
+      partial: { batchesDone: 2, examples: 64, lossSum: 100, correct: 10, trainSeconds: 0.5 },
+    }));
+    const result = await netc(['inspect', stopped]);
+    expect(result.code).toBe(0);
+    expect(result.out.split('\n')[0]).toBe(`tiny (${ws.net}), stopped in epoch 1 of 2, after batch 2, from ${join(stopped, 'checkpoint')}`);
+  });
+
+  test('a model.net edited after the run saved it is refused: its hash is recorded and checked', async () => {
+    const tampered = join(ws.dir, 'tampered');
+    cpSync(run, tampered, { recursive: true });
+    const source = join(tampered, 'checkpoint', 'model.net');
+    writeFileSync(source, readFileSync(source, 'utf8').replace('dense 16', 'dense 17'));
+    const result = await netc(['inspect', tampered]);
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(/^netc: error NN5005: Cannot inspect .*tampered: .*model\.net was changed after the run saved it \(its SHA-256 differs from the one in .*state\.json\)/);
+    const resumed = await netc(['train', '--resume', tampered, '--data', ws.data, '--backend', 'cpu', '--epochs', '2']);
+    expect(resumed.code).toBe(1);
+    expect(resumed.err).toContain('was changed after the run saved it');
   });
 
   test('a directory that is not a run is refused with NN5005', async () => {

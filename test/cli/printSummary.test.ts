@@ -67,3 +67,15 @@ describe('json', () => {
     expect(json.layers[10]).toMatchObject({ op: 'add', inputs: [7, 9], block: null, blocks: [] });
   });
 });
+
+describe('size', () => {
+  test('130,000 rows print without overflowing the call stack (issue 15: a spread into Math.max did)', () => {
+    const model = checkSource('input 784\ndense 10\n').model!;
+    const layer = model.layers[0]!;
+    const layers = Array.from({ length: 130_000 }, (_, index) => ({ ...layer, index, inputs: [index - 1] }));
+    const text = printSummary({ ...model, layers });
+    const rows = text.split('\n').filter((l) => /^\s*\d+\s+\d+:\d+/.test(l));
+    expect(rows).toHaveLength(130_000);
+    expect(rows[129_999]).toMatch(/^130000\s+2:1\s+dense\s+-\s+10\s+7,850\s+0$/);
+  });
+});

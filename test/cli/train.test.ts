@@ -128,4 +128,20 @@ describe('netc train', () => {
     const none = await netc(['train']);
     expect(none.code).toBe(2);
   });
+
+  test.each([
+    // The checker's words for the same mistakes in a `train` line (issue 15: "got NaN", a bare flag ignored).
+    [['--lr', 'abc'], 'netc: error NN2004: `--lr` must be a number, not `abc`.\n'],
+    [['--lr', '0'], 'netc: error NN2011: `--lr` must be above 0, not 0.\n'],
+    [['--epochs'], 'netc: error NN2004: `--epochs` needs a value: it must be a whole number.\n'],
+    [['--batch', '2.5'], 'netc: error NN2015: `--batch` must be a whole number, not 2.5.\n'],
+    [['--momentum', '1'], 'netc: error NN2011: `--momentum` must be at least 0 and below 1, not 1.\n'],
+    [['--seed', '-1'], 'netc: error NN2011: `--seed` must be at least 0, not -1.\n'],
+    [['--subset', 'many'], 'netc: error NN2004: `--subset` must be a whole number, not `many`.\n'],
+  ])('%j is refused before anything loads, in the checker\'s words', async (flags, message) => {
+    const run = await netc(['train', ws.net, '--data', ws.data, ...flags]);
+    expect(run.code).toBe(2);
+    expect(run.err).toBe(message);
+    expect(run.out).toBe('');
+  });
 });

@@ -40,7 +40,7 @@ test('a file with errors gives no model and the diagnostics of both phases, in t
 test('more problems than the cap: the first 200 by position and one NN1005, while errors counts them all', () => {
   const analysis = analyze(`input 8\n${'bogus 3\n'.repeat(250)}`, 'many.net');
   expect(analysis.diagnostics).toHaveLength(201);
-  expect(analysis.diagnostics[200]).toMatchObject({ code: 'NN1005', message: '50 more problems after this line are not shown; fix these first.' });
+  expect(analysis.diagnostics[200]).toMatchObject({ code: 'NN1005', message: '50 more problems are not shown; fix these first.' });
   expect(analysis.errors).toBe(250);
 });
 

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { maxExpandedNodes, maxNesting as maxExpansionNesting } from '../../src/check/expand.js';
+import { maxExpandedNodes, maxModelNodes, maxNesting as maxExpansionNesting } from '../../src/check/expand.js';
+import { maxParameters, maxValuesPerExample } from '../../src/check/rules/ModelSizeRule.js';
 import { catalogue } from '../../src/diagnostics/messages.js';
 import { layerKinds, layerNames } from '../../src/layers/registry.js';
 import { maxNesting } from '../../src/syntax/brackets.js';
@@ -53,6 +54,9 @@ describe('docs/LANGUAGE.md', () => {
     expect(limits).toContain(`| brackets \`(\` and \`{\` nested in one statement | ${maxNesting} levels |`);
     expect(limits).toContain(`| ${maxExpansionNesting} levels | NN2028 |`);
     expect(limits).toContain(`| ${maxExpandedNodes.toLocaleString('en-US')} | NN2028`);
+    expect(limits).toContain(`| ${maxModelNodes.toLocaleString('en-US')} | NN2030`);
+    expect(limits).toContain(`| parameters in one model | ${maxParameters.toLocaleString('en-US')} (200 MB of float32) | NN2031`);
+    expect(limits).toContain(`| ${maxValuesPerExample.toLocaleString('en-US')} (2^24) | NN2031 |`);
     expect(limits).toContain(`| ${maxSyntaxDiagnostics}, then one NN1005`);
   });
 

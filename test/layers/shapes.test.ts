@@ -167,7 +167,7 @@ describe('a stack', () => {
 
   test('train options and where they were written', () => {
     const { model } = checkSource(
-      'input 10\ntrain dataset=fashion-mnist epochs=3 batch=64 lr=0.1\ntrain optimizer=momentum momentum=0.9 seed=7\ndense 10\n',
+      'input 784\ntrain dataset=fashion-mnist epochs=3 batch=64 lr=0.1\ntrain optimizer=momentum momentum=0.9 seed=7\ndense 10\n',
     );
     expect(model!.train).toEqual({
       dataset: 'fashion-mnist',

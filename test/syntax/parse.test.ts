@@ -127,7 +127,6 @@ describe('argument forms', () => {
     ['conv 6', 'conv #6'],
     ['conv 6 k5', 'conv #6 k:#5'],
     ['conv 6 k3x5', 'conv #6 k:#3x#5'],
-    ['conv 6 k3 x 5', 'conv #6 k:#3x#5'],
     ['conv 6 s2 p1', 'conv #6 s:#2 p:#1'],
     ['conv 6 p-1', 'conv #6 p:#-1'],
     ['conv 6 kernel=3x5', "conv #6 kernel=#3x#5"],

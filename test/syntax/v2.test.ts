@@ -183,14 +183,29 @@ describe('repetition: STAGE x N binds to the stage just before it', () => {
   });
 
   test.each([
-    // v1 sizes keep their meaning: `x` glued to the number before it, or blanks on both sides.
-    ['conv 6 k3 x 5', 'conv #6 k:#3x#5'],
+    // v1 sizes keep their meaning: `x` glued to the number before it, or blanks on both sides (`conv 6 k3 x 5`,
+    // tested below with its warning).
     ['conv 6 k3x 5', 'conv #6 k:#3x#5'],
     ['avgpool 2 x 2', 'avgpool #2x#2'],
     ['x 3x5x7x9', 'x #3x#5x#7x#9'],
     ['conv 6 x=3', 'conv #6 x=#3'],
   ])('v1 sizes and the name `x`: %j', (source, expected) => {
     expect(statementsOf(source)).toEqual([expected]);
+  });
+
+  test('`conv 64 k3 x 2` keeps its v1 meaning, a 3x2 window, with an NN1008 warning naming both spellings (issue 15)', () => {
+    const { ast, diagnostics } = parse('conv 64 k3 x 2');
+    expect(ast.statements.map(showStatement)).toEqual(['conv #64 k:#3x#2']);
+    expect(diagnostics).toEqual([
+      {
+        code: 'NN1008',
+        severity: 'warning',
+        message:
+          '`k3 x 2` is read as `k3x2`, a 3x2 size; write `k3x2` to say so, or `k3 x2` (the count glued to `x`) or the ' +
+          'layer in parentheses to repeat the layer 2 times.',
+        span: expect.objectContaining({ line: 1, column: 9, endColumn: 15 }),
+      },
+    ]);
   });
 
   test('`x` and `proj` stay names where no repetition or residual can be', () => {

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { curvesCsv, parseCurvesCsv, renderCurvesSvg, writeCurves, type CurveRecord } from '../../src/train/curves.js';
+import { curvesCsv, formatAxisNumber, parseCurvesCsv, renderCurvesSvg, writeCurves, type CurveRecord } from '../../src/train/curves.js';
 
 // The PyTorch reference run from shared/notes/TFJS.md.
 const reference: CurveRecord[] = [
@@ -158,4 +158,39 @@ test('writeCurves writes the three files into a new run directory, leaving no te
   await writeCurves(dir, reference.slice(0, 4));
   expect(parseCurvesCsv(readFileSync(files.csv, 'utf8'))).toHaveLength(4);
   expect(readdirSync(dir)).toHaveLength(3);
+});
+
+describe('a diverged run (issue 15: clipped ticks, overlapping legend, accuracy flat on the axis)', () => {
+  const diverged = [
+    { epoch: 1, loss: 2_345_678.9, trainAcc: 0.101, testAcc: 0.1 },
+    { epoch: 2, loss: 11_134_997, trainAcc: 0.099, testAcc: 0.1 },
+  ];
+  const svg = renderCurvesSvg(diverged, { title: 'lenet-bn', epochs: 2 });
+
+  test('the loss has its own axis on the left, in short numbers; accuracy its own, 0 to 1, on the right', () => {
+    checkWellFormed(svg);
+    const left = [...svg.matchAll(/<text [^>]*text-anchor="end">([^<]+)<\/text>/g)].map((m) => m[1]);
+    expect(left).toEqual(['0', '2.5M', '5M', '7.5M', '10M', '12.5M']);
+    const right = [...svg.matchAll(/<text [^>]*text-anchor="start">([^<]+)<\/text>/g)].map((m) => m[1]);
+    expect(right).toEqual(['0.0', '0.2', '0.4', '0.6', '0.8', '1.0']);
+    expect(svg).toContain('>loss</text>');
+    expect(svg).toContain('>accuracy</text>');
+  });
+
+  test('accuracy 0.1 is drawn a tenth of the way up, not on the axis', () => {
+    const [, y0, , h] = viewBox(svg);
+    const { top, bottom } = { top: 76, bottom: h + y0 - 56 };
+    for (const [, y] of polylines(svg).get('testAcc')!) expect(y).toBeCloseTo(bottom - 0.1 * (bottom - top), 1);
+    const loss = polylines(svg).get('loss')!;
+    expect(loss[1]![1]).toBeGreaterThan(top - 0.01);
+  });
+
+  test('legend values are short: 11.1M, not 11134997.000', () => {
+    expect(svg).toContain('>11.1M</tspan>');
+    expect(svg).not.toContain('11134997');
+  });
+});
+
+test('formatAxisNumber', () => {
+  expect([0.25, 2.5, 12_500, 2_500_000, 1.2e12].map((v) => formatAxisNumber(v, 2))).toEqual(['0.25', '2.50', '12.5k', '2.5M', '1.2e+12']);
 });

@@ -1,8 +1,10 @@
 import { ClassCountRule } from './ClassCountRule.js';
+import { DatasetInputRule } from './DatasetInputRule.js';
 import { DoubleActivationRule } from './DoubleActivationRule.js';
 import { DoubleBatchNormRule } from './DoubleBatchNormRule.js';
 import { InputAfterLayerRule } from './InputAfterLayerRule.js';
 import { MissingInputRule } from './MissingInputRule.js';
+import { ModelSizeRule } from './ModelSizeRule.js';
 import { NoLayersRule } from './NoLayersRule.js';
 import { RepeatedStatementRule } from './RepeatedStatementRule.js';
 import type { Rule } from './Rule.js';
@@ -14,6 +16,8 @@ export const rules: readonly Rule[] = [
   InputAfterLayerRule,
   NoLayersRule,
   ClassCountRule,
+  DatasetInputRule,
   DoubleBatchNormRule,
   DoubleActivationRule,
+  ModelSizeRule,
 ];

@@ -1,3 +1,5 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import type { Command } from '../Command.js';
 import { describeCounts, formatDiagnosticsText } from '../../diagnostics/format.js';
@@ -15,7 +17,7 @@ export const checkCommand: Command<CheckArgs> = {
   describe: 'Parse and shape-check .net files; report every problem with its line and column',
   builder: (yargs: Argv) =>
     yargs
-      .positional('files', { type: 'string', array: true, demandOption: true, describe: '.net files to check' })
+      .positional('files', { type: 'string', array: true, demandOption: true, describe: '.net files, or directories to check every .net file in' })
       .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' })
       .example('netc check models/*.net', 'check every model')
       .example('netc check model.net --format json', 'diagnostics as one JSON array (for editors and CI)')
@@ -23,7 +25,7 @@ export const checkCommand: Command<CheckArgs> = {
   async run(args, io) {
     const results: ModelFile[] = [];
     const ioErrors: string[] = [];
-    for (const file of args.files) {
+    for (const file of expandDirectories(args.files, ioErrors)) {
       try {
         results.push(readModelFile(file));
       } catch (error) {
@@ -40,10 +42,37 @@ export const checkCommand: Command<CheckArgs> = {
         if (r.diagnostics.length > 0) io.out(`${formatDiagnosticsText(r.file, r.source, r.diagnostics)}\n`);
       }
       const checked = `${results.length} file${results.length === 1 ? '' : 's'} checked`;
-      io.out(`${checked}: ${describeCounts(errors, warnings)}.\n`);
+      const unread = ioErrors.length > 0 ? `; ${ioErrors.length} could not be read` : '';
+      // "no problems" about no file at all would read as a pass: say only what happened.
+      io.out(results.length === 0 ? `${checked}${unread}.\n` : `${checked}: ${describeCounts(errors, warnings)}${unread}.\n`);
     }
     for (const message of ioErrors) io.err(`netc: ${message}\n`);
     if (ioErrors.length > 0) return 2;
     return errors > 0 ? 1 : 0;
   },
 };
+
+/** The files to check: a directory stands for the `.net` files under it (hidden folders and node_modules skipped). */
+function expandDirectories(paths: readonly string[], ioErrors: string[]): string[] {
+  const files: string[] = [];
+  for (const path of paths) {
+    let isDirectory = false;
+    try {
+      isDirectory = statSync(path).isDirectory();
+    } catch {
+      // readModelFile words the error (no such file, permission denied).
+    }
+    if (!isDirectory) {
+      files.push(path);
+      continue;
+    }
+    const found = readdirSync(path, { recursive: true, encoding: 'utf8' })
+      .filter((entry) => entry.endsWith('.net') && !entry.split(/[\\/]/).some((part) => part.startsWith('.') || part === 'node_modules'))
+      .map((entry) => join(path, entry))
+      .filter((file) => statSync(file).isFile())
+      .sort();
+    if (found.length === 0) ioErrors.push(`${path} is a directory with no .net files in it.`);
+    files.push(...found);
+  }
+  return files;
+}

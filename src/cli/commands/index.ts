@@ -1,9 +1,11 @@
 import type { Command } from '../Command.js';
 import { checkCommand } from './check.js';
 import { compileCommand } from './compile.js';
+import { diagramCommand } from './diagram.js';
 import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
 import { inspectCommand } from './inspect.js';
+import { playgroundCommand } from './playground.js';
 import { summaryCommand } from './summary.js';
 import { trainCommand } from './train.js';
 
@@ -14,9 +16,11 @@ const erase = <A>(command: Command<A>): Command<never> => command as unknown as 
 export const commands: readonly Command<never>[] = [
   erase(checkCommand),
   erase(summaryCommand),
+  erase(diagramCommand),
   erase(compileCommand),
   erase(trainCommand),
   erase(inspectCommand),
   erase(exportCommand),
   erase(evalCommand),
+  erase(playgroundCommand),
 ];

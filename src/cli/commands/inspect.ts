@@ -1,11 +1,13 @@
 import type { Argv } from 'yargs';
 import type { BatchNormValues, RunInspection } from '../../train/inspect.js';
 import type { Command } from '../Command.js';
+import { readNumberFlag } from '../flags.js';
 import { CliError } from '../io.js';
 
 interface InspectArgs {
   readonly run: string;
-  readonly layer?: number;
+  /** Text until checked: `--layer abc` is refused in words, not read as NaN. */
+  readonly layer?: string;
   readonly format: 'text' | 'json';
 }
 
@@ -20,7 +22,7 @@ export const inspectCommand: Command<InspectArgs> = {
     yargs
       .positional('run', { type: 'string', demandOption: true, describe: 'a run directory made by netc train' })
       .option('layer', {
-        type: 'number',
+        type: 'string',
         describe: 'Only layer N, numbered as the # column of `netc summary` (1 = first layer written, every layer counted)',
       })
       .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' })
@@ -29,24 +31,31 @@ export const inspectCommand: Command<InspectArgs> = {
       .epilogue('Values are read from the run\'s latest checkpoint.') as unknown as Argv<InspectArgs>,
 
   async run(args, io) {
+    const wanted = readNumberFlag('layer', args.layer, { kind: 'int', min: 1 });
     // Loaded here, not at start-up: reading a run pulls in the compiler's tfjs layer registry.
     const { inspectRun } = await import('../../train/inspect.js');
     const run = inspectRun(args.run);
     let layers = run.layers;
-    if (args.layer !== undefined) {
-      layers = run.layers.filter((layer) => layer.index === args.layer);
-      if (layers.length === 0) throw new CliError(layerMistake(run, args.layer));
+    if (wanted !== undefined) {
+      layers = run.layers.filter((layer) => layer.index === wanted);
+      if (layers.length === 0) throw new CliError(layerMistake(run, wanted));
     }
     if (args.format === 'json') {
       io.out(`${JSON.stringify(toJson(run, layers), null, 2)}\n`);
       return 0;
     }
-    io.out(`${run.model} (${run.file}), epoch ${run.epochsDone} of ${run.epochs}, from ${run.checkpoint}\n`);
+    io.out(`${run.model} (${run.file}), ${describeProgress(run)}, from ${run.checkpoint}\n`);
     if (layers.length === 0) io.out('The model has no batch-norm layer.\n');
     for (const layer of layers) io.out(`\n${formatLayer(layer)}`);
     return 0;
   },
 };
+
+/** `epoch 2 of 2`, or for a run stopped inside an epoch `stopped in epoch 1 of 2, after batch 5` (not "epoch 0"). */
+function describeProgress(run: RunInspection): string {
+  if (run.batchesIntoNextEpoch === null) return `epoch ${run.epochsDone} of ${run.epochs}`;
+  return `stopped in epoch ${run.epochsDone + 1} of ${run.epochs}, after batch ${run.batchesIntoNextEpoch}`;
+}
 
 /** Why `--layer N` selects nothing, with the numbers that would. */
 function layerMistake(run: RunInspection, n: number): string {
@@ -96,6 +105,7 @@ function toJson(run: RunInspection, layers: readonly BatchNormValues[]): object 
     checkpoint: run.checkpoint,
     epochsDone: run.epochsDone,
     epochs: run.epochs,
+    batchesIntoNextEpoch: run.batchesIntoNextEpoch,
     layers: layers.map((layer) => ({
       index: layer.index,
       line: layer.line,

@@ -1,3 +1,5 @@
+import { existsSync, readdirSync, rmdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Argv } from 'yargs';
 import type { ThreadsRequest } from '../../train/parallel/chooseThreads.js';
@@ -9,32 +11,33 @@ import { loadFashionMnist, subset } from '../../data/fashionMnist.js';
 import type { LoadedCheckpoint } from '../../train/checkpoint.js';
 import { fashionMnistShape, fitModelToDataset } from '../../train/fitDataset.js';
 import { bnImpls, optimizerNames, type BnImpl, type OptimizerName } from '../../ir/catalogue.js';
-import { checkFlag, fastPathFromEnvironment } from '../flags.js';
+import { checkFlag, fastPathFromEnvironment, readNumberFlag } from '../flags.js';
 import { describeOptimizer, resolveHyperparameters, type Hyperparameters, type HyperparameterFlags } from '../../train/hyperparameters.js';
 import { EpochProgress } from '../../train/progress.js';
 import { resumedHyperparameters } from '../../train/resume.js';
 import { ensureRunDir, newRunDir, newRunDirProblem } from '../../train/runDirectory.js';
 import { formatEpochLine, formatFinalLines } from '../../train/report.js';
-import type { TrainOutcome } from '../../train/train.js';
+import type { ImageSplit, TrainOutcome, trainModel as TrainModelFn } from '../../train/train.js';
 import type { Command } from '../Command.js';
-import { CliError, type CliIO } from '../io.js';
+import { CliError, ExitCode, type CliIO } from '../io.js';
 import { analyze } from '../../frontend/analyze.js';
 import { readModelFile, reportDiagnostics, type ModelFile } from '../modelFile.js';
 
+/** The flags as yargs hands them over: numbers stay text until readFlags checks them as the checker would. */
 export interface TrainArgs {
   readonly file?: string;
-  readonly epochs?: number;
-  readonly batch?: number;
-  readonly lr?: number;
+  readonly epochs?: string;
+  readonly batch?: string;
+  readonly lr?: string;
   readonly optimizer?: OptimizerName;
-  readonly momentum?: number;
-  readonly seed?: number;
+  readonly momentum?: string;
+  readonly seed?: string;
   readonly backend: BackendRequest;
   readonly bn?: BnImpl;
   readonly data?: string;
   readonly out?: string;
   readonly resume?: string;
-  readonly subset?: number;
+  readonly subset?: string;
   readonly download: boolean;
   readonly threads?: string;
   readonly engine: 'tfjs' | 'torch';
@@ -42,8 +45,18 @@ export interface TrainArgs {
   readonly python?: string;
 }
 
+/** The numeric flags, read and checked. */
+export interface NumberFlags {
+  readonly epochs?: number | undefined;
+  readonly batch?: number | undefined;
+  readonly lr?: number | undefined;
+  readonly momentum?: number | undefined;
+  readonly seed?: number | undefined;
+  readonly subset?: number | undefined;
+}
+
 /** Exit status of a run stopped by Ctrl-C, as shells report a process ended by SIGINT. */
-const interruptedExit = 130;
+const interruptedExit = ExitCode.interrupted;
 
 /** A second SIGINT sooner than this after the first is the same keypress delivered twice, not a second Ctrl-C. */
 const duplicateSigintMs = 1000;
@@ -55,12 +68,12 @@ export const trainCommand: Command<TrainArgs> = {
   builder: (yargs: Argv) =>
     yargs
       .positional('file', { type: 'string', describe: 'a .net file (optional with --resume: the run keeps its source)' })
-      .option('epochs', { type: 'number', describe: "Epochs (file's train line, else 10)" })
-      .option('batch', { type: 'number', describe: "Batch size (file's train line, else 256)" })
-      .option('lr', { type: 'number', describe: 'Learning rate (default: sgd 1.0 as the seed, momentum 0.1, adam 0.001)' })
+      .option('epochs', { type: 'string', describe: "Epochs (file's train line, else 10)" })
+      .option('batch', { type: 'string', describe: "Batch size (file's train line, else 256)" })
+      .option('lr', { type: 'string', describe: 'Learning rate (default: sgd 1.0 as the seed, momentum 0.1, adam 0.001)' })
       .option('optimizer', { type: 'string', describe: `Optimizer: ${optimizerNames.join(', ')} (file's train line, else sgd)` })
-      .option('momentum', { type: 'number', describe: 'Coefficient of the momentum optimizer (default 0.9)' })
-      .option('seed', { type: 'number', describe: 'Seeds weights and shuffling: the same seed repeats a run on the same backend' })
+      .option('momentum', { type: 'string', describe: 'Coefficient of the momentum optimizer (default 0.9)' })
+      .option('seed', { type: 'string', describe: 'Seeds weights and shuffling: the same seed repeats a run on the same backend' })
       .option('backend', {
         choices: ['auto', 'gpu', 'node', 'wasm', 'cpu'] as const,
         default: 'auto' as const,
@@ -71,7 +84,7 @@ export const trainCommand: Command<TrainArgs> = {
       .option('download', { type: 'boolean', default: true, describe: 'Download Fashion-MNIST when it is not found' })
       .option('out', { type: 'string', describe: 'Run directory (default runs/<model>-<YYYYMMDD-HHMMSS>)' })
       .option('resume', { type: 'string', describe: 'Continue the run in this directory from its last checkpoint' })
-      .option('subset', { type: 'number', describe: 'Train on the first N training images only (quick runs)' })
+      .option('subset', { type: 'string', describe: 'Train on the first N training images only (quick runs)' })
       .option('threads', {
         type: 'string',
         describe: 'Training threads: a number, or auto (the default with --backend auto: all cores when they measure faster)',
@@ -90,138 +103,215 @@ export const trainCommand: Command<TrainArgs> = {
       .epilogue(
         "Flags override the file's `train` line. Ctrl-C stops at the end of the current batch and saves; a second " +
           'Ctrl-C quits at once (the last checkpoint stays intact). With --resume, only --epochs, --lr, --backend and ' +
-          '--data may change. Exit status: 0 trained, 1 model or data error, 2 usage, 130 stopped by Ctrl-C.',
+          '--data may change. One run at a time per directory (a lock file, .netc-lock). A loss that diverges stops the ' +
+          'run (NN5006) with a rate to try. Exit status: 0 trained, 1 model, data, run-directory or training error, ' +
+          '2 usage, 3 internal error, 130 stopped by Ctrl-C.',
       ) as unknown as Argv<TrainArgs>,
 
   async run(args, io) {
-    validateFlags(args);
-    if (args.engine === 'torch') return (await import('./trainTorch.js')).trainOnTorch(args, io);
+    const flags = readFlags(args);
+    if (args.engine === 'torch') return (await import('./trainTorch.js')).trainOnTorch(args, flags, io);
     if (args.nproc !== undefined) throw new CliError('--nproc is for --engine torch; the tfjs engine takes --threads.');
     // TensorFlow.js loads only once a command needs it: `netc check` and `netc --help` stay fast.
-    const [{ selectBackend }, { hasCheckpoint, loadCheckpoint }, { trainModel }, { parallelUnavailableReason }] = await Promise.all([
+    const [{ selectBackend }, { hasCheckpoint, loadCheckpoint }, { trainModel }, { parallelUnavailableReason }, { lockRunDir }] = await Promise.all([
       import('../../backend/select.js'),
       import('../../train/checkpoint.js'),
       import('../../train/train.js'),
       import('../../train/parallel/parallelStep.js'),
+      import('../../train/runLock.js'),
     ]);
-    const resume = args.resume !== undefined ? loadCheckpoint(args.resume, 'resume') : undefined;
-    const modelFile = resume ? resumedModelFile(args, resume) : readRequiredModelFile(args);
-    if (!modelFile.model) {
-      reportDiagnostics(io, [modelFile]);
-      return 1;
-    }
-    if (modelFile.diagnostics.length > 0) reportDiagnostics(io, [modelFile]);
-    const model = modelFile.model;
-
-    const fit = fitModelToDataset(model, fashionMnistShape);
-    if (fit.exampleShape === null) {
-      io.err(`${formatDiagnosticsText(modelFile.file, modelFile.source, fit.diagnostics)}\n`);
-      return 1;
-    }
-    const hyperparameters = resume ? resumedHyperparametersOf(args, resume) : resolveHyperparameters(model.train, flagsOf(args));
-    const runDir = resume ? args.resume! : chooseRunDir(args.out, model.name, hasCheckpoint);
-
-    const fastPath = fastPathFromEnvironment(process.env);
-    const backend = await selectBackend(args.backend, { fastPath });
-    io.out(`${backend.reason}\n`);
-    const threads = threadsRequest(args);
-    const noThreads = threads !== 'auto' && threads > 1 ? parallelUnavailableReason(fastPath) : null;
-    if (noThreads !== null) throw new CliError(`${noThreads}.`);
-    const data = await loadFashionMnist({
-      ...(args.data !== undefined ? { dataDir: args.data } : {}),
-      download: args.download,
-      onProgress: downloadProgress(io),
-    });
-    if (hyperparameters.subset !== null && hyperparameters.subset > data.train.count) {
-      throw new CliError(`--subset ${hyperparameters.subset} is more than the ${data.train.count.toLocaleString('en-US')} training images.`);
-    }
-    const train = hyperparameters.subset !== null ? subset(data.train, hyperparameters.subset) : data.train;
-    // Created only now, so that a run refused for its data leaves no empty directory behind.
-    ensureRunDir(runDir);
-
-    io.out(headerLines(model, hyperparameters, train.count, data.test.count, data.source, runDir, resume));
-    const controller = new AbortController();
-    let firstInterrupt: number | null = null;
-    const onSigint = (): void => {
-      const now = performance.now();
-      if (firstInterrupt === null) {
-        firstInterrupt = now;
-        controller.abort();
-        io.err('\nStopping at the end of this batch to save a checkpoint; press Ctrl-C again to quit at once.\n');
-      } else if (now - firstInterrupt < duplicateSigintMs) {
-        // Wrappers (npx, npm exec, timeout) forward the terminal's SIGINT to a process that already got it:
-        // one keypress arrives twice within milliseconds and must not count as the second Ctrl-C.
-        return;
-      } else {
-        // Saves rename synchronously, so this handler never runs between the renames: the last checkpoint is whole.
-        io.err(`\nQuit without saving; the last checkpoint in ${runDir} is intact.\n`);
-        process.exit(interruptedExit);
-      }
-    };
-    process.on('SIGINT', onSigint);
-    const progress = new EpochProgress({
-      write: io.out,
-      isTTY: io.isTTY,
-      ...(process.stdout.columns !== undefined ? { columns: process.stdout.columns } : {}),
-    });
-    let outcome: TrainOutcome;
+    // A resumed run is locked before its checkpoint is read: another process may be writing the next one.
+    const resumeLock = args.resume !== undefined && hasCheckpoint(args.resume) ? lockRunDir(args.resume) : null;
     try {
-      outcome = await trainModel({
-        file: modelFile.file,
-        source: modelFile.source,
-        model,
-        hyperparameters,
-        train,
-        test: data.test,
-        exampleShape: fit.exampleShape,
-        backend: backend.name,
-        runDir,
-        fastPath,
-        ...(resume ? { resume } : {}),
-        signal: controller.signal,
-        threads: threadsRequest(args),
-        onThreads: (line) => io.out(`${line}\n`),
-        observer: {
-          epochStart: (epoch, epochs, batches, startBatch) => progress.start(epoch, epochs, batches, startBatch),
-          batchEnd: (_epoch, sums) => progress.update(sums),
-          epochEnd: (record) => {
-            progress.finish();
-            io.out(`${formatEpochLine(record, hyperparameters.epochs, backend.name)}\n`);
-          },
-        },
-      });
-    } catch (error) {
-      progress.finish();
-      throw error;
-    } finally {
-      process.off('SIGINT', onSigint);
-    }
+      if (resumeLock?.tookOver) io.err(`netc: note: ${resumeLock.tookOver}.\n`);
+      const resume = args.resume !== undefined ? loadCheckpoint(args.resume, 'resume') : undefined;
+      const modelFile = resume ? resumedModelFile(args, resume) : readRequiredModelFile(args);
+      if (!modelFile.model) {
+        reportDiagnostics(io, [modelFile]);
+        return 1;
+      }
+      if (modelFile.diagnostics.length > 0) reportDiagnostics(io, [modelFile]);
+      const model = modelFile.model;
 
-    if (outcome.status === 'interrupted') {
-      progress.finish();
-      const at = outcome.stoppedAt!;
-      const where = at.batchesDone > 0 ? `during epoch ${at.epoch}, after batch ${at.batchesDone} of ${at.totalBatches}` : `before epoch ${at.epoch}`;
-      io.out(`stopped ${where}; saved ${outcome.checkpoint}\n`);
-      io.out(`resume with: netc train --resume ${runDir}\n`);
-      return interruptedExit;
+      const fit = fitModelToDataset(model, fashionMnistShape);
+      if (fit.exampleShape === null) {
+        io.err(`${formatDiagnosticsText(modelFile.file, modelFile.source, fit.diagnostics)}\n`);
+        return 1;
+      }
+      const hyperparameters = resume ? resumedHyperparametersOf(args, flags, resume) : resolveHyperparameters(model.train, flagsOf(args, flags));
+      if (resume && resume.state.epochsDone >= hyperparameters.epochs && resume.state.partial === null) {
+        // Nothing to train: no backend, no data, no thread measurement, no rewritten curves.
+        const done = resume.state.epochsDone;
+        io.out(`${args.resume} already has ${done} of ${hyperparameters.epochs} epochs; nothing to do. Pass --epochs above ${done} to train further.\n`);
+        return 0;
+      }
+      const runDir = resume ? args.resume! : chooseRunDir(args.out, model.name, hasCheckpoint);
+
+      const fastPath = fastPathFromEnvironment(process.env);
+      const backend = await selectBackend(args.backend, { fastPath });
+      io.out(`${backend.reason}\n`);
+      const threads = threadsRequest(args, io);
+      const noThreads = threads !== 'auto' && threads > 1 ? parallelUnavailableReason(fastPath) : null;
+      if (noThreads !== null) throw new CliError(`${noThreads}.`);
+      const data = await loadFashionMnist({
+        ...(args.data !== undefined ? { dataDir: args.data } : {}),
+        download: args.download,
+        onProgress: downloadProgress(io),
+      });
+      if (hyperparameters.subset !== null && hyperparameters.subset > data.train.count) {
+        throw new CliError(`--subset ${hyperparameters.subset} is more than the ${data.train.count.toLocaleString('en-US')} training images.`);
+      }
+      const train = hyperparameters.subset !== null ? subset(data.train, hyperparameters.subset) : data.train;
+      // Created only now, so that a run refused for its data leaves no empty directory behind.
+      const created = !existsSync(runDir);
+      ensureRunDir(runDir);
+      let lock = resumeLock;
+      let saved = false;
+      try {
+        if (lock === null) {
+          lock = lockRunDir(runDir);
+          if (lock.tookOver) io.err(`netc: note: ${lock.tookOver}.\n`);
+          // Checked again under the lock: a run that finished between the first look and the lock is not overwritten.
+          if (hasCheckpoint(runDir)) chooseRunDir(runDir, model.name, hasCheckpoint);
+        }
+        const outcome = await runTraining(io, {
+          trainModel, modelFile, model, hyperparameters, train, test: data.test, exampleShape: fit.exampleShape, backend, runDir,
+          resume, threads, fastPath, source: data.source,
+          onSaved: () => void (saved = true),
+        });
+        saved ||= outcome.checkpoint !== null;
+        return outcome.code;
+      } finally {
+        if (lock !== resumeLock) lock?.release();
+        // A run that failed before its first checkpoint leaves no empty directory of its own making.
+        if (created && !saved) removeIfEmpty(runDir);
+      }
+    } finally {
+      resumeLock?.release();
     }
-    const last = outcome.history[outcome.history.length - 1];
-    if (last === undefined) throw new Error('internal: a completed run has at least one epoch');
-    io.out(formatFinalLines(last, outcome.examplesPerSec, backend.device));
-    io.out(`run directory: ${runDir}\n`);
-    io.out(`checkpoint:    ${outcome.checkpoint} (epoch ${outcome.history.length})\n`);
-    if (outcome.curves) {
-      const { svg, csv, json } = outcome.curves;
-      io.out(`curves:        ${svg} (numbers in ${basename(csv)} and ${basename(json)})\n`);
-    }
-    return 0;
   },
 };
 
-/** Rejects flag values that make no sense before anything is loaded (exit 2). */
-function validateFlags(args: TrainArgs): void {
-  // The flags a file's `train` line (or a `bn`) also sets: the checker's specs, codes and wording.
-  for (const flag of ['epochs', 'batch', 'lr', 'optimizer', 'momentum', 'seed', 'bn', 'subset'] as const) checkFlag(flag, args[flag]);
+/** What runTraining needs: the loaded pieces of a run. */
+interface RunSetup {
+  readonly trainModel: typeof TrainModelFn;
+  readonly modelFile: ModelFile;
+  readonly model: CheckedModel;
+  readonly hyperparameters: Hyperparameters;
+  readonly train: ImageSplit;
+  readonly test: ImageSplit;
+  readonly exampleShape: readonly number[];
+  readonly backend: { readonly name: string; readonly device: string };
+  readonly runDir: string;
+  readonly resume: LoadedCheckpoint | undefined;
+  readonly threads: ThreadsRequest;
+  readonly fastPath: boolean;
+  readonly source: string;
+  readonly onSaved: () => void;
+}
+
+/** Trains with progress, Ctrl-C handling and the closing lines; resolves to the exit code and the last checkpoint. */
+async function runTraining(io: CliIO, r: RunSetup): Promise<{ code: number; checkpoint: string | null }> {
+  const { model, hyperparameters, runDir, backend } = r;
+  io.out(headerLines(model, hyperparameters, r.train.count, r.test.count, r.source, runDir, r.resume));
+  const controller = new AbortController();
+  let firstInterrupt: number | null = null;
+  const onSigint = (): void => {
+    const now = performance.now();
+    if (firstInterrupt === null) {
+      firstInterrupt = now;
+      controller.abort();
+      io.err('\nStopping at the end of this batch to save a checkpoint; press Ctrl-C again to quit at once.\n');
+    } else if (now - firstInterrupt < duplicateSigintMs) {
+      // Wrappers (npx, npm exec, timeout) forward the terminal's SIGINT to a process that already got it:
+      // one keypress arrives twice within milliseconds and must not count as the second Ctrl-C.
+      return;
+    } else {
+      // Saves rename synchronously, so this handler never runs between the renames: the last checkpoint is whole.
+      // process.exit runs the run lock's exit hook, so the directory is free again.
+      io.err(`\nQuit without saving; the last checkpoint in ${runDir} is intact.\n`);
+      process.exit(interruptedExit);
+    }
+  };
+  process.on('SIGINT', onSigint);
+  const progress = new EpochProgress({
+    write: io.out,
+    isTTY: io.isTTY,
+    ...(process.stdout.columns !== undefined ? { columns: process.stdout.columns } : {}),
+  });
+  let outcome: TrainOutcome;
+  try {
+    outcome = await r.trainModel({
+      file: r.modelFile.file,
+      source: r.modelFile.source,
+      model,
+      hyperparameters,
+      train: r.train,
+      test: r.test,
+      exampleShape: r.exampleShape,
+      backend: backend.name,
+      runDir,
+      fastPath: r.fastPath,
+      ...(r.resume ? { resume: r.resume } : {}),
+      signal: controller.signal,
+      threads: r.threads,
+      onThreads: (line) => io.out(`${line}\n`),
+      observer: {
+        epochStart: (epoch, epochs, batches, startBatch) => progress.start(epoch, epochs, batches, startBatch),
+        batchEnd: (_epoch, sums) => progress.update(sums),
+        epochEnd: (record) => {
+          r.onSaved();
+          progress.finish();
+          io.out(`${formatEpochLine(record, hyperparameters.epochs, backend.name)}\n`);
+        },
+        warning: (code, message) => {
+          progress.finish();
+          io.err(`netc: warning ${code}: ${message}\n`);
+        },
+      },
+    });
+  } catch (error) {
+    progress.finish();
+    throw error;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+
+  if (outcome.status === 'interrupted') {
+    progress.finish();
+    const at = outcome.stoppedAt!;
+    const where = at.batchesDone > 0 ? `during epoch ${at.epoch}, after batch ${at.batchesDone} of ${at.totalBatches}` : `before epoch ${at.epoch}`;
+    io.out(`stopped ${where}; saved ${outcome.checkpoint}\n`);
+    io.out(`resume with: netc train --resume ${runDir}\n`);
+    return { code: interruptedExit, checkpoint: outcome.checkpoint };
+  }
+  const last = outcome.history[outcome.history.length - 1];
+  if (last === undefined) throw new Error('internal: a completed run has at least one epoch');
+  // The device line names the threads the run actually used, not the backend's own (one per wasm instance).
+  const device = `${backend.device}, ${outcome.threads} training thread${outcome.threads === 1 ? '' : 's'}`;
+  io.out(formatFinalLines(last, outcome.examplesPerSec, device));
+  io.out(`run directory: ${runDir}\n`);
+  io.out(`checkpoint:    ${outcome.checkpoint} (epoch ${outcome.history.length})\n`);
+  if (outcome.curves) {
+    const { svg, csv, json } = outcome.curves;
+    io.out(`curves:        ${svg} (numbers in ${basename(csv)} and ${basename(json)})\n`);
+  }
+  return { code: 0, checkpoint: outcome.checkpoint };
+}
+
+/** Reads the numeric flags and rejects values that make no sense before anything is loaded (exit 2). */
+export function readFlags(args: TrainArgs): NumberFlags {
+  // The flags a file's `train` line (or a `bn`) also sets: the checker's specs, codes and wording. Numbers come as
+  // text, so that `--lr abc` and a bare `--epochs` are refused in those words too.
+  const flags: NumberFlags = {
+    epochs: readNumberFlag('epochs', args.epochs),
+    batch: readNumberFlag('batch', args.batch),
+    lr: readNumberFlag('lr', args.lr),
+    momentum: readNumberFlag('momentum', args.momentum),
+    seed: readNumberFlag('seed', args.seed),
+    subset: readNumberFlag('subset', args.subset),
+  };
+  for (const flag of ['optimizer', 'bn'] as const) checkFlag(flag, args[flag]);
   if (args.file === undefined && args.resume === undefined) {
     throw new CliError('name a .net file to train, or --resume DIR to continue a run.');
   }
@@ -229,26 +319,43 @@ function validateFlags(args: TrainArgs): void {
     throw new CliError('--resume continues in its own directory; leave out --out.');
   }
   if (args.threads !== undefined && args.threads !== 'auto' && !/^[1-9]\d*$/.test(args.threads)) {
-    throw new CliError(`--threads must be auto or a whole number above 0, got ${args.threads}.`);
+    throw new CliError(`--threads must be auto or a whole number above 0, got ${args.threads === '' ? 'no value' : args.threads}.`);
+  }
+  return flags;
+}
+
+/**
+ * --threads as given; absent means measure (auto) when the backend is chosen automatically, else one thread. More
+ * threads than cores only take turns on them (and each holds a copy of the model): capped, with a warning.
+ */
+function threadsRequest(args: TrainArgs, io: CliIO, cores: number = availableParallelism()): ThreadsRequest {
+  if (args.threads === undefined) return args.backend === 'auto' ? 'auto' : 1;
+  if (args.threads === 'auto') return 'auto';
+  const asked = Number(args.threads);
+  if (asked <= cores) return asked;
+  io.err(`netc: warning: --threads ${asked} is more than the ${cores} cores of this machine; training on ${cores} threads.\n`);
+  return cores;
+}
+
+/** Removes a run directory that holds nothing (a run that failed before saving); leaves it when anything is there. */
+function removeIfEmpty(dir: string): void {
+  try {
+    if (readdirSync(dir).length === 0) rmdirSync(dir);
+  } catch {
+    // Best effort: a directory that cannot be read or removed is left as it is.
   }
 }
 
-/** --threads as given; absent means measure (auto) when the backend is chosen automatically, else one thread. */
-function threadsRequest(args: TrainArgs): ThreadsRequest {
-  if (args.threads === undefined) return args.backend === 'auto' ? 'auto' : 1;
-  return args.threads === 'auto' ? 'auto' : Number(args.threads);
-}
-
-export function flagsOf(args: TrainArgs): HyperparameterFlags {
+export function flagsOf(args: TrainArgs, flags: NumberFlags): HyperparameterFlags {
   return {
-    epochs: args.epochs,
-    batch: args.batch,
-    lr: args.lr,
+    epochs: flags.epochs,
+    batch: flags.batch,
+    lr: flags.lr,
     optimizer: args.optimizer,
-    momentum: args.momentum,
-    seed: args.seed,
+    momentum: flags.momentum,
+    seed: flags.seed,
     bn: args.bn,
-    subset: args.subset,
+    subset: flags.subset,
   };
 }
 
@@ -271,8 +378,8 @@ function resumedModelFile(args: TrainArgs, resume: LoadedCheckpoint): ModelFile 
 }
 
 /** The checkpoint's recipe with the changes resume allows (src/train/resume.ts); a refused change is a usage error. */
-function resumedHyperparametersOf(args: TrainArgs, resume: LoadedCheckpoint): Hyperparameters {
-  const result = resumedHyperparameters(resume.state.hyperparameters, args);
+function resumedHyperparametersOf(args: TrainArgs, flags: NumberFlags, resume: LoadedCheckpoint): Hyperparameters {
+  const result = resumedHyperparameters(resume.state.hyperparameters, { ...flags, optimizer: args.optimizer, bn: args.bn });
   if (!result.ok) throw new CliError(result.message);
   return result.hyperparameters;
 }

@@ -8,7 +8,7 @@ import { CliError, type CliIO } from '../io.js';
 import { readModelFile, reportDiagnostics } from '../modelFile.js';
 import { netcVersion } from '../version.js';
 import { ensureRunDir } from '../../train/runDirectory.js';
-import { chooseRunDir, downloadProgress, flagsOf, headerLines, type TrainArgs } from './train.js';
+import { chooseRunDir, downloadProgress, flagsOf, headerLines, type NumberFlags, type TrainArgs } from './train.js';
 
 /** Exit status of a run stopped by Ctrl-C. */
 const interruptedExit = 130;
@@ -17,7 +17,7 @@ const interruptedExit = 130;
  * `netc train FILE --engine torch [--nproc N]`: the same header, progress, epoch lines and run directory as the tfjs
  * engine, with PyTorch doing the training (src/export/torchEngine.ts).
  */
-export async function trainOnTorch(args: TrainArgs, io: CliIO): Promise<number> {
+export async function trainOnTorch(args: TrainArgs, flags: NumberFlags, io: CliIO): Promise<number> {
   if (args.resume !== undefined) {
     throw new CliError('--resume continues a run with the tfjs engine; leave out --engine torch (a torch run saves netc checkpoints, so it can be resumed that way).');
   }
@@ -42,7 +42,7 @@ export async function trainOnTorch(args: TrainArgs, io: CliIO): Promise<number> 
     io.err(`${formatDiagnosticsText(modelFile.file, modelFile.source, fit.diagnostics)}\n`);
     return 1;
   }
-  const h = resolveHyperparameters(model.train, flagsOf(args));
+  const h = resolveHyperparameters(model.train, flagsOf(args, flags));
   const runDir = chooseRunDir(args.out, model.name, hasCheckpoint);
   const python = findTorchPython({ explicit: args.python ?? process.env['NETC_PYTHON'], path: process.env['PATH'] });
   const data = await loadFashionMnist({

@@ -74,13 +74,24 @@ export async function chooseTrainStep(
     manyModel.dispose();
     return single(`trains on 1 thread (${(error as Error).message})`);
   }
-  let times: [number, number];
+  let times: [number, number] | null = null;
+  let failure: unknown = null;
   try {
     times = measure(one, many);
-  } finally {
-    await many.close();
-    oneModel.dispose();
-    manyModel.dispose();
+  } catch (error) {
+    failure = error;
+  }
+  // After a failed measurement (a wasm heap exhausted) the clean-up may fail too; its error must not hide the first.
+  for (const cleanUp of [() => many.close(), () => oneModel.dispose(), () => manyModel.dispose()]) {
+    try {
+      await cleanUp();
+    } catch {
+      // Throwaway copies: nothing of the run depends on them.
+    }
+  }
+  if (times === null) {
+    const why = failure instanceof Error ? failure.message : String(failure);
+    return single(`trains on 1 thread (measuring ${cores} threads failed: ${why})`);
   }
   const [oneMs, manyMs] = times;
   const speedup = oneMs / manyMs;
