@@ -54,6 +54,11 @@ export interface LowerContext {
   readonly custom: (className: string, config: tfjs.serialization.ConfigDict) => tfjs.layers.Layer;
   /** Seeded initialisers, so `--seed` makes runs repeatable. */
   readonly kernelInitializer: () => ReturnType<typeof tfjs.initializers.glorotUniform>;
+  /**
+   * A seed for a layer that draws random numbers while training (dropout's masks): distinct per call, the same on
+   * every run with the run's `--seed`; undefined when the run has none.
+   */
+  readonly randomSeed: () => number | undefined;
   /** A unique, stable tfjs layer name for the node. */
   readonly name: (suffix?: string) => string;
 }

@@ -47,16 +47,21 @@ export const conv: LayerKind = {
     const { tf } = ctx;
     const pad = padArg(layer.args, 'pad');
     const layers: tfjs.layers.Layer[] = [];
+    const kernel = pairArg(layer.args, 'kernel');
+    const stride = pairArg(layer.args, 'stride');
+    // With stride 1 and an odd window, padding by (K - 1) / 2 on each side is exactly tfjs's `same`: the
+    // convolution pads inside its kernel (no pad layer, no Pad and Slice kernels per step).
+    const keepsSize = pad !== 'same' && stride.every((s) => s === 1) && kernel.every((k, i) => k % 2 === 1 && pad[i] === (k - 1) / 2);
     // tfjs convolutions pad only as `valid` or `same`; PyTorch's symmetric zero padding is a layer before.
-    if (pad !== 'same' && (pad[0] > 0 || pad[1] > 0)) {
+    if (pad !== 'same' && !keepsSize && (pad[0] > 0 || pad[1] > 0)) {
       layers.push(tf.layers.zeroPadding2d({ padding: [[pad[0], pad[0]], [pad[1], pad[1]]], name: ctx.name('pad') }));
     }
     layers.push(
       tf.layers.conv2d({
         filters: numberArg(layer.args, 'out'),
-        kernelSize: [...pairArg(layer.args, 'kernel')],
-        strides: [...pairArg(layer.args, 'stride')],
-        padding: pad === 'same' ? 'same' : 'valid',
+        kernelSize: [...kernel],
+        strides: [...stride],
+        padding: pad === 'same' || keepsSize ? 'same' : 'valid',
         dataFormat: 'channelsLast',
         useBias: boolArg(layer.args, 'bias'),
         kernelInitializer: ctx.kernelInitializer(),

@@ -22,6 +22,10 @@ export const dropout: LayerKind = {
   },
 
   lower(layer, ctx) {
-    return [ctx.tf.layers.dropout({ rate: numberArg(layer.args, 'rate'), name: ctx.name() })];
+    const rate = numberArg(layer.args, 'rate');
+    const seed = ctx.randomSeed();
+    // With a seed, netc's own dropout (src/compile/SeededDropout.ts): tfjs's draws unseeded masks.
+    if (seed !== undefined) return [ctx.custom('NetcSeededDropout', { rate, seed, name: ctx.name() })];
+    return [ctx.tf.layers.dropout({ rate, name: ctx.name() })];
   },
 };

@@ -165,10 +165,18 @@ describe('initial weights', () => {
     expect(dense1.slice(0, 10)).not.toEqual(dense2.slice(0, 10));
   });
 
-  test('the input is channels-last and explicit padding is its own layer', () => {
+  test('the input is channels-last; padding that keeps the size (k5 p2, stride 1) is the convolution\'s own `same`', () => {
     const graph = compileGraph(model);
     expect(graph.model.inputs[0]!.shape).toEqual([null, 28, 28, 1]);
-    expect(graph.nodes[0]).toEqual({ index: 0, op: 'conv', layers: ['conv_1_pad', 'conv_1'], output: 'conv_1' });
+    expect(graph.nodes[0]).toEqual({ index: 0, op: 'conv', layers: ['conv_1'], output: 'conv_1' });
+    expect(graph.model.getLayer('conv_1').getConfig()).toMatchObject({ padding: 'same' });
+  });
+
+  test('other explicit padding (stride 2, or not half the window) is its own zero-padding layer', () => {
+    const strided = compileGraph(analyze('input 1x28x28\nconv 4 k3 s2 p1\nflatten\ndense 10\n', 's').model!);
+    expect(strided.nodes[0]).toEqual({ index: 0, op: 'conv', layers: ['conv_1_pad', 'conv_1'], output: 'conv_1' });
+    const wide = compileGraph(analyze('input 1x28x28\nconv 4 k3 p2\nflatten\ndense 10\n', 'w').model!);
+    expect(wide.nodes[0]).toEqual({ index: 0, op: 'conv', layers: ['conv_1_pad', 'conv_1'], output: 'conv_1' });
   });
 });
 
