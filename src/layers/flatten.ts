@@ -21,6 +21,10 @@ export const flatten: LayerKind = {
     return { trainable: 0, nonTrainable: 0 };
   },
 
+  macs() {
+    return 0;
+  },
+
   // tfjs flattens channels-last maps in H, W, C order where PyTorch uses C, H, W: the same features in another
   // order, which only matters when importing weights trained elsewhere, and netc trains its own.
   // tfjs's Flatten refuses a flat input (it wants a batch and at least two more axes), so the no-op flatten of a

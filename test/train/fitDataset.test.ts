@@ -17,6 +17,7 @@ function model(input: Shape, output: Shape, dataset?: string, trainable = 100): 
     inputShape: input,
     outputShape: output,
     params: { trainable: 0, nonTrainable: 0 },
+    macs: 0,
   };
   return {
     name: 'm',
@@ -26,6 +27,7 @@ function model(input: Shape, output: Shape, dataset?: string, trainable = 100): 
     trainSpans: dataset === undefined ? {} : { dataset: at(3) },
     layers: [last],
     totals: { trainable, nonTrainable: 0 },
+    cost: { macs: 0, flops: 0, activations: 0 },
   };
 }
 

@@ -2,9 +2,11 @@ import type { Command } from '../Command.js';
 import { checkCommand } from './check.js';
 import { compileCommand } from './compile.js';
 import { diagramCommand } from './diagram.js';
+import { diffCommand } from './diff.js';
 import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
 import { inspectCommand } from './inspect.js';
+import { lockCommand } from './lock.js';
 import { predictCommand } from './predict.js';
 import { playgroundCommand } from './playground.js';
 import { summaryCommand } from './summary.js';
@@ -17,6 +19,8 @@ const erase = <A>(command: Command<A>): Command<never> => command as unknown as 
 export const commands: readonly Command<never>[] = [
   erase(checkCommand),
   erase(summaryCommand),
+  erase(lockCommand),
+  erase(diffCommand),
   erase(diagramCommand),
   erase(compileCommand),
   erase(trainCommand),
