@@ -43,6 +43,7 @@ export class SyntaxDamage {
         break;
       case 'Layer':
       case 'BlockUse':
+      case 'Expect':
         break;
     }
   }

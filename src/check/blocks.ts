@@ -67,6 +67,7 @@ export function usesIn(pipeline: PipelineNode | readonly StageNode[]): BlockUseN
         stage.body.layers.forEach(visit);
         break;
       case 'Layer':
+      case 'Expect':
         break;
     }
   };

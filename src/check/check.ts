@@ -1,10 +1,11 @@
-import type { CheckedLayer, CheckedModel, ParamCount } from '../ir/model.js';
+import type { CheckedLayer, CheckedModel, ModelCost, ParamCount } from '../ir/model.js';
 import type { Diagnostic } from '../diagnostics/Diagnostic.js';
-import type { DefNode, FileNode, InputNode, ModelNode, StageNode, TrainNode } from '../syntax/ast.js';
+import type { BudgetNode, DefNode, FileNode, InputNode, ModelNode, StageNode, TrainNode } from '../syntax/ast.js';
 // Only type imports from tfjs are reachable from here: `netc check` must answer without loading TensorFlow.js.
 import { Reporter } from './Reporter.js';
 import { SyntaxDamage } from './SyntaxDamage.js';
 import { collectBlocks } from './blocks.js';
+import { checkBudgets, resolveBudgets } from './budgets.js';
 import { Expander } from './expand.js';
 import { addOp, useFrames, type GraphNode } from './graph.js';
 import { resolveInputShape } from './inputShape.js';
@@ -24,6 +25,12 @@ export interface CheckOptions {
    * argument lost with its layer, a shape that skipped a dropped layer) and reports only independent problems.
    */
   readonly parseDiagnostics?: readonly Diagnostic[];
+  /**
+   * The dataset the model will train on when it is not the file's `dataset=` (`netc train --dataset`): the rules
+   * that compare the model with its dataset use this one. A name outside the catalogue (`idx:DIR`, user data whose
+   * size is known only once read) turns those rules off; training checks the fit after loading.
+   */
+  readonly dataset?: string;
 }
 
 /** What `check` returns: the checked model when there is no error (warnings allowed), and every diagnostic. */
@@ -57,6 +64,7 @@ export function check(ast: FileNode, options: CheckOptions = {}): CheckResult {
   // A damaged `input` may have lost dimensions (`1x28x` reads as `1`): its shape is unknown, not wrong.
   const input = firstInput === undefined || damage.damaged(firstInput) ? null : resolveInputShape(firstInput, report);
   const train = resolveTrain(statements.trains, report);
+  const budgets = resolveBudgets(statements.budgets, report);
   const blocks = collectBlocks(statements.defs, statements.layers, damage, report);
   const expander = new Expander({ reporter, damage, blocks });
   const output = expander.expandMain(statements.layers, input);
@@ -71,11 +79,11 @@ export function check(ast: FileNode, options: CheckOptions = {}): CheckResult {
     nodes,
     output: output.shape === null ? null : (nodes[output.id] ?? null),
     damage,
-    dataset: train.options.dataset ?? defaultDataset,
+    dataset: options.dataset ?? train.options.dataset ?? defaultDataset,
     report,
     reportAt(node, code, message, at = {}) {
       const site = siteOf(node.frames, node.span, message, at.dependent ?? true, at.related);
-      reporter.report(code, site.message, site.span, site.related.length > 0 ? site.related : undefined);
+      reporter.report(code, site.message, site.span, site.related.length > 0 ? site.related : undefined, at.severity);
     },
   };
   for (const rule of rules) rule(context);
@@ -103,7 +111,11 @@ export function check(ast: FileNode, options: CheckOptions = {}): CheckResult {
     trainSpans: train.spans,
     layers: checkedLayers,
     totals: sumParams(checkedLayers.map((layer) => layer.params)),
+    cost: sumCost(checkedLayers),
   };
+  // Budgets are held against the totals, which exist only for a model without errors.
+  checkBudgets(budgets, model, report);
+  if (reporter.hasErrors) return { model: null, diagnostics: reporter.sorted(), graph: nodes, inferred: checkedLayers };
   return { model, diagnostics, graph: nodes, inferred: checkedLayers };
 }
 
@@ -113,6 +125,7 @@ function groupStatements(file: FileNode): FileStatements {
   const inputs: InputNode[] = [];
   const trains: TrainNode[] = [];
   const defs: DefNode[] = [];
+  const budgets: BudgetNode[] = [];
   const layers: StageNode[] = [];
   for (const statement of file.statements) {
     switch (statement.kind) {
@@ -131,9 +144,12 @@ function groupStatements(file: FileNode): FileStatements {
       case 'Pipeline':
         for (const stage of statement.layers) layers.push(stage);
         break;
+      case 'Budget':
+        budgets.push(statement);
+        break;
     }
   }
-  return { file, models, inputs, trains, defs, layers };
+  return { file, models, inputs, trains, defs, budgets, layers };
 }
 
 /** True when the node's shapes are known and it is a layer (or a join): what `checkedLayer` needs. */
@@ -158,6 +174,7 @@ function checkedLayer(node: GraphNode): CheckedLayer {
     inputShape: input,
     outputShape: output,
     params: kind?.params(input, node.args) ?? { trainable: 0, nonTrainable: 0 },
+    macs: kind?.macs(input, node.args, output) ?? 0,
     ...(uses.length > 0 ? { blocks: uses.map((frame) => ({ name: frame.def.name.name, span: frame.use.span })) } : {}),
   };
 }
@@ -170,6 +187,17 @@ function sumParams(counts: readonly ParamCount[]): ParamCount {
     }),
     { trainable: 0, nonTrainable: 0 },
   );
+}
+
+/** MACs, FLOPs (2 per MAC) and the floats of every layer's output, for one example. */
+export function sumCost(layers: readonly CheckedLayer[]): ModelCost {
+  let macs = 0;
+  let activations = 0;
+  for (const layer of layers) {
+    macs += layer.macs;
+    activations += layer.outputShape.reduce((product, size) => product * size, 1);
+  }
+  return { macs, flops: 2 * macs, activations };
 }
 
 /** `models/lenet-bn.net` names its model `lenet-bn`; without a file name the model is `model`. */

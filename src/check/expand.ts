@@ -7,6 +7,7 @@ import type {
   ArgNode,
   BlockUseNode,
   DefNode,
+  ExpectNode,
   IdentNode,
   LayerNode,
   ParamNode,
@@ -24,6 +25,7 @@ import { joinResidual } from './residual.js';
 import { resolveArgs } from './resolveArgs.js';
 import { showBindings, siteOf } from './sites.js';
 import { showValue } from './values.js';
+import { formatShape } from '../ir/layout.js';
 
 /**
  * The most layers and joins one model may have (NN2030): TensorFlow.js walks a model's graph recursively when it
@@ -174,7 +176,31 @@ export class Expander {
         return this.pipeline(stage.body.layers, input, { ...scope, depth: scope.depth + 1 });
       case 'Residual':
         return this.residual(stage, input, scope);
+      case 'Expect':
+        this.expectation(stage, input, scope);
+        return input;
     }
+  }
+
+  /**
+   * NN3008 when the shape reaching an `expect` is not the one written. It adds no node, so the value flows on as
+   * it came. Inside a block the shape depends on the use: reported there, with the `expect` in the definition.
+   */
+  private expectation(node: ExpectNode, input: Value, scope: Scope): void {
+    if (input.shape === null || scope.untrusted || this.context.damage.reaches(node)) return;
+    const expected = node.dims.map((dim) => dim.value);
+    if (expected.length === input.shape.length && expected.every((size, i) => size === input.shape![i])) return;
+    const written = node.dims.map((dim) => dim.text).join('x');
+    const here = formatShape(input.shape);
+    this.report(
+      scope,
+      'NN3008',
+      `\`expect ${written}\` but the shape here is \`${here}\`; change the layers before it, or write \`expect ${here}\`.`,
+      node.span,
+      true,
+      [],
+      { copies: true },
+    );
   }
 
   private emit(node: Omit<GraphNode, 'index'>, scope: Scope): Value {
@@ -619,6 +645,8 @@ export class Expander {
     if (depth > maxNesting) return 1;
     const inner = { ...scope, depth: scope.depth + 1 };
     switch (stage.kind) {
+      case 'Expect':
+        return 0;
       case 'Layer':
         return 1;
       case 'Group':

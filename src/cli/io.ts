@@ -13,8 +13,20 @@ export const processIO: CliIO = {
   isTTY: Boolean(process.stdout.isTTY),
 };
 
-/** A user-facing failure that ends a command with a message and an exit code, never a stack trace. */
+const cliErrorBrand = Symbol.for('netc.CliError');
+
+/**
+ * A user-facing failure that ends a command with a message and an exit code, never a stack trace.
+ * `instanceof` goes by a brand, not by the class: the CLI's front door is bundled (src/cli/bundleFrontDoor.ts) and
+ * the commands it loads lazily from dist/ hold their own copy of this class.
+ */
 export class CliError extends Error {
+  readonly [cliErrorBrand] = true;
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as { [cliErrorBrand]?: boolean })[cliErrorBrand] === true;
+  }
+
   constructor(
     message: string,
     readonly exitCode: number = 2,

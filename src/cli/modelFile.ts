@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
+import type { Diagnostic } from '../diagnostics/Diagnostic.js';
 import { describeCounts, formatDiagnosticsText, toDiagnosticsJson } from '../diagnostics/format.js';
 import { analyze, type Analysis } from '../frontend/analyze.js';
 import { CliError, type CliIO } from './io.js';
@@ -7,8 +8,8 @@ import { CliError, type CliIO } from './io.js';
 export type ModelFile = Analysis;
 
 /** Reads, parses and checks one file; a missing or unreadable file is a usage error (exit 2). */
-export function readModelFile(file: string): ModelFile {
-  return analyze(readModelSource(file), file);
+export function readModelFile(file: string, options: { readonly dataset?: string } = {}): ModelFile {
+  return analyze(readModelSource(file), file, options);
 }
 
 /** The text of one `.net` file; a missing or unreadable file is a usage error (exit 2). */
@@ -41,4 +42,15 @@ export function reportDiagnostics(io: CliIO, files: readonly ModelFile[]): void 
 /** The JSON array of every file's diagnostics. */
 export function diagnosticsJson(files: readonly ModelFile[]): string {
   return `${JSON.stringify(files.flatMap((f) => toDiagnosticsJson(f.file, f.diagnostics)), null, 2)}\n`;
+}
+
+/**
+ * The file's diagnostics with the dataset fit's added. A class-count warning of the check (NN3101 in a file without a
+ * `train` line) is the fit's NN3101 error at the same place: it is shown once, as the error.
+ */
+export function withFitDiagnostics(file: ModelFile, fit: readonly Diagnostic[]): ModelFile {
+  const superseded = (d: Diagnostic): boolean => fit.some((f) => f.code === d.code && f.span.offset === d.span.offset);
+  const diagnostics = [...file.diagnostics.filter((d) => !superseded(d)), ...fit];
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  return { ...file, diagnostics, errors, warnings: diagnostics.length - errors };
 }

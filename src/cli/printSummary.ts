@@ -19,6 +19,8 @@ export interface SummaryJson {
     readonly column: number;
     readonly output: readonly number[];
     readonly params: { readonly trainable: number; readonly nonTrainable: number };
+    /** Multiply-accumulates of one example's forward pass through the row. */
+    readonly macs: number;
     /** The rows (0-based positions in `layers`) this one reads; -1 is the model input. A residual join has two. */
     readonly inputs: readonly number[];
     /** The innermost block use the row was expanded from (the use nearest its definition), or null. */
@@ -26,7 +28,15 @@ export interface SummaryJson {
     /** Every block use the row was expanded from, outermost (in the main pipeline) first; empty when none. */
     readonly blocks: readonly BlockUseJson[];
   }[];
-  readonly totals: { readonly trainable: number; readonly nonTrainable: number };
+  readonly totals: {
+    readonly trainable: number;
+    readonly nonTrainable: number;
+    /** Multiply-accumulates of one example's forward pass; FLOPs are twice as many. */
+    readonly macs: number;
+    readonly flops: number;
+    /** Activation memory: the floats of every row's output for one example. */
+    readonly activations: number;
+  };
 }
 
 /** The summary as data: one row per node of the expanded graph, in order. */
@@ -43,12 +53,19 @@ export function toSummaryJson(model: CheckedModel): SummaryJson {
         column: layer.span.column,
         output: [...layer.outputShape],
         params: { trainable: layer.params.trainable, nonTrainable: layer.params.nonTrainable },
+        macs: layer.macs,
         inputs: [...layer.inputs],
         block: blocks[blocks.length - 1] ?? null,
         blocks,
       };
     }),
-    totals: { trainable: model.totals.trainable, nonTrainable: model.totals.nonTrainable },
+    totals: {
+      trainable: model.totals.trainable,
+      nonTrainable: model.totals.nonTrainable,
+      macs: model.cost.macs,
+      flops: model.cost.flops,
+      activations: model.cost.activations,
+    },
   };
 }
 
@@ -63,12 +80,13 @@ export function formatCount(n: number): string {
 }
 
 /**
- * A Keras/torchinfo-style table: index, source line, layer, variant, output shape, parameters; then totals.
+ * A Keras/torchinfo-style table: index, source line, layer, variant, output shape, parameters, MACs; then totals
+ * with the MACs, FLOPs and activation memory of one example.
  * A model that is not a straight stack gets an `inputs` column (the rows each row reads, `in` for the model
  * input), and one with blocks a `block` column naming the uses each row came from (`stage@9:1>cbs@3:19`).
  */
 export function printSummary(model: CheckedModel, file?: string): string {
-  const header = ['#', 'line', 'layer', 'variant', 'output', 'trainable', 'non-trainable'];
+  const header = ['#', 'line', 'layer', 'variant', 'output', 'trainable', 'non-trainable', 'MACs'];
   const straight = model.layers.every((layer) => layer.inputs.length === 1 && layer.inputs[0] === layer.index - 1);
   const hasBlocks = model.layers.some((layer) => (layer.blocks ?? []).length > 0);
   if (!straight) header.push('inputs');
@@ -81,10 +99,11 @@ export function printSummary(model: CheckedModel, file?: string): string {
     formatShape(layer.outputShape),
     formatCount(layer.params.trainable),
     formatCount(layer.params.nonTrainable),
+    formatCount(layer.macs),
     ...(straight ? [] : [formatInputs(layer)]),
     ...(hasBlocks ? [formatBlocks(layer.blocks ?? [])] : []),
   ]);
-  const rightAligned = new Set([0, 5, 6]);
+  const rightAligned = new Set([0, 5, 6, 7]);
   // A reduce, not a spread into Math.max: a spread of 130,000 rows overflows the call stack.
   const widths = header.map((h, i) => rows.reduce((w, r) => Math.max(w, (r[i] ?? '').length), h.length));
   const line = (cells: readonly string[]): string =>
@@ -104,8 +123,22 @@ export function printSummary(model: CheckedModel, file?: string): string {
     `total params: ${formatCount(trainable + nonTrainable)}`,
     `trainable params: ${formatCount(trainable)}`,
     `non-trainable params: ${formatCount(nonTrainable)}`,
+    `MACs: ${formatCount(model.cost.macs)} (FLOPs: ${formatCount(model.cost.flops)})`,
+    `activation memory: ${formatCount(model.cost.activations)} floats (${formatBytes(4 * model.cost.activations)}) per example`,
     '',
   ].join('\n');
+}
+
+/** `60.3 KiB`: a float32 byte count in binary units, as torchinfo and PyTorch's memory tools print them. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 /** `3+9`: the rows a node reads, numbered like the `#` column; `in` is the model input. */

@@ -78,6 +78,11 @@ export function compileGraph(model: CheckedModel, options: CompileOptions = {}):
     return tf.initializers.glorotUniform(seed === undefined ? {} : { seed });
   };
 
+  let randomCount = 0;
+  const randomSeed: LowerContext['randomSeed'] = () =>
+    // Apart from the initialisers' seeds (seed * 1000 + n) and from each other's masks (call k uses seed + k).
+    options.seed === undefined ? undefined : options.seed * 1_000_003 + 7_919 * ++randomCount;
+
   const input = tf.input({ shape: toChannelsLast(model.input), name: inputLayerName });
   const outputs = new Map<number, tf.SymbolicTensor>([[-1, input]]);
   const nodes: CompiledNode[] = [];
@@ -94,6 +99,7 @@ export function compileGraph(model: CheckedModel, options: CompileOptions = {}):
       tf,
       custom: createNetcLayer,
       kernelInitializer,
+      randomSeed,
       name: (suffix) => {
         const name = nodeLayerName(layer.op, layer.index, suffix);
         if (usedNames.has(name)) throw new Error(`internal: layer name '${name}' used twice`);

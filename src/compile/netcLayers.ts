@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { FusedBatchNormActivation } from './fused/FusedBatchNormActivation.js';
 import { NegInfPadding2D } from './NegInfPadding2D.js';
 import { ScratchBatchNorm } from './ScratchBatchNorm.js';
+import { SeededDropout } from './SeededDropout.js';
 
 /*
  * Every tfjs layer class of netc's own, in one list, registered by one function. A saved or compiled model may
@@ -14,7 +15,7 @@ export type NetcLayerClass = (new (config: never) => tf.layers.Layer) & { readon
 
 /** netc's custom tfjs layers, by the class name they are saved under. */
 export const netcLayerClasses: ReadonlyMap<string, NetcLayerClass> = new Map<string, NetcLayerClass>(
-  [ScratchBatchNorm, FusedBatchNormActivation, NegInfPadding2D].map((cls) => [cls.className, cls]),
+  [ScratchBatchNorm, FusedBatchNormActivation, NegInfPadding2D, SeededDropout].map((cls) => [cls.className, cls]),
 );
 
 let registered = false;

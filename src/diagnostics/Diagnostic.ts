@@ -33,7 +33,7 @@ export interface Fix {
 
 /** One problem found in any phase: syntax, names, shapes, compile, data, training. */
 export interface Diagnostic {
-  /** Stable code such as `NN3001`: NN1xxx syntax, NN2xxx names/values, NN3xxx shapes, NN4xxx compile/backend, NN5xxx data/training. */
+  /** Stable code such as `NN3001`: NN1xxx syntax, NN2xxx names/values, NN3xxx shapes, NN4xxx compile/backend, NN5xxx data/training, NN6xxx contracts. */
   readonly code: string;
   readonly severity: Severity;
   /** A whole sentence with quoted names, the numbers that explain it and a fix where one exists. */

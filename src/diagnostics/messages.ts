@@ -9,7 +9,8 @@ export interface MessageEntry {
 
 /**
  * Every diagnostic netc can report, by stable code. Codes never change meaning once released; new ones are added.
- * NN1xxx syntax, NN2xxx names and values, NN3xxx shapes, NN4xxx compile and backend, NN5xxx data and training.
+ * NN1xxx syntax, NN2xxx names and values, NN3xxx shapes, NN4xxx compile and backend, NN5xxx data and training,
+ * NN6xxx contracts (lockfile, budgets).
  * The message text itself is built where the problem is found (it needs the numbers); this table is the index.
  */
 export const catalogue = {
@@ -56,6 +57,8 @@ export const catalogue = {
   NN2029: { code: 'NN2029', severity: 'warning', title: 'Block defined but never used' },
   NN2030: { code: 'NN2030', severity: 'error', title: 'Too many layers to compile' },
   NN2031: { code: 'NN2031', severity: 'error', title: 'Model too large to compile and train' },
+  NN2032: { code: 'NN2032', severity: 'error', title: 'Unknown budget' },
+  NN2040: { code: 'NN2040', severity: 'error', title: 'Train options that do not go together' },
 
   // NN3xxx: shapes
   NN3001: { code: 'NN3001', severity: 'error', title: 'Layer expects a flat input' },
@@ -65,10 +68,13 @@ export const catalogue = {
   NN3005: { code: 'NN3005', severity: 'error', title: 'Residual body changes the shape (no proj)' },
   NN3006: { code: 'NN3006', severity: 'error', title: 'Residual body changes the rank' },
   NN3007: { code: 'NN3007', severity: 'error', title: 'No 1x1 projection matches the residual body' },
-  NN3101: { code: 'NN3101', severity: 'warning', title: 'Output width differs from the dataset class count' },
+  NN3008: { code: 'NN3008', severity: 'error', title: 'The shape is not the one `expect` names' },
+  NN3101: { code: 'NN3101', severity: 'error', title: 'Output width differs from the dataset class count' },
   NN3102: { code: 'NN3102', severity: 'warning', title: 'Two batch norms in a row' },
   NN3103: { code: 'NN3103', severity: 'warning', title: 'Activation applied twice' },
   NN3104: { code: 'NN3104', severity: 'warning', title: "Input differs from the default dataset's images" },
+  NN3105: { code: 'NN3105', severity: 'error', title: 'Model without trainable parameters' },
+  NN3106: { code: 'NN3106', severity: 'warning', title: 'Flatten of an input that is already flat' },
 
   // NN4xxx: compile and backend
   NN4001: { code: 'NN4001', severity: 'error', title: 'Backend not available' },
@@ -91,6 +97,11 @@ export const catalogue = {
   NN5005: { code: 'NN5005', severity: 'error', title: 'Run directory cannot be resumed' },
   NN5006: { code: 'NN5006', severity: 'error', title: 'Training diverged' },
   NN5007: { code: 'NN5007', severity: 'warning', title: 'Model not learning' },
+
+  // NN6xxx: contracts
+  NN6001: { code: 'NN6001', severity: 'error', title: 'Model changed since the lockfile was written' },
+  NN6002: { code: 'NN6002', severity: 'error', title: 'File not in the lockfile' },
+  NN6003: { code: 'NN6003', severity: 'error', title: 'Budget exceeded' },
 } as const satisfies Record<string, MessageEntry>;
 
 /** A code in the catalogue. */

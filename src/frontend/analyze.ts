@@ -34,10 +34,10 @@ export interface Analysis {
  * Parses and checks a `.net` source. Never throws on user input: problems come back as diagnostics. Runs in Node
  * and in a browser (nothing here loads TensorFlow.js or a node built-in).
  */
-export function analyze(source: string, file: string): Analysis {
+export function analyze(source: string, file: string, options: { readonly dataset?: string } = {}): Analysis {
   const parsed = parse(source);
   // Syntax errors make the AST partial; the checker still runs to report independent problems.
-  const checked = check(parsed.ast, { fileName: file, parseDiagnostics: parsed.diagnostics });
+  const checked = check(parsed.ast, { fileName: file, parseDiagnostics: parsed.diagnostics, ...options });
   const all = [...parsed.diagnostics, ...checked.diagnostics];
   const errors = all.filter((d) => d.severity === 'error').length;
   const model = errors === 0 ? checked.model : null;

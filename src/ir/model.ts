@@ -32,6 +32,8 @@ export interface CheckedLayer {
   readonly inputShape: Shape;
   readonly outputShape: Shape;
   readonly params: ParamCount;
+  /** Multiply-accumulates of one example's forward pass through this node (0 for layers without weights). */
+  readonly macs: number;
   /**
    * Language v2: the block uses this node was expanded from, outermost first (empty or absent for a layer written
    * directly in the pipeline). `span` is the use's span in the source.
@@ -54,6 +56,20 @@ export interface TrainOptions {
   readonly optimizer?: string;
   readonly momentum?: number;
   readonly seed?: number;
+  readonly schedule?: string;
+  readonly warmup?: number;
+  readonly step?: number;
+  readonly gamma?: number;
+  readonly wd?: number;
+  readonly wd_all?: boolean;
+  readonly nesterov?: boolean;
+  readonly clip?: number;
+  readonly label_smoothing?: number;
+  readonly flip?: boolean;
+  readonly crop?: number;
+  readonly val_split?: number;
+  readonly patience?: number;
+  readonly keep?: string;
 }
 
 /** A model that passed the checker: everything the compiler and trainer need, with spans for late errors. */
@@ -67,4 +83,16 @@ export interface CheckedModel {
   /** Nodes in a topological order; the last one is the model's output. */
   readonly layers: readonly CheckedLayer[];
   readonly totals: ParamCount;
+  /** What one example's forward pass costs, summed over the layers. */
+  readonly cost: ModelCost;
+}
+
+/** The compute and memory of one example's forward pass. */
+export interface ModelCost {
+  /** Multiply-accumulates, torchinfo's "Mult-Adds". */
+  readonly macs: number;
+  /** Floating-point operations, counted as 2 per multiply-accumulate. */
+  readonly flops: number;
+  /** Activation memory: the floats of every layer's output (the input not included), 4 bytes each in float32. */
+  readonly activations: number;
 }

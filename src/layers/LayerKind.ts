@@ -57,12 +57,17 @@ export interface LowerContext {
   readonly custom: (className: string, config: tfjs.serialization.ConfigDict) => tfjs.layers.Layer;
   /** Seeded initialisers, so `--seed` makes runs repeatable. */
   readonly kernelInitializer: () => ReturnType<typeof tfjs.initializers.glorotUniform>;
+  /**
+   * A seed for a layer that draws random numbers while training (dropout's masks): distinct per call, the same on
+   * every run with the run's `--seed`; undefined when the run has none.
+   */
+  readonly randomSeed: () => number | undefined;
   /** A unique, stable tfjs layer name for the node. */
   readonly name: (suffix?: string) => string;
 }
 
 /**
- * A layer kind of the language: its arguments, shape rule, parameter count and tfjs lowering.
+ * A layer kind of the language: its arguments, shape rule, parameter count, MACs and tfjs lowering.
  * Adding a layer to netc means writing one of these in src/layers/ and registering it in registry.ts.
  */
 export interface LayerKind {
@@ -78,6 +83,12 @@ export interface LayerKind {
   inferShape(input: Shape, args: Readonly<Record<string, ArgValue>>, ctx: ShapeContext): Shape | null;
   /** Parameter counts, equal to PyTorch's for the equivalent module. */
   params(input: Shape, args: Readonly<Record<string, ArgValue>>): ParamCount;
+  /**
+   * Multiply-accumulates of one example's forward pass (torchinfo's "Mult-Adds" convention for the weighted layers:
+   * a convolution's or dense layer's products of weights and inputs; bias additions, normalisation, pooling and
+   * activations count 0).
+   */
+  macs(input: Shape, args: Readonly<Record<string, ArgValue>>, output: Shape): number;
   /** `BatchNorm1d`/`BatchNorm2d` and the like; null for most kinds. */
   variant?(input: Shape): string | null;
   /**

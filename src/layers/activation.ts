@@ -19,6 +19,9 @@ export function activationKind(name: ActivationName): LayerKind {
     params() {
       return { trainable: 0, nonTrainable: 0 };
     },
+    macs() {
+      return 0;
+    },
     lower(_layer, ctx) {
       return [ctx.tf.layers.activation({ activation: name, name: ctx.name() })];
     },

@@ -14,6 +14,10 @@ export const avgpool: LayerKind = {
     return { trainable: 0, nonTrainable: 0 };
   },
 
+  macs() {
+    return 0;
+  },
+
   lower(layer, ctx) {
     const { tf } = ctx;
     const pad = pairArg(layer.args, 'pad');

@@ -31,6 +31,10 @@ export const bn: LayerKind = {
     return { trainable: 2 * features, nonTrainable: 2 * features };
   },
 
+  macs() {
+    return 0;
+  },
+
   // Channels-last inside netc, so the statistics axis is the last one for both variants.
   lower(layer, ctx) {
     const momentum = numberArg(layer.args, 'momentum');

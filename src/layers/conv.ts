@@ -36,20 +36,32 @@ export const conv: LayerKind = {
     return { trainable: weights + (boolArg(args, 'bias') ? out : 0), nonTrainable: 0 };
   },
 
+  // Every output value is one kernel's products with a Cin x kh x kw window: Cout * Hout * Wout * Cin * kh * kw
+  // (the language has no groups, so Cin / groups is Cin). Padding zeros count, as torchinfo and fvcore count them.
+  macs(input, args, output) {
+    const [kh, kw] = pairArg(args, 'kernel');
+    return output[0]! * output[1]! * output[2]! * input[0]! * kh * kw;
+  },
+
   lower(layer, ctx) {
     const { tf } = ctx;
     const pad = padArg(layer.args, 'pad');
     const layers: tfjs.layers.Layer[] = [];
+    const kernel = pairArg(layer.args, 'kernel');
+    const stride = pairArg(layer.args, 'stride');
+    // With stride 1 and an odd window, padding by (K - 1) / 2 on each side is exactly tfjs's `same`: the
+    // convolution pads inside its kernel (no pad layer, no Pad and Slice kernels per step).
+    const keepsSize = pad !== 'same' && stride.every((s) => s === 1) && kernel.every((k, i) => k % 2 === 1 && pad[i] === (k - 1) / 2);
     // tfjs convolutions pad only as `valid` or `same`; PyTorch's symmetric zero padding is a layer before.
-    if (pad !== 'same' && (pad[0] > 0 || pad[1] > 0)) {
+    if (pad !== 'same' && !keepsSize && (pad[0] > 0 || pad[1] > 0)) {
       layers.push(tf.layers.zeroPadding2d({ padding: [[pad[0], pad[0]], [pad[1], pad[1]]], name: ctx.name('pad') }));
     }
     layers.push(
       tf.layers.conv2d({
         filters: numberArg(layer.args, 'out'),
-        kernelSize: [...pairArg(layer.args, 'kernel')],
-        strides: [...pairArg(layer.args, 'stride')],
-        padding: pad === 'same' ? 'same' : 'valid',
+        kernelSize: [...kernel],
+        strides: [...stride],
+        padding: pad === 'same' || keepsSize ? 'same' : 'valid',
         dataFormat: 'channelsLast',
         useBias: boolArg(layer.args, 'bias'),
         kernelInitializer: ctx.kernelInitializer(),

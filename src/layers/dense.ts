@@ -21,6 +21,11 @@ export const dense: LayerKind = {
     return { trainable: input[0]! * out + (boolArg(args, 'bias') ? out : 0), nonTrainable: 0 };
   },
 
+  // One product per weight: in * out.
+  macs(input, _args, output) {
+    return input[0]! * output[0]!;
+  },
+
   lower(layer, ctx) {
     return [
       ctx.tf.layers.dense({

@@ -17,7 +17,15 @@ export const dropout: LayerKind = {
     return { trainable: 0, nonTrainable: 0 };
   },
 
+  macs() {
+    return 0;
+  },
+
   lower(layer, ctx) {
-    return [ctx.tf.layers.dropout({ rate: numberArg(layer.args, 'rate'), name: ctx.name() })];
+    const rate = numberArg(layer.args, 'rate');
+    const seed = ctx.randomSeed();
+    // With a seed, netc's own dropout (src/compile/SeededDropout.ts): tfjs's draws unseeded masks.
+    if (seed !== undefined) return [ctx.custom('NetcSeededDropout', { rate, seed, name: ctx.name() })];
+    return [ctx.tf.layers.dropout({ rate, name: ctx.name() })];
   },
 };

@@ -18,6 +18,10 @@ export const gelu: LayerKind = markActivation({
     return { trainable: 0, nonTrainable: 0 };
   },
 
+  macs() {
+    return 0;
+  },
+
   lower(_layer, ctx) {
     return [ctx.tf.layers.activation({ activation: 'gelu', name: ctx.name() })];
   },

@@ -10,6 +10,7 @@ export const globalavgpool: LayerKind = {
   args: [],
   inferShape: inferGlobalPoolShape,
   params: noParams,
+  macs: () => 0,
 
   lower(_layer, ctx) {
     return [ctx.tf.layers.globalAveragePooling2d({ dataFormat: 'channelsLast', name: ctx.name() })];

@@ -10,6 +10,7 @@ export const globalmaxpool: LayerKind = {
   args: [],
   inferShape: inferGlobalPoolShape,
   params: noParams,
+  macs: () => 0,
 
   lower(_layer, ctx) {
     return [ctx.tf.layers.globalMaxPooling2d({ dataFormat: 'channelsLast', name: ctx.name() })];

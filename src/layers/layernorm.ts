@@ -29,6 +29,11 @@ export const layernorm: LayerKind = {
     return { trainable: 2 * values, nonTrainable: 0 };
   },
 
+  // A normalisation, not a weighted layer: 0, as for `bn` (its scale and shift are not products with inputs).
+  macs() {
+    return 0;
+  },
+
   // Every axis but the batch's, whatever the layout: on channels-last maps gamma is H x W x C, the same values.
   // (PyTorch's elementwise_affine=False has no counterpart: tfjs 4.22's layer without gamma and beta fails when
   // differentiated, as it saves the absent gamma for the backward pass.)

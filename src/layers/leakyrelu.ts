@@ -18,6 +18,10 @@ export const leakyrelu: LayerKind = markActivation({
     return { trainable: 0, nonTrainable: 0 };
   },
 
+  macs() {
+    return 0;
+  },
+
   lower(layer, ctx) {
     return [ctx.tf.layers.leakyReLU({ alpha: numberArg(layer.args, 'alpha'), name: ctx.name() })];
   },

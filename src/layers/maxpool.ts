@@ -14,6 +14,10 @@ export const maxpool: LayerKind = {
     return { trainable: 0, nonTrainable: 0 };
   },
 
+  macs() {
+    return 0;
+  },
+
   lower(layer, ctx) {
     const pad = pairArg(layer.args, 'pad');
     const layers: tfjs.layers.Layer[] = [];

@@ -17,7 +17,7 @@ export interface CommentNode {
 }
 
 /** Any statement of the language. */
-export type StatementNode = ModelNode | InputNode | TrainNode | PipelineNode | DefNode;
+export type StatementNode = ModelNode | InputNode | TrainNode | PipelineNode | DefNode | BudgetNode;
 
 /** `def NAME(p1, p2=default) = PIPELINE` (language v2): a block with parameters. */
 export interface DefNode {
@@ -57,6 +57,16 @@ export interface TrainNode {
   readonly options: readonly KeyValueArgNode[];
 }
 
+/** `budget METRIC <= LIMIT`: the model's parameters, trainable parameters, MACs or activation floats at most LIMIT. */
+export interface BudgetNode {
+  readonly kind: 'Budget';
+  readonly span: Span;
+  /** What is limited, as written: `params`, `trainable`, `macs` or `memory` (the checker knows the names). */
+  readonly metric: IdentNode;
+  /** The limit, its suffix applied (`50k` has the value 50,000 and the text `50k`). */
+  readonly limit: NumberNode;
+}
+
 /** `STAGE | STAGE ...` (one statement, possibly continued over lines; also a block's body or a group's). */
 export interface PipelineNode {
   readonly kind: 'Pipeline';
@@ -65,8 +75,16 @@ export interface PipelineNode {
   readonly layers: readonly StageNode[];
 }
 
-/** Anything that may stand between two `|`: a layer, a block use, a repetition, a group or a residual block. */
-export type StageNode = LayerNode | BlockUseNode | RepeatNode | GroupNode | ResidualNode;
+/** Anything that may stand between two `|`: a layer, a block use, a repetition, a group, a residual block or an `expect`. */
+export type StageNode = LayerNode | BlockUseNode | RepeatNode | GroupNode | ResidualNode | ExpectNode;
+
+/** `expect SHAPE`: the shape at this place in the pipeline must be SHAPE; it adds no layer. */
+export interface ExpectNode {
+  readonly kind: 'Expect';
+  readonly span: Span;
+  /** One number per dimension, as written: `16x4x4`, `120`. */
+  readonly dims: readonly NumberNode[];
+}
 
 /** `NAME(args)`: a use of a block defined with `def` (arguments positional or `key=value`). */
 export interface BlockUseNode {

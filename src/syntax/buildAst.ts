@@ -3,8 +3,10 @@ import { joinSpans, type Span } from '../diagnostics/Diagnostic.js';
 import type {
   ArgNode,
   BlockUseNode,
+  BudgetNode,
   DefNode,
   DimsNode,
+  ExpectNode,
   GroupNode,
   IdentNode,
   InputNode,
@@ -23,7 +25,10 @@ import type {
   ValueNode,
 } from './ast.js';
 import { partSpan, tokenSpan } from './spans.js';
-import { MalformedNumber } from './tokens.js';
+import { Count, MalformedNumber } from './tokens.js';
+
+/** The powers of ten of a COUNT's suffix: `50k`, `1.5M`, `2G`. */
+const suffixExponents: Readonly<Record<string, number>> = { k: 3, M: 6, G: 9 };
 
 /** Shared by every layer written without arguments (most of them), so a big file allocates fewer arrays. */
 const noArgs: readonly ArgNode[] = Object.freeze([]);
@@ -49,6 +54,7 @@ export class AstBuilder {
       c['inputStatement'] ??
       c['trainStatement'] ??
       c['defStatement'] ??
+      c['budgetStatement'] ??
       []) as CstNode[];
     switch (inner?.name) {
       case 'defStatement':
@@ -61,6 +67,8 @@ export class AstBuilder {
         return this.train(inner);
       case 'pipeline':
         return this.pipeline(inner);
+      case 'budgetStatement':
+        return this.budget(inner);
       default:
         throw new Error(`internal: unexpected statement CST ${inner?.name ?? '(empty)'}`);
     }
@@ -98,6 +106,16 @@ export class AstBuilder {
     const start = this.span(keyword);
     const last = options[options.length - 1];
     return { kind: 'Train', span: last === undefined ? start : joinSpans(start, last.span), options };
+  }
+
+  /** budgetStatement = "budget" IDENTIFIER "<=" ( NUMBER | COUNT ) */
+  budget(node: CstNode): BudgetNode {
+    const keyword = this.span(token(node, 'Budget'));
+    const metric = this.ident(token(node, 'Identifier'));
+    const count = optionalToken(node, 'Count');
+    const numberToken = count ?? token(node, 'Number');
+    const limit = this.number(numberToken, 0, numberToken.image.length, numberToken.tokenType === MalformedNumber);
+    return { kind: 'Budget', span: joinSpans(keyword, limit.span), metric, limit };
   }
 
   /** defStatement = "def" IDENTIFIER [ parameters ] "=" pipeline */
@@ -142,9 +160,11 @@ export class AstBuilder {
     return { kind: 'Pipeline', span, layers: [] };
   }
 
-  /** stage = ( blockUse | layer | group | residual ) [ repetition ] */
+  /** stage = expectation | ( blockUse | layer | group | residual ) [ repetition ] */
   stage(node: CstNode): StageNode {
     const c = node.children;
+    const expectation = children(node, 'expectation')[0];
+    if (expectation !== undefined) return this.expectation(expectation);
     const [inner] = (c['layer'] ?? c['blockUse'] ?? c['group'] ?? c['residual'] ?? []) as CstNode[];
     let stage: StageNode;
     switch (inner?.name) {
@@ -170,6 +190,14 @@ export class AstBuilder {
     }
     const repetition = children(node, 'repetition')[0];
     return repetition === undefined ? stage : this.repeatFrom(stage, repetition);
+  }
+
+  /** expectation = "expect" ( NUMBER | DIMS ) */
+  expectation(node: CstNode): ExpectNode {
+    const keyword = this.span(token(node, 'Expect'));
+    const shape = this.valueOf(optionalToken(node, 'Number') ?? token(node, 'Dims'));
+    const dims = shape.kind === 'Dims' ? shape.values : shape.kind === 'Number' ? [shape] : [];
+    return { kind: 'Expect', span: joinSpans(keyword, shape.span), dims };
   }
 
   /** layer = IDENTIFIER { argument } */
@@ -285,8 +313,9 @@ export class AstBuilder {
     const whole = from === 0 && to === tok.image.length;
     const text = whole ? tok.image : tok.image.slice(from, to);
     // A malformed number was reported by the lexer; reading its leading number (`3` of `3.`) keeps the checker
-    // from piling a second error on the same mistake.
-    const value = malformed ? Number.parseFloat(text) : Number(text);
+    // from piling a second error on the same mistake. A COUNT's suffix is a power of ten: `1.1k` is `1.1e3`, exact.
+    const suffix = tok.tokenType === Count ? suffixExponents[text.charAt(text.length - 1)] : undefined;
+    const value = malformed ? Number.parseFloat(text) : suffix !== undefined ? Number(`${text.slice(0, -1)}e${suffix}`) : Number(text);
     const span = whole ? tokenSpan(tok, this.end) : partSpan(tok, from, to, this.end);
     return { kind: 'Number', span, value, text: this.intern(text) };
   }

@@ -277,6 +277,14 @@ function printStatement(w: Writer, statement: StatementNode, breaks: ReadonlySet
       w.statementOpen = true;
       printPipeline(w, statement, false, breaks);
       break;
+    case 'Budget':
+      w.put('budget', start, false);
+      w.statementOpen = true;
+      printValue(w, statement.metric, true);
+      w.put('<=', w.find('<', statement.metric.span.end), true);
+      w.skipTo(w.find('=', statement.metric.span.end) + 1);
+      printValue(w, statement.limit, true);
+      break;
     default:
       unknownNode(statement);
   }
@@ -358,6 +366,13 @@ function printStage(w: Writer, stage: StageNode, space: boolean, force = false):
       printPipeline(w, stage.body, true, new Set());
       w.depth--;
       w.put('}', stage.span.end - 1, true);
+      break;
+    case 'Expect':
+      w.put('expect', stage.span.offset, space, force);
+      if (stage.dims.length > 0) {
+        w.put(stage.dims.map((d) => d.text).join('x'), stage.dims[0]!.span.offset, true);
+        w.skipTo(stage.dims[stage.dims.length - 1]!.span.end);
+      }
       break;
     default:
       unknownNode(stage);

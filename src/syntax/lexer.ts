@@ -4,7 +4,9 @@ import type { Diagnostic, Span } from '../diagnostics/Diagnostic.js';
 import { partSpan, tokenSpan } from './spans.js';
 import {
   allTokens,
+  Budget,
   Def,
+  Expect,
   Dims,
   Identifier,
   Input,
@@ -220,6 +222,8 @@ const keywords: ReadonlyMap<string, TokenType> = new Map([
   ['train', Train],
   ['def', Def],
   ['residual', Residual],
+  ['expect', Expect],
+  ['budget', Budget],
   ['x', Times],
   ['proj', Proj],
 ]);
@@ -253,6 +257,8 @@ function malformedNumberMessage(text: string): string {
 const characterHints: Readonly<Record<string, string>> = {
   ';': '; end a statement with a new line',
   ':': '; write options as `key=value`',
+  '<': '; a budget is written `budget params <= 50k`',
+  '>': '; a budget is an upper limit, written `budget params <= 50k`',
   '×': '; write sizes with the letter `x`, as in `3x5`',
   '-': '; a minus sign must be followed by a number',
   '.': '; a decimal point must be between digits, as in `0.5`',

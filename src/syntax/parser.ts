@@ -3,13 +3,17 @@ import { CstParser, EOF, tokenMatcher } from './chevrotain.js';
 import { shorten } from './lexer.js';
 import {
   allTokens,
+  Budget,
   Comma,
+  Count,
   Def,
   Dims,
   Equals,
+  Expect,
   Identifier,
   Input,
   LBrace,
+  LessEqual,
   LParen,
   MalformedNumber,
   Model,
@@ -30,7 +34,7 @@ import {
 /** True for the keywords that start a statement of their own. */
 export function isStatementKeyword(token: IToken | undefined): boolean {
   const type = token?.tokenType;
-  return type === Model || type === Input || type === Train || type === Def;
+  return type === Model || type === Input || type === Train || type === Def || type === Budget;
 }
 
 /** How a token reads in a message: `` `conv` ``, "the number `6`", "the end of the line". */
@@ -45,9 +49,12 @@ export function describeToken(token: IToken | undefined): string {
     case Train:
     case Def:
     case Residual:
+    case Expect:
+    case Budget:
       return `the keyword ${image}`;
     case NumberLiteral:
     case MalformedNumber:
+    case Count:
       return `the number ${image}`;
     case Dims:
       return `the size ${image}`;
@@ -95,7 +102,12 @@ export class SyntaxMessages implements IParserErrorMessageProvider {
           return `Expected a parameter name${after} but found ${found}.`;
         case 'keyValue':
           return `Expected a \`key=value\` option${after} but found ${found}.`;
+        case 'budgetStatement':
+          return `Expected what the budget limits (${budgetMetricList}) after \`budget\` but found ${found}; a budget is written \`budget params <= 50k\`.`;
       }
+    }
+    if (options.expected === LessEqual) {
+      return `Expected \`<=\`${after} but found ${found}; a budget is written \`budget params <= 50k\`.`;
     }
     if (options.expected === Equals && previous !== undefined && options.ruleName !== 'defStatement') {
       const example = actualToken !== undefined && isValueToken(actualToken) ? `, as in \`${shorten(previous.image)}=${shorten(actualToken.image)}\`` : '';
@@ -133,12 +145,16 @@ export class SyntaxMessages implements IParserErrorMessageProvider {
           actualToken?.tokenType === Pipe
             ? '; to continue the line before, end it with `|` instead of starting this one with it'
             : braceHint(actualToken);
-        return `Expected a statement (\`model\`, \`input\`, \`train\`, \`def\` or a layer name) but found ${found}${hint}.`;
+        return `Expected a statement (\`model\`, \`input\`, \`train\`, \`def\`, \`budget\` or a layer name) but found ${found}${hint}.`;
       }
       case 'stage':
         return `Expected a layer name${after} but found ${found}${continuationHint(actualToken, previous)}${braceHint(actualToken)}.`;
       case 'inputStatement':
         return `Expected the input shape after \`input\`, such as \`1x28x28\` or \`784\`, but found ${found}.`;
+      case 'expectation':
+        return `Expected a shape after \`expect\`, such as \`16x4x4\` or \`120\`, but found ${found}.`;
+      case 'budgetStatement':
+        return `Expected the budget's limit${after}, a number such as \`50000\` or \`50k\`, but found ${found}.`;
       case 'value':
         return `Expected a value${after} (a number, a size such as \`3x5\`, or a name) but found ${found}.`;
       case 'blockArgument':
@@ -162,6 +178,9 @@ export class SyntaxMessages implements IParserErrorMessageProvider {
     return `Expected ${listTypes(expected)} but found ${describeToken(actualToken)}.`;
   }
 }
+
+/** What a `budget` may limit, for messages (the checker's list in src/check/budgets.ts is the one that decides). */
+const budgetMetricList = '`params`, `trainable`, `macs` or `memory`';
 
 /** `{` where a stage should start: the keyword before it is missing. */
 function braceHint(token: IToken | undefined): string {
@@ -188,10 +207,11 @@ function describeType(type: TokenType): string {
   if (type === Repeat) return 'a repetition such as `x3`';
   if (type === Newline) return 'the end of the line';
   if (type === EOF) return 'the end of the file';
-  if (type === Model || type === Input || type === Train || type === Def || type === Residual) {
+  if (type === Count) return 'a number such as `50k`';
+  if (type === Model || type === Input || type === Train || type === Def || type === Residual || type === Expect || type === Budget) {
     return `\`${type.name.toLowerCase()}\``;
   }
-  const literal = [Pipe, Equals, Comma, LParen, RParen, LBrace, RBrace, Times, Proj].includes(type);
+  const literal = [Pipe, Equals, LessEqual, Comma, LParen, RParen, LBrace, RBrace, Times, Proj].includes(type);
   return literal ? `\`${String(type.LABEL).slice(1, -1)}\`` : type.name;
 }
 
@@ -238,8 +258,10 @@ export class NetParser extends CstParser {
     { ALT: () => this.SUBRULE(this.inputStatement) },
     { ALT: () => this.SUBRULE(this.trainStatement) },
     { ALT: () => this.SUBRULE(this.defStatement) },
+    { ALT: () => this.SUBRULE(this.budgetStatement) },
     { ALT: () => this.SUBRULE(this.pipeline) },
   ];
+  private readonly limits: IOrAlt<unknown>[] = [{ ALT: () => this.CONSUME(NumberToken) }, { ALT: () => this.CONSUME(Count) }];
   private readonly shapes: IOrAlt<unknown>[] = [{ ALT: () => this.CONSUME(NumberToken) }, { ALT: () => this.CONSUME(Dims) }];
   private readonly trainOption = (): void => {
     this.SUBRULE(this.keyValue);
@@ -256,6 +278,15 @@ export class NetParser extends CstParser {
     this.CONSUME(Pipe);
     this.SUBRULE2(this.stage);
   };
+  private readonly stageForms: IOrAlt<unknown>[] = [
+    { ALT: () => this.SUBRULE(this.expectation) },
+    {
+      ALT: () => {
+        this.OR2(this.stages);
+        this.OPTION(this.stageRepetition);
+      },
+    },
+  ];
   private readonly stages: IOrAlt<unknown>[] = [
     { ALT: () => this.SUBRULE(this.blockUse) },
     { ALT: () => this.SUBRULE(this.layer) },
@@ -304,7 +335,7 @@ export class NetParser extends CstParser {
     this.MANY(this.fileItem);
   });
 
-  /** statement = modelStatement | inputStatement | trainStatement | defStatement | pipeline ; */
+  /** statement = modelStatement | inputStatement | trainStatement | defStatement | budgetStatement | pipeline ; */
   readonly statement = this.RULE('statement', () => {
     this.OR(this.statements);
   });
@@ -336,6 +367,14 @@ export class NetParser extends CstParser {
     this.SUBRULE(this.pipeline);
   });
 
+  /** budgetStatement = "budget" IDENTIFIER "<=" ( NUMBER | COUNT ) ; */
+  readonly budgetStatement = this.RULE('budgetStatement', () => {
+    this.CONSUME(Budget);
+    this.CONSUME(Identifier);
+    this.CONSUME(LessEqual);
+    this.OR(this.limits);
+  });
+
   /** parameters = "(" [ parameter { "," parameter } ] ")" ; */
   readonly parameters = this.RULE('parameters', () => {
     this.CONSUME(LParen);
@@ -355,10 +394,15 @@ export class NetParser extends CstParser {
     this.MANY(this.nextStage);
   });
 
-  /** stage = ( blockUse | layer | group | residual ) [ repetition ] ; */
+  /** stage = expectation | ( blockUse | layer | group | residual ) [ repetition ] ; */
   readonly stage = this.RULE('stage', () => {
-    this.OR(this.stages);
-    this.OPTION(this.stageRepetition);
+    this.OR(this.stageForms);
+  });
+
+  /** expectation = "expect" ( NUMBER | DIMS ) ; */
+  readonly expectation = this.RULE('expectation', () => {
+    this.CONSUME(Expect);
+    this.OR(this.shapes);
   });
 
   /** layer = IDENTIFIER { argument } ; (an argument never starts with the repetition operator "x") */

@@ -1,6 +1,6 @@
 import type { IToken } from 'chevrotain';
 import { tokenMatcher } from './chevrotain.js';
-import { Identifier, LBrace, LParen, RBrace, RParen, Residual } from './tokens.js';
+import { Expect, Identifier, LBrace, LParen, RBrace, RParen, Residual } from './tokens.js';
 
 // What kind of token this is, as the statement scanner, the bracket matcher and the recovery see it.
 
@@ -24,7 +24,9 @@ export function isName(token: IToken | undefined): boolean {
   return token !== undefined && tokenMatcher(token, Identifier);
 }
 
-/** True for a token that can start a stage: a layer or block name, `(` or `residual`. */
+/** True for a token that can start a stage: a layer or block name, `(`, `residual` or `expect`. */
 export function isStageStart(token: IToken | undefined): boolean {
-  return token !== undefined && (isName(token) || token.tokenType === LParen || token.tokenType === Residual);
+  return (
+    token !== undefined && (isName(token) || token.tokenType === LParen || token.tokenType === Residual || token.tokenType === Expect)
+  );
 }

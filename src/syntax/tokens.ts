@@ -46,6 +46,17 @@ export const NumberLiteral = createToken({
   categories: [NumberToken],
 });
 
+/**
+ * A count with a metric suffix, `50k`, `1.5M`, `2G` (k = 1,000, M = 1,000,000, G = 1,000,000,000), the limit of a
+ * `budget`. Not a NUMBER: elsewhere a suffix is a syntax error, so `dense 4k` is not silently 4,000 units.
+ */
+export const Count = createToken({
+  name: 'Count',
+  label: 'COUNT',
+  pattern: /\d+(?:\.\d+)?[kMG]/,
+  longer_alt: MalformedNumber,
+});
+
 /** Dimensions glued or spaced: `3x5`, `1x28x28`, `1 x 28 x 28`. */
 export const Dims = createToken({
   name: 'Dims',
@@ -96,6 +107,11 @@ export const Def = createToken({ name: 'Def', label: '"def"', pattern: /def/, lo
 /** The keyword `residual` (language v2): a block with a skip connection. */
 export const Residual = createToken({ name: 'Residual', label: '"residual"', pattern: /residual/, longer_alt: Identifier });
 
+/** The keyword `expect`: a stage that checks the shape at its place in the pipeline and changes nothing. */
+export const Expect = createToken({ name: 'Expect', label: '"expect"', pattern: /expect/, longer_alt: Identifier });
+/** The keyword `budget`: a top-level limit on the model's parameters, MACs or activation memory. */
+export const Budget = createToken({ name: 'Budget', label: '"budget"', pattern: /budget/, longer_alt: Identifier });
+
 /** The keyword `model`. */
 export const Model = createToken({ name: 'Model', label: '"model"', pattern: /model/, longer_alt: Identifier });
 /** The keyword `input`. */
@@ -107,6 +123,8 @@ export const Train = createToken({ name: 'Train', label: '"train"', pattern: /tr
 export const Pipe = createToken({ name: 'Pipe', label: '"|"', pattern: /\|/ });
 /** `=` in `key=value`, in a parameter's default and after a `def` header. */
 export const Equals = createToken({ name: 'Equals', label: '"="', pattern: /=/ });
+/** `<=` between what a budget limits and its limit. */
+export const LessEqual = createToken({ name: 'LessEqual', label: '"<="', pattern: /<=/ });
 /** `,` between a block's parameters and between the arguments of a block use. */
 export const Comma = createToken({ name: 'Comma', label: '","', pattern: /,/ });
 /** `(` opens a group, a block's parameter list or a block use's arguments; line breaks inside are blanks. */
@@ -138,6 +156,7 @@ export const allTokens: readonly TokenType[] = [
   Comment,
   Pipe,
   Equals,
+  LessEqual,
   Comma,
   LParen,
   RParen,
@@ -148,11 +167,14 @@ export const allTokens: readonly TokenType[] = [
   Train,
   Def,
   Residual,
+  Expect,
+  Budget,
   Repeat,
   Times,
   Proj,
   ShortOption,
   Dims,
+  Count,
   NumberLiteral,
   MalformedNumber,
   Identifier,
@@ -166,6 +188,7 @@ export const tokenDescriptions: ReadonlyMap<TokenType, string> = new Map([
   [Comment, '"#" to the end of the line; skipped'],
   [Pipe, 'chains stages'],
   [Equals, 'joins a key to its value, a parameter to its default, a block header to its body'],
+  [LessEqual, 'between what a budget limits and its limit'],
   [Comma, 'separates parameters and block arguments'],
   [LParen, 'opens a group, a parameter list or block arguments; inside brackets a line break is a blank'],
   [RParen, 'closes "("'],
@@ -176,11 +199,14 @@ export const tokenDescriptions: ReadonlyMap<TokenType, string> = new Map([
   [Train, 'keyword'],
   [Def, 'keyword'],
   [Residual, 'keyword'],
+  [Expect, 'keyword'],
+  [Budget, 'keyword'],
   [Repeat, 'x glued to a number: x3, x-1; a repetition count (x3a is an IDENTIFIER)'],
   [Times, 'the repetition operator before a spaced count: x 3, x n'],
   [Proj, 'after "residual": a 1x1 convolution on the skip path'],
   [ShortOption, 'a letter glued to a number or to dimensions: k5, k3x5, k3 x 5, s2, p1'],
   [Dims, 'numbers joined by "x", glued to the number before it or blanks on both sides: 3x5, 1x28x28, 1 x 28 x 28'],
+  [Count, 'a budget\'s limit with a suffix: 50k (thousand), 1.5M (million), 2G (billion)'],
   [NumberLiteral, 'an integer or a decimal with an optional exponent and minus sign: 6, 0.9, 1e-5, -3'],
   [MalformedNumber, 'something that starts like a number but is not one (3., 1e, 1x28x); an error, parsed as a NUMBER'],
   [Identifier, 'a name: a letter of any script or "_", then letters, digits, "_" and "-"; capitals are an error'],

@@ -1,5 +1,7 @@
 import type { CheckedModel, Shape } from '../ir/model.js';
 import type { Diagnostic } from '../diagnostics/Diagnostic.js';
+import { classCountProblem } from '../check/rules/ClassCountRule.js';
+import { noTrainableMessage } from '../check/rules/TrainableRule.js';
 import { datasets, type DatasetInfo } from '../ir/catalogue.js';
 
 /** What a model must match to train on a dataset: its image size and its number of classes (src/ir/catalogue.ts). */
@@ -16,19 +18,15 @@ export interface DatasetFit {
 }
 
 /**
- * Checks a model's `input` and final layer against a dataset, so that a misfit is reported at the file's line before
- * any training. A flat `input 784` is accepted too: the images are then fed flattened, row by row.
+ * Checks a model's `input` (NN5003) and final layer (NN3101) against a dataset, so that a misfit is reported at the
+ * file's line before any training. A flat `input 784` is accepted too: the images are then fed flattened, row by row.
  */
 export function fitModelToDataset(model: CheckedModel, data: DatasetShape): DatasetFit {
   const diagnostics: Diagnostic[] = [];
   const error = (span: Diagnostic['span'], message: string): void =>
     void diagnostics.push({ code: 'NN5003', severity: 'error', message, span });
 
-  const dataset = model.train.dataset;
-  if (dataset !== undefined && dataset !== data.name) {
-    error(model.trainSpans.dataset ?? model.inputSpan, `The model asks for dataset '${dataset}' but netc trains on '${data.name}'.`);
-  }
-
+  // The dataset is the resolved one (a `--dataset` flag overrides the file's `dataset=`), so only its shape is checked.
   const image = [data.channels, data.rows, data.cols];
   const pixels = data.channels * data.rows * data.cols;
   let exampleShape: number[] | null = null;
@@ -42,22 +40,13 @@ export function fitModelToDataset(model: CheckedModel, data: DatasetShape): Data
     );
   }
 
+  // The class count is the checker's NN3101 with the verdict training gives it: an error, with the same message.
   const last = model.layers[model.layers.length - 1];
-  if (last) {
-    const out = last.outputShape;
-    if (out.length !== 1) {
-      error(
-        last.span,
-        `The model ends with a ${formatShape(out)} output but training needs one score per class; ` +
-          `end with \`flatten\` and \`dense ${data.classes}\`.`,
-      );
-    } else if (out[0] !== data.classes) {
-      error(
-        last.span,
-        `The model ends with ${out[0]} outputs but ${data.name} has ${data.classes} classes; ` +
-          `make the last layer \`dense ${data.classes}\`.`,
-      );
-    }
+  const misfit = last === undefined ? null : classCountProblem(last.outputShape, data.name, data.classes);
+  if (last !== undefined && misfit !== null) diagnostics.push({ code: 'NN3101', severity: 'error', message: misfit, span: last.span });
+  // Likewise the checker's NN3105: nothing to train is refused before any data is read, not by the optimizer.
+  if (last !== undefined && model.totals.trainable === 0) {
+    diagnostics.push({ code: 'NN3105', severity: 'error', message: noTrainableMessage, span: last.span });
   }
   return { exampleShape: diagnostics.length === 0 ? exampleShape : null, diagnostics };
 }

@@ -8,7 +8,7 @@ const srcDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
 const graph = folderGraph(srcDir);
 
 /** The front end: shared by every tool, runs in a browser; it never reaches into the back half. */
-const frontEnd = ['diagram', 'frontend', 'check', 'layers', 'syntax', 'ir', 'diagnostics'];
+const frontEnd = ['diagram', 'frontend', 'contracts', 'check', 'layers', 'syntax', 'ir', 'diagnostics'];
 
 /**
  * What each back-half folder may import besides the front end: cli -> train -> compile -> backend, with data beside

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { netc, workspace } from '../cli/trainHelpers.js';
@@ -6,7 +6,8 @@ import { netc, workspace } from '../cli/trainHelpers.js';
 // The fast path changes how netc computes, not what: `netc train --seed S` for 2 epochs gives the same loss curve
 // with it on and off (within 1e-3), and the scratch and built-in batch norms still agree, on each backend.
 
-const lenetBn = readFileSync(join(import.meta.dirname, '..', '..', 'models', 'lenet-bn.net'), 'utf8');
+const modelsDir = join(import.meta.dirname, '..', '..', 'models');
+const lenetBn = readFileSync(join(modelsDir, 'lenet-bn.net'), 'utf8');
 
 /** The CLI reads NETC_FAST_PATH once per command and passes the fast path down from there. */
 function setFastPath(on: boolean): void {
@@ -58,6 +59,30 @@ for (const backend of ['wasm', 'cpu'] as const) {
     });
   });
 }
+
+describe('every model in models/: the same loss curve with the fast path on and off (wasm)', () => {
+  // Small batches keep it cheap: 2 epochs of 2 batches of 32, each model's own optimizer and learning rate.
+  test.each(readdirSync(modelsDir).filter((f) => f.endsWith('.net')).sort())('%s', async (file) => {
+    const source = readFileSync(join(modelsDir, file), 'utf8');
+    const curves: number[][] = [];
+    for (const fast of [false, true]) {
+      setFastPath(fast);
+      const ws = workspace(source, { train: 64, test: 32 });
+      const out = join(ws.dir, 'run');
+      const r = await netc([
+        'train', ws.net, '--data', ws.data, '--seed', '3', '--epochs', '2', '--subset', '64', '--batch', '32', '--backend', 'wasm', '--out', out,
+        '--threads', '1',
+      ]);
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      curves.push(readFileSync(join(out, 'curves.csv'), 'utf8').trim().split('\n').slice(1).map((line) => Number(line.split(',')[1])));
+    }
+    const [off, on] = curves as [number[], number[]];
+    expect(off).toHaveLength(2);
+    expect(off.every(Number.isFinite)).toBe(true);
+    on.forEach((loss, i) => expect(Math.abs(loss - off[i]!), `epoch ${i + 1}: off ${off[i]}, on ${loss}`).toBeLessThan(1e-3));
+  });
+});
 
 describe('netc train --threads', () => {
   test('2 threads (synchronised batch norm) give the loss curve of 1 thread on wasm, and say so', async () => {

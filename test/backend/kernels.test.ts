@@ -32,6 +32,13 @@ const convCases: { name: string; x: number[]; k: [number, number]; o: number; s:
   // Rows of 16 or more outputs with few output channels: the filter gradient's lanes run along the columns.
   { name: '20x21x2 to 5 outputs, k3x6, stride 1, same', x: [2, 20, 21, 2], k: [3, 6], o: 5, s: [1, 1], pad: 'same' },
   { name: '9x19x1 to 3 outputs, k4x5, stride 1, explicit uneven pad', x: [1, 9, 19, 1], k: [4, 5], o: 3, s: [1, 1], pad: [[0, 0], [1, 2], [3, 1], [0, 0]] },
+  // Strides above 1 run one convolution per phase of the stride on wasm: every phase shape, taps and windows.
+  { name: 'resnet-mini down block: 14x14x5, k3, stride 2, pad 1, 7 outputs', x: [2, 14, 14, 5], k: [3, 3], o: 7, s: [2, 2], pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
+  { name: 'resnet-mini projection: 14x14, k1, stride 2', x: [2, 14, 14, 3], k: [1, 1], o: 6, s: [2, 2], pad: 'valid' },
+  { name: 'odd 15x13, k3, stride 2, pad 1', x: [1, 15, 13, 3], k: [3, 3], o: 4, s: [2, 2], pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
+  { name: '11x10, k2x3, stride 3 (a window smaller than the stride on rows)', x: [2, 11, 10, 2], k: [2, 3], o: 3, s: [3, 3], pad: 'valid' },
+  { name: '9x9, k5, stride 2x3, pad 2x1', x: [1, 9, 9, 2], k: [5, 5], o: 3, s: [2, 3], pad: [[0, 0], [2, 2], [1, 1], [0, 0]] },
+  { name: '4x4 to 2x2, k3, stride 2, same', x: [3, 4, 4, 2], k: [3, 3], o: 5, s: [2, 2], pad: 'same' },
 ];
 
 /** Max-pool windows the language allows: overlapping (stride < window), gapped (stride > window), non-square, same. */

@@ -1,7 +1,13 @@
-// `npm run bench`: training speed of every model in models/ on every backend this machine has, with netc's fast
-// path off and on, against PyTorch's LeNet-BN in the same run.
+// `npm run bench`: every model in models/ against the same model in PyTorch on all cores (test/bench/vsTorch.ts),
+// then the CLI's cold start as a ratio to `node -e 0` (test/bench/coldStart.ts):
 //
-//   npm run bench -- [--batches N] [--warmup N] [--backends wasm,cpu,node,gpu] [--models lenet-bn,mlp-bn]
+//   npm run bench -- [--models resnet-mini,vgg-mini] [--rounds 6] [--steps 3] [--warmup 2] [--cold 10]
+//   npm run bench -- --cold-only [N]
+//
+// `--variants`: training speed of every model on every backend this machine has, with netc's fast path off and
+// on, against PyTorch's LeNet-BN in the same run:
+//
+//   npm run bench -- --variants [--batches N] [--warmup N] [--backends wasm,cpu,node,gpu] [--models lenet-bn,mlp-bn]
 //                    [--fast off,on] [--threads N] [--kernels all|minimal] [--profile] [--no-torch]
 //
 // Each (backend, model, fast path) trains on synthetic batches of 256 (uniform images, random labels) with SGD
@@ -27,6 +33,9 @@ import { createParallelTrainStep, parallelUnavailableReason } from '../../src/tr
 import type { CheckedModel } from '../../src/ir/model.js';
 import { cpuDescription, selectBackend, type BackendName } from '../../src/backend/select.js';
 import { createTrainStep } from '../../src/train/step.js';
+import { printColdStart } from './coldStart.js';
+import { benchAgainstTorch, serve } from './vsTorch.js';
+import { recipeDefaults } from '../../src/train/hyperparameters.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const batchSize = 256;
@@ -175,7 +184,7 @@ async function benchModel(
       const key = exampleShape.join('x');
       if (!data.has(key)) data.set(key, [syntheticBatch(1, exampleShape), syntheticBatch(2, exampleShape)]);
       const batchesOf = data.get(key)!;
-      const hyperparameters = { epochs: 1, batch: batchSize, lr: 1.0, optimizer: 'sgd' as const, momentum: 0, seed: 1, bn: null, subset: null };
+      const hyperparameters = { epochs: 1, batch: batchSize, lr: 1.0, optimizer: 'sgd' as const, momentum: 0, seed: 1, bn: null, subset: null, ...recipeDefaults };
       const parallel = n > 1
         ? await createParallelTrainStep({ model, optimizer: tf.train.sgd(1.0), checked, compile: { seed: 1, fuse: true }, hyperparameters, threads: n })
         : null;
@@ -297,7 +306,44 @@ async function child(argv: readonly string[]): Promise<void> {
   console.log(JSON.stringify(runs));
 }
 
+/** The default `npm run bench`: every model against PyTorch on all cores, then the CLI's cold start. */
+async function mainAgainstTorch(argv: readonly string[]): Promise<void> {
+  let rounds = 6;
+  let steps = 3;
+  let warmup = 2;
+  let cold = 10;
+  let wanted: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const v = argv[++i];
+    if (v === undefined) throw new Error(`${a} needs a value`);
+    if (a === '--rounds') rounds = Number(v);
+    else if (a === '--steps') steps = Number(v);
+    else if (a === '--warmup') warmup = Number(v);
+    else if (a === '--cold') cold = Number(v);
+    else if (a === '--models') wanted = v.split(',').map((m) => m.replace(/\.net$/, ''));
+    else throw new Error(`unknown option ${a} (the fast path/backend table is \`npm run bench -- --variants ...\`)`);
+  }
+  console.log(`machine: ${cpuDescription()}; Node ${process.version}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at start`);
+  await benchAgainstTorch(modelNames(wanted), rounds, steps, warmup);
+  if (cold > 0) printColdStart(cold);
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === '--serve') {
+    const warmupAt = process.argv.indexOf('--warmup');
+    await serve(process.argv[3]!, warmupAt > 0 ? Number(process.argv[warmupAt + 1]) : 2);
+    process.exit(0);
+  }
+  if (process.argv[2] === '--cold-only') {
+    printColdStart(Number(process.argv[3] ?? 10));
+    return;
+  }
+  if (process.argv[2] !== '--variants' && process.argv[2] !== '--child') {
+    await mainAgainstTorch(process.argv.slice(2));
+    return;
+  }
+  if (process.argv[2] === '--variants') process.argv.splice(2, 1);
   if (process.argv[2] === '--child') {
     await child(process.argv.slice(3));
     // Worker threads and tfjs's timers must not keep a finished child alive.

@@ -62,7 +62,7 @@ const cases: [string, string, Expected][] = [
   ['an input size beyond 32 bits', 'input 1x3000000000x1\nflatten | dense 10\n', [{ code: 'NN2011', line: 1, column: 9 }]],
   ['negative seed', `${I}train seed=-1\nflatten | dense 10\n`, [{ code: 'NN2011', line: 2, column: 7 }]],
   // NN2012 input after the first layer
-  ['input after a layer', 'flatten\ninput 784\ndense 10\n', [{ code: 'NN2012', line: 2, column: 1 }]],
+  ['input after a layer', 'relu\ninput 784\ndense 10\n', [{ code: 'NN2012', line: 2, column: 1 }]],
   // NN2013 no layers
   ['no layers', 'model m\ninput 784\n', [{ code: 'NN2013', line: 2, column: 1 }]],
   ['empty file', '', [{ code: 'NN2006', line: 1, column: 1 }, { code: 'NN2013', line: 1, column: 1 }]],
@@ -76,8 +76,8 @@ const cases: [string, string, Expected][] = [
   ['fractional epochs', `${I}train epochs=2.5\nflatten | dense 10\n`, [{ code: 'NN2015', line: 2, column: 7 }]],
   // NN2016 a word that is not one of the choices
   ['impl=scrach', `${I}bn impl=scrach | flatten | dense 10\n`, [{ code: 'NN2016', line: 2, column: 4 }]],
-  ['optimizer=adamw', `${I}train optimizer=adamw\nflatten | dense 10\n`, [{ code: 'NN2016', line: 2, column: 7 }]],
-  ['dataset=mnist', `${I}train dataset=mnist\nflatten | dense 10\n`, [{ code: 'NN2016', line: 2, column: 7 }]],
+  ['optimizer=adamax', `${I}train optimizer=adamax\nflatten | dense 10\n`, [{ code: 'NN2016', line: 2, column: 7 }]],
+  ['dataset=emnist', `${I}train dataset=emnist\nflatten | dense 10\n`, [{ code: 'NN2016', line: 2, column: 7 }]],
   // NN3001 / NN3002 wrong input rank
   ['dense on a map', `${I}conv 16 k5 | dense 10\n`, [{ code: 'NN3001', line: 2, column: 14 }]],
   ['conv on a vector', 'input 784\nconv 6 k5\n', [{ code: 'NN3002', line: 2, column: 1 }]],
@@ -95,6 +95,9 @@ const cases: [string, string, Expected][] = [
   ['bn twice', `${I}bn | bn | flatten | dense 10\n`, [{ code: 'NN3102', line: 2, column: 6 }]],
   ['bn twice across lines', `${I}conv 6 k5 | bn\nbn | flatten | dense 10\n`, [{ code: 'NN3102', line: 3, column: 1 }]],
   ['relu twice', `${I}flatten | dense 10 | relu | relu\n`, [{ code: 'NN3103', line: 2, column: 29 }]],
+  // NN3106 warning: a flatten that changes nothing, at that flatten
+  ['flatten of a flat vector', `${I}flatten | dense 16 | flatten | dense 10\n`, [{ code: 'NN3106', line: 2, column: 22 }]],
+  ['flatten of a flat input', 'input 784\nflatten | dense 10\n', [{ code: 'NN3106', line: 2, column: 1 }]],
   // NN5003 / NN3104: an input that is not the dataset's images, in a file that trains (issue 15), at the input
   ['3x32x32 for fashion-mnist', 'input 3x32x32\ntrain dataset=fashion-mnist\nflatten | dense 10\n', [{ code: 'NN5003', line: 1, column: 1 }]],
   ['3x32x32, default dataset', 'input 3x32x32\ntrain epochs=1\nflatten | dense 10\n', [{ code: 'NN3104', line: 1, column: 1 }]],
@@ -151,11 +154,11 @@ describe('messages: whole sentences with the names, the numbers and the fix', ()
     [`${I}conv 0 k5\n`, '`out` of `conv` must be a positive size (at least 1), not 0.'],
     [`${I}flatten | dropout 1 | dense 10\n`, '`rate` of `dropout` must be at least 0 and below 1, not 1.'],
     [`${I}train lr=0\nflatten | dense 10\n`, '`train` key `lr` must be above 0, not 0.'],
-    ['flatten\ninput 784\ndense 10\n', '`input` must come before the first layer (line 1); move it up.'],
+    ['relu\ninput 784\ndense 10\n', '`input` must come before the first layer (line 1); move it up.'],
     ['input 784\n', 'The model has no layers; add at least one after `input`, such as `flatten | dense 10`.'],
     ['input 28x28\nflatten | dense 10\n', '`input` must be C x H x W (such as `1x28x28`) or a feature count F (such as `784`), not 28x28; for a one-channel image write `input 1x28x28`.'],
     [`${I}conv 2.5 k3\n`, '`out` of `conv` must be a whole number, not 2.5.'],
-    [`${I}train optimizer=adamw\nflatten | dense 10\n`, '`train` key `optimizer` must be `sgd`, `momentum` or `adam`, not `adamw`; did you mean `adam`?'],
+    [`${I}train optimizer=adamx\nflatten | dense 10\n`, '`train` key `optimizer` must be `sgd`, `momentum`, `adam`, `adamw` or `rmsprop`, not `adamx`; did you mean `adam`?'],
     ['input 784\nconv 6 k5\n', 'conv expects a C x H x W input but receives 784; declare the input as C x H x W (`input 1x28x28`) or move `flatten` after it.'],
     ['input 1x4x4\nconv 6 k5\n', 'conv kernel 5 is larger than its input 4x4; use a kernel of at most 4 (`k4`) or pad by at least 1 (`p1`).'],
     ['input 1x4x4\nconv 6 k7 p1\n', 'conv kernel 7 is larger than its padded input 6x6 (4x4 padded by 1); use a kernel of at most 6 (`k6`) or pad by at least 2 (`p2`).'],
@@ -166,6 +169,7 @@ describe('messages: whole sentences with the names, the numbers and the fix', ()
     [`${I}conv 6 k5\n`, 'The model ends with a 6x24x24 map but `fashion-mnist` has 10 classes; end with `flatten | dense 10`.'],
     [`${I}bn | bn | flatten | dense 10\n`, 'Two `bn` layers in a row normalise the same values twice; remove one.'],
     [`${I}flatten | dense 10 | relu | relu\n`, '`relu` is applied twice in a row; remove one.'],
+    [`${I}flatten | dense 16 | flatten | dense 10\n`, '`flatten` receives a flat input of 16 values and changes nothing; remove it.'],
   ])('%#: %s', (source, message) => {
     expect(onlyDiagnostic(source).message).toBe(message);
   });
@@ -175,6 +179,22 @@ describe('messages: whole sentences with the names, the numbers and the fix', ()
     expect(warned.diagnostics.map((d) => d.severity)).toEqual(['warning']);
     expect(warned.model).not.toBeNull();
     expect(checkSource(`${I}conv 6 k5 | dense 10\n`).model).toBeNull();
+  });
+
+  test('a model with no trainable parameter: NN3105, an error with a `train` line, a warning without', () => {
+    const source = 'input 1x28x28\navgpool 14x5 | flatten\n';
+    expect(checkSource(source).diagnostics.map((d) => [d.code, d.severity, d.span.line, d.span.column])).toEqual([['NN3105', 'warning', 2, 16]]);
+    const trained = checkSource(source.replace('\n', '\ntrain epochs=1\n'));
+    expect(trained.diagnostics.map((d) => [d.code, d.severity])).toEqual([['NN3105', 'error']]);
+    expect(trained.model).toBeNull();
+  });
+
+  test('a class-count mismatch is an error in a file that says it trains (any `train` line), as `netc train` says', () => {
+    for (const train of ['train dataset=fashion-mnist\n', 'train epochs=2\n']) {
+      const checked = checkSource(`${I}${train}flatten | dense 5\n`);
+      expect(checked.diagnostics.map((d) => [d.code, d.severity, d.span.line])).toEqual([['NN3101', 'error', 3]]);
+      expect(checked.model).toBeNull();
+    }
   });
 
   test('a repeated argument points back at the first one', () => {

@@ -54,7 +54,7 @@ test('the import scanner sees value imports and skips type-only ones', () => {
 // The front end is a library that runs in a browser too (a playground, a language server in an editor's web
 // worker): nothing reachable from src/frontend/index.ts may load tfjs or a node built-in, and no module there may
 // use a top-level await (a bundler cannot order such modules, and every importer would have to be async).
-const frontEndFolders = ['syntax', 'check', 'layers', 'diagnostics', 'ir', 'frontend'];
+const frontEndFolders = ['syntax', 'check', 'layers', 'diagnostics', 'ir', 'frontend', 'contracts'];
 const nodeBuiltins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
 
 /** Why a value import is not allowed in the front end, or null when it is. */

@@ -153,11 +153,17 @@ describe('netc summary', () => {
     expect(run.code).toBe(0);
     const rows = run.out.split('\n').filter((l) => /^\s*\d+\s+\d+:\d+/.test(l));
     expect(rows).toHaveLength(16);
-    expect(rows[0]).toMatch(/^\s*1\s+7:1\s+conv\s+-\s+6x24x24\s+156\s+0$/);
-    expect(rows[1]).toMatch(/^\s*2\s+7:13\s+bn\s+BatchNorm2d\s+6x24x24\s+12\s+12$/);
-    expect(rows[8]).toMatch(/^\s*9\s+9:1\s+flatten\s+-\s+256\s+0\s+0$/);
-    expect(rows[10]).toMatch(/^\s*11\s+10:13\s+bn\s+BatchNorm1d\s+120\s+240\s+240$/);
-    expect(run.out).toContain('total params: 45,330\ntrainable params: 44,878\nnon-trainable params: 452\n');
+    expect(run.out.split('\n')[2]).toMatch(/^ #\s+line\s+layer\s+variant\s+output\s+trainable\s+non-trainable\s+MACs$/);
+    // MACs: 6 * 24 * 24 * 1 * 5 * 5 for the first convolution, 256 * 120 for the first dense layer.
+    expect(rows[0]).toMatch(/^\s*1\s+7:1\s+conv\s+-\s+6x24x24\s+156\s+0\s+86,400$/);
+    expect(rows[1]).toMatch(/^\s*2\s+7:13\s+bn\s+BatchNorm2d\s+6x24x24\s+12\s+12\s+0$/);
+    expect(rows[8]).toMatch(/^\s*9\s+9:1\s+flatten\s+-\s+256\s+0\s+0\s+0$/);
+    expect(rows[9]).toMatch(/^\s*10\s+10:1\s+dense\s+-\s+120\s+30,840\s+0\s+30,720$/);
+    expect(rows[10]).toMatch(/^\s*11\s+10:13\s+bn\s+BatchNorm1d\s+120\s+240\s+240\s+0$/);
+    expect(run.out).toContain(
+      'total params: 45,330\ntrainable params: 44,878\nnon-trainable params: 452\n' +
+        'MACs: 281,640 (FLOPs: 563,280)\nactivation memory: 15,438 floats (60.3 KiB) per example\n',
+    );
   });
 
   test('json: the documented shape', async () => {
@@ -167,16 +173,17 @@ describe('netc summary', () => {
       model: 'mlp_bn',
       input: [1, 28, 28],
       layers: [
-        { op: 'flatten', variant: null, line: 6, column: 1, output: [784], params: { trainable: 0, nonTrainable: 0 }, inputs: [-1], block: null, blocks: [] },
-        { op: 'dense', variant: null, line: 7, column: 1, output: [256], params: { trainable: 200_960, nonTrainable: 0 }, inputs: [0], block: null, blocks: [] },
-        { op: 'bn', variant: 'BatchNorm1d', line: 7, column: 13, output: [256], params: { trainable: 512, nonTrainable: 512 }, inputs: [1], block: null, blocks: [] },
-        { op: 'relu', variant: null, line: 7, column: 18, output: [256], params: { trainable: 0, nonTrainable: 0 }, inputs: [2], block: null, blocks: [] },
-        { op: 'dense', variant: null, line: 8, column: 1, output: [128], params: { trainable: 32_896, nonTrainable: 0 }, inputs: [3], block: null, blocks: [] },
-        { op: 'bn', variant: 'BatchNorm1d', line: 8, column: 13, output: [128], params: { trainable: 256, nonTrainable: 256 }, inputs: [4], block: null, blocks: [] },
-        { op: 'relu', variant: null, line: 8, column: 18, output: [128], params: { trainable: 0, nonTrainable: 0 }, inputs: [5], block: null, blocks: [] },
-        { op: 'dense', variant: null, line: 9, column: 1, output: [10], params: { trainable: 1_290, nonTrainable: 0 }, inputs: [6], block: null, blocks: [] },
+        { op: 'flatten', variant: null, line: 6, column: 1, output: [784], params: { trainable: 0, nonTrainable: 0 }, macs: 0, inputs: [-1], block: null, blocks: [] },
+        { op: 'dense', variant: null, line: 7, column: 1, output: [256], params: { trainable: 200_960, nonTrainable: 0 }, macs: 200_704, inputs: [0], block: null, blocks: [] },
+        { op: 'bn', variant: 'BatchNorm1d', line: 7, column: 13, output: [256], params: { trainable: 512, nonTrainable: 512 }, macs: 0, inputs: [1], block: null, blocks: [] },
+        { op: 'relu', variant: null, line: 7, column: 18, output: [256], params: { trainable: 0, nonTrainable: 0 }, macs: 0, inputs: [2], block: null, blocks: [] },
+        { op: 'dense', variant: null, line: 8, column: 1, output: [128], params: { trainable: 32_896, nonTrainable: 0 }, macs: 32_768, inputs: [3], block: null, blocks: [] },
+        { op: 'bn', variant: 'BatchNorm1d', line: 8, column: 13, output: [128], params: { trainable: 256, nonTrainable: 256 }, macs: 0, inputs: [4], block: null, blocks: [] },
+        { op: 'relu', variant: null, line: 8, column: 18, output: [128], params: { trainable: 0, nonTrainable: 0 }, macs: 0, inputs: [5], block: null, blocks: [] },
+        { op: 'dense', variant: null, line: 9, column: 1, output: [10], params: { trainable: 1_290, nonTrainable: 0 }, macs: 1_280, inputs: [6], block: null, blocks: [] },
       ],
-      totals: { trainable: 235_914, nonTrainable: 768 },
+      // MACs from test/check/pytorch_macs.py; 1,946 floats = 784 + 256 * 3 + 128 * 3 + 10.
+      totals: { trainable: 235_914, nonTrainable: 768, macs: 234_752, flops: 469_504, activations: 1_946 },
     });
   });
 

@@ -39,18 +39,20 @@ describe('the new layer kinds through the CLI', () => {
     expect(run.code).toBe(0);
     const rows = run.out.split('\n').filter((l) => /^\s*\d+\s+\d+:\d+/.test(l)).map((l) => l.trim().split(/\s{2,}/));
     expect(rows).toEqual([
-      ['1', '4:1', 'conv', '-', '8x28x28', '80', '0'],
-      ['2', '4:16', 'layernorm', 'LayerNorm([8, 28, 28])', '8x28x28', '12,544', '0'],
-      ['3', '4:28', 'leakyrelu', '-', '8x28x28', '0', '0'],
-      ['4', '5:1', 'maxpool', '-', '8x14x14', '0', '0'],
-      ['5', '6:1', 'conv', '-', '16x12x12', '1,168', '0'],
-      ['6', '6:14', 'gelu', '-', '16x12x12', '0', '0'],
-      ['7', '6:21', pool, '-', '16', '0', '0'],
-      ['8', '7:1', 'dense', '-', '32', '544', '0'],
-      ['9', '7:12', 'layernorm', 'LayerNorm(32)', '32', '64', '0'],
-      ['10', '7:24', 'leakyrelu', '-', '32', '0', '0'],
-      ['11', '8:1', 'dense', '-', '10', '330', '0'],
+      ['1', '4:1', 'conv', '-', '8x28x28', '80', '0', '56,448'],
+      ['2', '4:16', 'layernorm', 'LayerNorm([8, 28, 28])', '8x28x28', '12,544', '0', '0'],
+      ['3', '4:28', 'leakyrelu', '-', '8x28x28', '0', '0', '0'],
+      ['4', '5:1', 'maxpool', '-', '8x14x14', '0', '0', '0'],
+      ['5', '6:1', 'conv', '-', '16x12x12', '1,168', '0', '165,888'],
+      ['6', '6:14', 'gelu', '-', '16x12x12', '0', '0', '0'],
+      ['7', '6:21', pool, '-', '16', '0', '0', '0'],
+      ['8', '7:1', 'dense', '-', '32', '544', '0', '512'],
+      ['9', '7:12', 'layernorm', 'LayerNorm(32)', '32', '64', '0', '0'],
+      ['10', '7:24', 'leakyrelu', '-', '32', '0', '0', '0'],
+      ['11', '8:1', 'dense', '-', '10', '330', '0', '320'],
     ]);
+    // MACs from `/usr/bin/python3 test/check/pytorch_macs.py` (new-kinds: 223,168).
+    expect(run.out).toContain('MACs: 223,168 (FLOPs: 446,336)\n');
     expect(run.out).toContain('total params: 14,730\ntrainable params: 14,730\nnon-trainable params: 0\n');
   });
 

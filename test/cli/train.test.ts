@@ -73,8 +73,32 @@ describe('netc train', () => {
     const result = await netc(['train', misfit, '--data', join(ws.dir, 'nowhere'), '--out', join(ws.dir, 'run-misfit')]);
     expect(result.code).toBe(1);
     expect(result.err).toContain(`${misfit}:2:1 - error NN5003: The model's input is 3x32x32`);
-    expect(result.err).toMatch(new RegExp(`${misfit}:5:1 - error NN5003: The model ends with 7 outputs`));
+    expect(result.err).toMatch(new RegExp(`${misfit}:5:1 - error NN3101: The model ends with 7 outputs`));
+    // check's NN3101 warning (no `train` line) is the same problem: shown once, with training's verdict.
+    expect(result.err.match(/NN3101/g)).toHaveLength(1);
+    expect(result.err).toMatch(/2 errors\.\n$/);
     expect(result.out).toBe('');
+  });
+
+  test('a model with nothing to train is NN3105 at its last layer, not a stack trace from the optimizer', async () => {
+    const still = join(ws.dir, 'still.net');
+    writeFileSync(still, 'input 1x28x28\navgpool 14x5 | flatten\n');
+    const result = await netc(['train', still, '--data', join(ws.dir, 'nowhere'), '--out', join(ws.dir, 'run-still')]);
+    expect(result.code).toBe(1);
+    expect(result.err).toContain(`${still}:2:16 - error NN3105: The model has no trainable parameters`);
+    expect(result.err).not.toMatch(/variableGrads|\n\s+at /);
+  });
+
+  test('`dense 5` under `train dataset=fashion-mnist`: the same NN3101 error as `netc check` (issue 17)', async () => {
+    const five = join(ws.dir, 'five.net');
+    writeFileSync(five, 'input 1x28x28\ntrain dataset=fashion-mnist\nflatten | dense 5\n');
+    const trained = await netc(['train', five, '--data', join(ws.dir, 'nowhere'), '--out', join(ws.dir, 'run-five')]);
+    const checked = await netc(['check', five]);
+    const line = `${five}:3:11 - error NN3101: The model ends with 5 outputs but \`fashion-mnist\` has 10 classes; end with \`dense 10\`.`;
+    expect(trained.code).toBe(1);
+    expect(checked.code).toBe(1);
+    expect(trained.err).toContain(line);
+    expect(checked.out).toContain(line);
   });
 
   test('missing data is one NN5001 message, and no empty run directory is left behind', async () => {

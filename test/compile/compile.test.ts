@@ -39,9 +39,11 @@ function maxDifference(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
 }
 
-test('the models directory holds the four starting models and the three of language v2', () => {
+test('the models directory holds the four starting models, the three of language v2, LeNet-BN with its contract and the CIFAR-10 one', () => {
   expect(modelFiles).toEqual([
+    'cifar-resnet.net',
     'lenet-bn-blocks.net',
+    'lenet-bn-contract.net',
     'lenet-bn-scratch.net',
     'lenet-bn.net',
     'lenet.net',
@@ -164,10 +166,18 @@ describe('initial weights', () => {
     expect(dense1.slice(0, 10)).not.toEqual(dense2.slice(0, 10));
   });
 
-  test('the input is channels-last and explicit padding is its own layer', () => {
+  test('the input is channels-last; padding that keeps the size (k5 p2, stride 1) is the convolution\'s own `same`', () => {
     const graph = compileGraph(model);
     expect(graph.model.inputs[0]!.shape).toEqual([null, 28, 28, 1]);
-    expect(graph.nodes[0]).toEqual({ index: 0, op: 'conv', layers: ['conv_1_pad', 'conv_1'], output: 'conv_1' });
+    expect(graph.nodes[0]).toEqual({ index: 0, op: 'conv', layers: ['conv_1'], output: 'conv_1' });
+    expect(graph.model.getLayer('conv_1').getConfig()).toMatchObject({ padding: 'same' });
+  });
+
+  test('other explicit padding (stride 2, or not half the window) is its own zero-padding layer', () => {
+    const strided = compileGraph(analyze('input 1x28x28\nconv 4 k3 s2 p1\nflatten\ndense 10\n', 's').model!);
+    expect(strided.nodes[0]).toEqual({ index: 0, op: 'conv', layers: ['conv_1_pad', 'conv_1'], output: 'conv_1' });
+    const wide = compileGraph(analyze('input 1x28x28\nconv 4 k3 p2\nflatten\ndense 10\n', 'w').model!);
+    expect(wide.nodes[0]).toEqual({ index: 0, op: 'conv', layers: ['conv_1_pad', 'conv_1'], output: 'conv_1' });
   });
 });
 
@@ -184,6 +194,7 @@ describe('graphs, not only stacks', () => {
     inputShape: [4],
     outputShape: [4],
     params: { trainable, nonTrainable: 0 },
+    macs: op === 'dense' ? 16 : 0,
   });
   const residual: CheckedModel = {
     name: 'residual',
@@ -193,6 +204,7 @@ describe('graphs, not only stacks', () => {
     trainSpans: {},
     layers: [node(0, 'dense', [-1], { out: 4, bias: true }, 20), node(1, 'relu', [0], {}), node(2, 'relu', [0, 1], {})],
     totals: { trainable: 20, nonTrainable: 0 },
+    cost: { macs: 16, flops: 32, activations: 12 },
   };
 
   test('a node with two inputs adds them before its own layers', () => {
@@ -334,5 +346,35 @@ describe('lenet-bn-blocks compiles to lenet-bn', () => {
     const [after, afterBlocks] = [plain!.model.getWeights(), blocks!.model.getWeights()];
     after.forEach((w, i) => expect(maxDifference(w, afterBlocks[i]!)).toBe(0));
     expect(maxDifference(after[0]!, a![0]!)).toBeGreaterThan(1e-4);
+  });
+});
+
+describe('flatten of a flat input (issue 17): a no-op, as the checker says', () => {
+  function checkedSource(source: string): CheckedModel {
+    const checked = analyze(source, 'flat.net');
+    expect(checked.diagnostics.map((d) => d.code)).toContain('NN3106');
+    expect(checked.model).not.toBeNull();
+    return checked.model!;
+  }
+
+  test.each([
+    ['input 1x28x28\nflatten\ndense 16 | flatten\ndense 10\n'],
+    ['input 784\nflatten | dense 10\n'],
+    ['input 1x28x28\nflatten\ndense 256 | bn | relu | flatten\ndense 10\n'],
+  ])('%j compiles, keeps one tfjs layer per node and passes its input through unchanged', (source) => {
+    const model = checkedSource(source);
+    const graph = compileGraph(model, { seed: 1 });
+    const x = batch(model, 3, 7);
+    for (const layer of model.layers.filter((l) => l.op === 'flatten' && l.inputShape.length === 1)) {
+      const node = graph.nodes[layer.index]!;
+      expect(node.layers).toHaveLength(1);
+      const before = layer.inputs[0]!;
+      const inputName = before === -1 ? 'input' : graph.nodes[before]!.output;
+      const probe = tf.model({ inputs: graph.model.inputs, outputs: [graph.model.getLayer(inputName).output as tf.SymbolicTensor, graph.model.getLayer(node.output).output as tf.SymbolicTensor] });
+      const [a, b] = probe.predict(x) as tf.Tensor[];
+      expect(b!.shape).toEqual([3, ...layer.outputShape]);
+      expect(maxDifference(a!, b!)).toBe(0);
+    }
+    expect((graph.model.predict(x) as tf.Tensor).shape).toEqual([3, 10]);
   });
 });

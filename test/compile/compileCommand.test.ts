@@ -113,7 +113,8 @@ describe('netc compile', () => {
 
   test("without --seed the file's train seed= fixes the weights; --seed overrides it", async () => {
     const seeded = join(dir, 'seeded.net');
-    writeFileSync(seeded, 'input 6\ntrain seed=5\ndense 4 | bn | relu\ndense 3\n');
+    // Ends in 10 classes: under a `train` line another width is NN3101, an error.
+    writeFileSync(seeded, 'input 6\ntrain seed=5\ndense 4 | bn | relu\ndense 10\n');
     const weights = async (name: string, extra: string[]): Promise<Buffer> => {
       expect((await netc(['compile', seeded, '-o', join(dir, name), ...extra])).code).toBe(0);
       const bytes = readFileSync(join(dir, name, 'weights.bin'));

@@ -67,8 +67,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('registerNetcLayers', () => {
   const x = (): tf.Tensor => tf.linspace(0, 1, 64).reshape([1, 8, 8, 1]);
 
-  test('netc has three layer classes of its own', () => {
-    expect([...netcLayerClasses.keys()].sort()).toEqual(['NetcBatchNorm', 'NetcFusedBatchNormActivation', 'NetcNegInfPadding2D']);
+  test('netc has four layer classes of its own', () => {
+    expect([...netcLayerClasses.keys()].sort()).toEqual(['NetcBatchNorm', 'NetcFusedBatchNormActivation', 'NetcNegInfPadding2D', 'NetcSeededDropout']);
   });
 
   test('a compiled model with netc layer classes loads with exactly the README import', async () => {

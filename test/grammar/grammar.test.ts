@@ -26,10 +26,12 @@ describe('grammar files are printed from the parser', () => {
       'inputStatement',
       'trainStatement',
       'defStatement',
+      'budgetStatement',
       'parameters',
       'parameter',
       'pipeline',
       'stage',
+      'expectation',
       'layer',
       'blockUse',
       'blockArgument',
@@ -41,8 +43,8 @@ describe('grammar files are printed from the parser', () => {
       'value',
     ]);
     for (const rule of rules) expect(ebnf).toMatch(new RegExp(`^${rule}\\s+= `, 'm'));
-    const tokens = ['NEWLINE', 'WHITESPACE', 'COMMENT', '"|"', '"="', '","', '"("', '")"', '"{"', '"}"', '"model"', '"input"', '"train"', '"def"', '"residual"'];
-    for (const token of [...tokens, 'REPEAT', '"x"', '"proj"', 'SHORT_OPTION', 'DIMS', 'NUMBER_LITERAL', 'MALFORMED_NUMBER', 'IDENTIFIER', 'NUMBER']) {
+    const tokens = ['NEWLINE', 'WHITESPACE', 'COMMENT', '"|"', '"="', '","', '"("', '")"', '"{"', '"}"', '"model"', '"input"', '"train"', '"def"', '"residual"', '"expect"', '"budget"', '"<="'];
+    for (const token of [...tokens, 'REPEAT', '"x"', '"proj"', 'SHORT_OPTION', 'DIMS', 'COUNT', 'NUMBER_LITERAL', 'MALFORMED_NUMBER', 'IDENTIFIER', 'NUMBER']) {
       expect(ebnf).toContain(`\n${token} = `);
     }
   });
@@ -55,7 +57,9 @@ describe('grammar files are printed from the parser', () => {
     expect(ebnf).toContain('keyValue = IDENTIFIER "=" value ;');
     expect(ebnf).toContain('defStatement = "def" IDENTIFIER [ parameters ] "=" pipeline ;');
     expect(ebnf).toContain('parameters = "(" [ parameter { "," parameter } ] ")" ;');
-    expect(ebnf).toContain('stage = ( blockUse | layer | group | residual ) [ repetition ] ;');
+    expect(ebnf).toContain('stage\n    = expectation\n    | ( blockUse | layer | group | residual ) [ repetition ]\n    ;');
+    expect(ebnf).toContain('expectation = "expect" ( NUMBER | DIMS ) ;');
+    expect(ebnf).toContain('budgetStatement = "budget" IDENTIFIER "<=" ( NUMBER | COUNT ) ;');
     expect(ebnf).toContain('residual = "residual" [ "proj" ] "{" pipeline "}" ;');
     expect(ebnf).toMatch(/repetition\n {4}= REPEAT\n {4}\| "x" \( NUMBER \| IDENTIFIER \)\n {4};/);
   });

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 // an editor would colour them by.
 
 const root = (path: string): string => fileURLToPath(new URL(`../../${path}`, import.meta.url));
-const modelNames = ['lenet-bn.net', 'lenet-bn-scratch.net', 'lenet.net', 'mlp-bn.net', 'vgg-mini.net', 'resnet-mini.net', 'lenet-bn-blocks.net'];
+const modelNames = ['lenet-bn.net', 'lenet-bn-scratch.net', 'lenet.net', 'mlp-bn.net', 'vgg-mini.net', 'resnet-mini.net', 'lenet-bn-blocks.net', 'lenet-bn-contract.net'];
 
 /** One token of one line: its text and its scopes (outermost first). */
 interface ScopedToken {
@@ -181,6 +181,17 @@ describe('TextMate grammar on the v2 models', () => {
     ['lenet-bn-blocks.net', 'def cbs', 'cbs', 0, 'entity.name.function.block.definition.netc'],
     ['lenet-bn-blocks.net', 'cbs(6)', 'cbs', 1, 'entity.name.function.block.netc'],
     ['lenet-bn-blocks.net', 'dbs(120)', 'dbs', 1, 'entity.name.function.block.netc'],
+    ['lenet-bn-contract.net', 'budget trainable', 'budget', 0, 'keyword.other.budget.netc'],
+    ['lenet-bn-contract.net', 'budget trainable', 'trainable', 0, 'variable.other.budget.netc'],
+    ['lenet-bn-contract.net', 'budget trainable', '<=', 0, 'keyword.operator.comparison.netc'],
+    ['lenet-bn-contract.net', 'budget trainable', '50k', 0, 'constant.numeric.netc'],
+    ['lenet-bn-contract.net', 'budget trainable', '44,878', 0, 'comment.line.number-sign.netc'],
+    ['lenet-bn-contract.net', 'conv 16 k5', 'expect', 0, 'keyword.other.expect.netc'],
+    ['lenet-bn-contract.net', 'conv 16 k5', '4', 1, 'constant.numeric.dims.netc'],
+    ['lenet-bn-contract.net', 'conv 16 k5', 'avgpool', 0, 'entity.name.function.layer.netc'],
+    ['lenet-bn-contract.net', 'expect 256', 'expect', 0, 'keyword.other.expect.netc'],
+    ['lenet-bn-contract.net', 'expect 256', '256', 0, 'constant.numeric.netc'],
+    ['lenet-bn-contract.net', 'dense 10', 'expect', 0, 'keyword.other.expect.netc'],
   ])('%s, line `%s`: %s (occurrence %i) is %s', (name, prefix, text, nth, scope) => {
     const source = readModel(name);
     expect(scopeOf(tokenize(source), lineOf(source, prefix), text, nth)).toBe(scope);

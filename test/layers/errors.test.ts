@@ -15,7 +15,8 @@ describe('located diagnostics', () => {
     ['an argument on gelu (only the exact form is offered)', 'input 784\ngelu approximate=tanh | dense 10\n', [{ code: 'NN2002', line: 2, column: 6 }]],
     ['an argument on a global pool', 'input 1x28x28\nglobalavgpool 2 | dense 10\n', [{ code: 'NN2009', line: 2, column: 15 }]],
     ['a global pool on a flat input', 'input 1x28x28\nflatten | globalmaxpool | dense 10\n', [{ code: 'NN3002', line: 2, column: 11 }]],
-    ['a global pool, then flatten: fine', 'input 1x28x28\nglobalavgpool | flatten | dense 10\n', []],
+    // A global pool already gives a flat vector (PyTorch needs its Flatten after AdaptiveAvgPool2d, netc does not).
+    ['a global pool, then flatten: the flatten changes nothing (NN3106, a warning)', 'input 1x28x28\nglobalavgpool | flatten | dense 10\n', [{ code: 'NN3106', line: 2, column: 17 }]],
     ['eps of 0', 'input 784\nlayernorm eps=0 | dense 10\n', [{ code: 'NN2011', line: 2, column: 11 }]],
     ['a word for eps', 'input 784\nlayernorm eps=small | dense 10\n', [{ code: 'NN2004', line: 2, column: 11 }]],
     ['elementwise_affine, which netc does not have', 'input 784\nlayernorm elementwise_affine=false | dense 10\n', [{ code: 'NN2002', line: 2, column: 11 }]],

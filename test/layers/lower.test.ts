@@ -24,6 +24,7 @@ function contextFor(layer: CheckedLayer): LowerContext {
       return createNetcLayer(className, config);
     },
     kernelInitializer: () => tf.initializers.glorotUniform({ seed: 1 }),
+    randomSeed: () => undefined,
     name: (suffix) => `n${layer.index}_${layer.op}${suffix === undefined ? '' : `_${suffix}`}`,
   };
 }

@@ -59,6 +59,8 @@ export function showStage(stage: StageNode): string {
       return `residual${stage.proj === null ? '' : ' proj'}{ ${stage.body.layers.map(showStage).join(' | ')} }`;
     case 'Repeat':
       return `rep(${showStage(stage.body)}, ${showValue(stage.count)})`;
+    case 'Expect':
+      return `expect ${stage.dims.map((dim) => `#${dim.value}`).join('x')}`;
   }
 }
 

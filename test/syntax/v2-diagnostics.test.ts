@@ -55,7 +55,7 @@ describe('each v2 syntax problem: code, position, message, and what is kept', ()
     ['residual', 'NN1001 1:9 Expected `{` after the keyword `residual` but found the end of the file; a residual block is written `residual { PIPELINE }` or `residual proj { PIPELINE }`.', []],
     ['residual proj relu', 'NN1001 1:15 Expected `{` after `proj` but found `relu`; a residual block is written `residual { PIPELINE }` or `residual proj { PIPELINE }`.', []],
     ['residual {}', 'NN1001 1:11 Expected a layer name after `{` but found `}`.', []],
-    ['{ relu }', 'NN1001 1:1 Expected a statement (`model`, `input`, `train`, `def` or a layer name) but found `{`; a residual block is written `residual { PIPELINE }`.', []],
+    ['{ relu }', 'NN1001 1:1 Expected a statement (`model`, `input`, `train`, `def`, `budget` or a layer name) but found `{`; a residual block is written `residual { PIPELINE }`.', []],
     ['relu | { bn }', 'NN1001 1:8 Expected a layer name after `|` but found `{`; a residual block is written `residual { PIPELINE }`.', ['relu']],
     // repetition
     ['relu x', 'NN1001 1:7 Expected a repetition count after `x` (a number or a parameter name, as in `x 3` or `x n`) but found the end of the file.', []],

@@ -6,7 +6,7 @@ import { fashionMnistShape, fitModelToDataset } from '../../src/train/fitDataset
 const at = (line: number): Span => ({ offset: line * 10, end: line * 10 + 5, line, column: 1, endLine: line, endColumn: 6 });
 
 /** A checked model by hand: the checker is tested elsewhere; here only input and output shapes matter. */
-function model(input: Shape, output: Shape, dataset?: string): CheckedModel {
+function model(input: Shape, output: Shape, dataset?: string, trainable = 100): CheckedModel {
   const last: CheckedLayer = {
     index: 0,
     op: 'dense',
@@ -17,6 +17,7 @@ function model(input: Shape, output: Shape, dataset?: string): CheckedModel {
     inputShape: input,
     outputShape: output,
     params: { trainable: 0, nonTrainable: 0 },
+    macs: 0,
   };
   return {
     name: 'm',
@@ -25,7 +26,8 @@ function model(input: Shape, output: Shape, dataset?: string): CheckedModel {
     train: dataset === undefined ? {} : { dataset },
     trainSpans: dataset === undefined ? {} : { dataset: at(3) },
     layers: [last],
-    totals: { trainable: 0, nonTrainable: 0 },
+    totals: { trainable, nonTrainable: 0 },
+    cost: { macs: 0, flops: 0, activations: 0 },
   };
 }
 
@@ -44,15 +46,21 @@ describe('fitModelToDataset', () => {
     expect(fit.diagnostics[0]!.message).toContain('`input 1x28x28`');
   });
 
-  test('a final width other than 10 is refused at the last layer', () => {
+  test('a final width other than 10 is refused at the last layer with the checker\'s NN3101, as an error', () => {
     const fit = fitModelToDataset(model([1, 28, 28], [5]), fashionMnistShape);
-    expect(fit.diagnostics.map((d) => [d.code, d.span.line])).toEqual([['NN5003', 5]]);
-    expect(fit.diagnostics[0]!.message).toMatch(/ends with 5 outputs.*10 classes.*`dense 10`/);
+    expect(fit.diagnostics.map((d) => [d.code, d.severity, d.span.line])).toEqual([['NN3101', 'error', 5]]);
+    expect(fit.diagnostics[0]!.message).toBe('The model ends with 5 outputs but `fashion-mnist` has 10 classes; end with `dense 10`.');
+  });
+
+  test('a model with nothing to train is refused with the checker\'s NN3105, as an error', () => {
+    const fit = fitModelToDataset(model([1, 28, 28], [10], undefined, 0), fashionMnistShape);
+    expect(fit.exampleShape).toBeNull();
+    expect(fit.diagnostics.map((d) => [d.code, d.severity, d.span.line])).toEqual([['NN3105', 'error', 5]]);
   });
 
   test('an unflattened output is refused with the fix', () => {
     const fit = fitModelToDataset(model([1, 28, 28], [10, 4, 4]), fashionMnistShape);
-    expect(fit.diagnostics[0]!.message).toContain('`flatten` and `dense 10`');
+    expect(fit.diagnostics[0]!.message).toContain('end with `flatten | dense 10`');
   });
 
   test('both problems are reported together', () => {

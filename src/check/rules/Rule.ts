@@ -1,8 +1,8 @@
 import type { SyntaxDamage } from '../SyntaxDamage.js';
 import type { GraphNode } from '../graph.js';
-import type { RelatedLocation, Span } from '../../diagnostics/Diagnostic.js';
+import type { RelatedLocation, Severity, Span } from '../../diagnostics/Diagnostic.js';
 import type { Code } from '../../diagnostics/messages.js';
-import type { DefNode, FileNode, InputNode, ModelNode, StageNode, TrainNode } from '../../syntax/ast.js';
+import type { BudgetNode, DefNode, FileNode, InputNode, ModelNode, StageNode, TrainNode } from '../../syntax/ast.js';
 
 /** The statements of a file grouped by kind, each group in source order. */
 export interface FileStatements {
@@ -11,6 +11,7 @@ export interface FileStatements {
   readonly inputs: readonly InputNode[];
   readonly trains: readonly TrainNode[];
   readonly defs: readonly DefNode[];
+  readonly budgets: readonly BudgetNode[];
   /** Every stage of every top-level pipeline, top to bottom: the model as written, before expansion. */
   readonly layers: readonly StageNode[];
 }
@@ -35,7 +36,7 @@ export interface RuleContext {
     node: GraphNode,
     code: Code,
     message: string,
-    options?: { readonly related?: readonly RelatedLocation[]; readonly dependent?: boolean },
+    options?: { readonly related?: readonly RelatedLocation[]; readonly dependent?: boolean; readonly severity?: Severity },
   ): void;
 }
 

@@ -8,6 +8,7 @@ import { ModelSizeRule } from './ModelSizeRule.js';
 import { NoLayersRule } from './NoLayersRule.js';
 import { RepeatedStatementRule } from './RepeatedStatementRule.js';
 import type { Rule } from './Rule.js';
+import { TrainableRule } from './TrainableRule.js';
 
 /** Every rule the checker runs after inference, each reading the same resolved file and shapes. */
 export const rules: readonly Rule[] = [
@@ -16,6 +17,7 @@ export const rules: readonly Rule[] = [
   InputAfterLayerRule,
   NoLayersRule,
   ClassCountRule,
+  TrainableRule,
   DatasetInputRule,
   DoubleBatchNormRule,
   DoubleActivationRule,

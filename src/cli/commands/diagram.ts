@@ -1,11 +1,7 @@
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import type { Command } from '../Command.js';
-import { renderDot } from '../../diagram/dot.js';
-import { diagramOfAnalysis } from '../../diagram/fromAnalysis.js';
-import { renderHtml } from '../../diagram/html.js';
-import { layoutDiagram, type Direction } from '../../diagram/layout.js';
-import { renderSvg } from '../../diagram/svg.js';
+import type { Direction } from '../../diagram/layout.js';
 import { writeFileAtomic } from '../../compile/atomicWrite.js';
 import { CliError } from '../io.js';
 import { readModelFile, reportDiagnostics } from '../modelFile.js';
@@ -38,6 +34,11 @@ export const diagramCommand: Command<DiagramArgs> = {
   async run(args, io) {
     const format = args.format ?? formatOf(args.output);
     const file = readModelFile(args.file);
+    // The diagram modules and elkjs (about 1.6 MB of JavaScript) load only when a diagram is drawn: `netc check` starts
+    // from one bundle of the other commands (src/cli/bundleFrontDoor.ts) and must not pay for them.
+    const [{ diagramOfAnalysis }, { layoutDiagram }, { renderDot }, { renderHtml }, { renderSvg }] = await Promise.all([
+      import('../../diagram/fromAnalysis.js'), import('../../diagram/layout.js'), import('../../diagram/dot.js'), import('../../diagram/html.js'), import('../../diagram/svg.js'),
+    ]);
     const diagram = diagramOfAnalysis(file);
     const layout = await layoutDiagram(diagram, args.direction);
     const text =

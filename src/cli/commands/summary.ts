@@ -8,10 +8,10 @@ interface SummaryArgs {
   readonly format: 'text' | 'json';
 }
 
-/** `netc summary FILE`: one row per layer with its resolved variant, output shape and parameter counts. */
+/** `netc summary FILE`: one row per layer with its resolved variant, output shape, parameter counts and MACs. */
 export const summaryCommand: Command<SummaryArgs> = {
   command: 'summary <file>',
-  describe: 'Print a table of layers, output shapes and parameter counts (like Keras summary())',
+  describe: 'Print a table of layers, output shapes, parameter counts and MACs (like Keras summary())',
   builder: (yargs: Argv) =>
     yargs
       .positional('file', { type: 'string', demandOption: true, describe: 'a .net file' })

@@ -76,7 +76,13 @@ function fixedScope(token: IToken): string | null {
     case 'Train':
     case 'Def':
     case 'Residual':
+    case 'Expect':
+    case 'Budget':
       return `keyword.other.${token.image}`;
+    case 'LessEqual':
+      return 'keyword.operator.comparison';
+    case 'Count':
+      return 'constant.numeric';
     case 'Pipe':
       return 'keyword.operator.pipe';
     case 'Equals':
@@ -113,6 +119,7 @@ function wordScope(
   if (type === 'Times' && !starts && next !== 'Equals') return 'keyword.operator.repeat';
   if (previousScope === 'keyword.operator.repeat') return 'variable.other.parameter';
   if (prev === 'Model') return 'entity.name.type.model';
+  if (prev === 'Budget') return 'variable.other.budget';
   if (prev === 'Def') return 'entity.name.function.block.definition';
   if (inParameters) return 'variable.parameter.block';
   if (next === 'Equals') return 'variable.parameter.key';

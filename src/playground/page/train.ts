@@ -4,6 +4,7 @@ import { registerNetcKernels } from '../../backend/kernels/index.js';
 import type { CheckedModel } from '../../ir/model.js';
 import { compileModel } from '../../compile/compile.js';
 import { toChannelsLast } from '../../ir/layout.js';
+import { fashionMnistShape, fitModelToDataset } from '../../train/fitDataset.js';
 import { resolveHyperparameters, type Hyperparameters } from '../../train/hyperparameters.js';
 import { createOptimizer } from '../../train/optimizer.js';
 import { createTrainStep, evaluate } from '../../train/step.js';
@@ -35,17 +36,13 @@ export interface TrainRequest {
   readonly testCount: number;
 }
 
-/** Why a model cannot train on Fashion-MNIST in the page, or null when it can. */
+/**
+ * Why a model cannot train on Fashion-MNIST in the page, or null when it can: the checks and messages of `netc train`
+ * (src/train/fitDataset.ts: the input, the class count NN3101, something to train NN3105), each with its code.
+ */
 export function cannotTrain(model: CheckedModel): string | null {
-  const input = model.input.join('x');
-  if (input !== '1x28x28' && input !== '784') {
-    return `Fashion-MNIST images are 1x28x28 (or 784 flat), but the model's input is ${input}; write \`input 1x28x28\`.`;
-  }
-  const output = model.layers[model.layers.length - 1]?.outputShape ?? [];
-  if (output.length !== 1 || output[0] !== 10) {
-    return `Fashion-MNIST has 10 classes, but the model's output is ${output.join('x')}; end with \`dense 10\`.`;
-  }
-  return null;
+  const fit = fitModelToDataset(model, fashionMnistShape);
+  return fit.exampleShape !== null ? null : fit.diagnostics.map((d) => `${d.code}: ${d.message}`).join(' ');
 }
 
 /** The hyperparameters of a run in the page. */

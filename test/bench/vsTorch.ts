@@ -1,0 +1,242 @@
+// `npm run bench` (the default): every model in models/ trained by netc and by PyTorch on all cores, alternating
+// rounds, with the ratio of examples/second per model and its spread over the rounds.
+//
+// Each model gets two long-lived processes: a netc one (this file with `--serve MODEL`: the backend `netc train`
+// picks, the fast path, one thread and the data-parallel threads) and a PyTorch one (test/bench/torch_models.py,
+// which trains the model.py that `netc export --to pytorch` writes for the same file). Both train on a fixed synthetic batch of the file's
+// batch size with the file's optimizer and learning rate, reading the loss back every step as `netc train` does.
+// The parent asks each in turn for a round of steps (the order flips every round) so that a busy machine slows
+// both alike; a round's figure is its median step. netc's figure is its better thread setting (chosen on the
+// medians over all rounds); the ratio is taken per round and reported as its median with its least and most.
+
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFileSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { createInterface } from 'node:readline';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const median = (values: readonly number[]): number => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
+
+/** A child process spoken to one line at a time. */
+class LineChild {
+  private readonly lines: string[] = [];
+  private waiting: ((line: string | null) => void) | null = null;
+  private ended = false;
+  private stderr = '';
+
+  constructor(private readonly proc: ChildProcessWithoutNullStreams, readonly name: string) {
+    createInterface({ input: proc.stdout }).on('line', (line) => {
+      if (this.waiting) {
+        const w = this.waiting;
+        this.waiting = null;
+        w(line);
+      } else this.lines.push(line);
+    });
+    proc.stderr.on('data', (d: Buffer) => void (this.stderr += d.toString()));
+    proc.on('close', () => {
+      this.ended = true;
+      this.waiting?.(null);
+    });
+  }
+
+  /** The next line that parses as JSON (tfjs may print notices first). */
+  async next<T>(): Promise<T> {
+    for (;;) {
+      const line = this.lines.shift() ?? (this.ended ? null : await new Promise<string | null>((resolve) => (this.waiting = resolve)));
+      if (line === null) throw new Error(`${this.name} ended: ${this.stderr.trim().split('\n').slice(-3).join(' ')}`);
+      if (line.startsWith('{') || line.startsWith('[')) return JSON.parse(line) as T;
+    }
+  }
+
+  async ask<T>(command: string): Promise<T> {
+    this.proc.stdin.write(`${command}\n`);
+    return this.next<T>();
+  }
+
+  close(): void {
+    this.proc.stdin.end('quit\n');
+  }
+}
+
+interface NetcReady {
+  device: string;
+  params: number;
+  batch: number;
+  threads: number;
+  /** Why there is no data-parallel variant, when there is none. */
+  parallel: string | null;
+}
+interface TorchReady {
+  torch: string;
+  threads: number;
+  params: number;
+}
+interface NetcRound {
+  one: number[];
+  many: number[];
+}
+
+/** One model's result. */
+export interface ModelRatio {
+  model: string;
+  batch: number;
+  netcExPerSec: number;
+  netcSetting: string;
+  torchExPerSec: number;
+  /** PyTorch on one thread, for reference (not in the ratio). */
+  torchOneExPerSec: number;
+  ratio: number;
+  ratioMin: number;
+  ratioMax: number;
+  load: [number, number];
+}
+
+/** Benchmarks one model against PyTorch in `rounds` alternating rounds of `steps` steps each. */
+async function benchOne(model: string, rounds: number, steps: number, warmup: number, scratch: string): Promise<ModelRatio | string> {
+  const netc = new LineChild(
+    spawn(process.execPath, [...process.execArgv, join(root, 'test', 'bench', 'bench.ts'), '--serve', model, '--warmup', String(warmup)], { cwd: root }),
+    `netc (${model})`,
+  );
+  const ready = await netc.next<NetcReady & { spec: unknown }>();
+  const specFile = join(scratch, `${model}.json`);
+  writeFileSync(specFile, JSON.stringify(ready.spec));
+  const torch = new LineChild(
+    spawn('/usr/bin/python3', [join(root, 'test', 'bench', 'torch_models.py'), specFile, '--warmup', String(warmup)], { cwd: root }),
+    `PyTorch (${model})`,
+  );
+  let torchReady: TorchReady;
+  try {
+    torchReady = await torch.next<TorchReady>();
+  } catch (error) {
+    netc.close();
+    return `PyTorch unavailable: ${(error as Error).message}`;
+  }
+  if (torchReady.params !== ready.params) console.log(`  warning: ${model} has ${ready.params} trainable parameters in netc, ${torchReady.params} in PyTorch`);
+  const load0 = loadavg()[0]!;
+  const netcRounds: NetcRound[] = [];
+  const torchRounds: { all: number[]; one: number[] }[] = [];
+  for (let r = 0; r < rounds; r++) {
+    if (r % 2 === 0) {
+      netcRounds.push(await netc.ask<NetcRound>(`round ${steps}`));
+      torchRounds.push(await torch.ask<{ all: number[]; one: number[] }>(`round ${steps}`));
+    } else {
+      torchRounds.push(await torch.ask<{ all: number[]; one: number[] }>(`round ${steps}`));
+      netcRounds.push(await netc.ask<NetcRound>(`round ${steps}`));
+    }
+  }
+  netc.close();
+  torch.close();
+  const one = median(netcRounds.flatMap((r) => r.one));
+  const many = ready.threads > 1 ? median(netcRounds.flatMap((r) => r.many)) : Infinity;
+  const useMany = many < one;
+  const ratios = netcRounds.map((r, i) => median(torchRounds[i]!.all) / median(useMany ? r.many : r.one));
+  return {
+    model,
+    batch: ready.batch,
+    netcExPerSec: ready.batch / (Math.min(one, many) / 1000),
+    netcSetting: `${useMany ? ready.threads : 1} thread${useMany ? 's' : ''}${ready.threads > 1 ? ` (1: ${fmt(ready.batch / (one / 1000))}, ${ready.threads}: ${fmt(ready.batch / (many / 1000))})` : `; ${ready.parallel ?? ''}`}`,
+    torchExPerSec: ready.batch / (median(torchRounds.flatMap((t) => t.all)) / 1000),
+    torchOneExPerSec: ready.batch / (median(torchRounds.flatMap((t) => t.one)) / 1000),
+    ratio: median(ratios),
+    ratioMin: Math.min(...ratios),
+    ratioMax: Math.max(...ratios),
+    load: [load0, loadavg()[0]!],
+  };
+}
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+/** Every model against PyTorch, printed as a table. */
+export async function benchAgainstTorch(models: readonly string[], rounds: number, steps: number, warmup: number): Promise<ModelRatio[]> {
+  console.log(`netc vs PyTorch on all ${availableParallelism()} cores: ${rounds} alternating rounds of ${steps} steps per model, synthetic data, each file's batch and optimizer`);
+  const scratch = mkdtempSync(join(tmpdir(), 'netc-bench-'));
+  const results: ModelRatio[] = [];
+  try {
+    for (const model of models) {
+      const r = await benchOne(model, rounds, steps, warmup, scratch);
+      if (typeof r === 'string') {
+        console.log(`  ${model}: ${r}`);
+        continue;
+      }
+      results.push(r);
+      console.log(
+        `  ${r.model.padEnd(18)} batch ${String(r.batch).padStart(3)}  netc ${fmt(r.netcExPerSec).padStart(6)} ex/s on ${r.netcSetting}  ` +
+          `PyTorch ${fmt(r.torchExPerSec).padStart(6)} ex/s (1 thread: ${fmt(r.torchOneExPerSec)})  ratio ${r.ratio.toFixed(2)}x (rounds ${r.ratioMin.toFixed(2)}-${r.ratioMax.toFixed(2)})  ` +
+          `load ${r.load[0].toFixed(1)}-${r.load[1].toFixed(1)}`,
+      );
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  return results;
+}
+
+/**
+ * `--serve MODEL`: the netc side of one model. Prints one JSON line (the device, model.py for the PyTorch
+ * side, the parameter count), then answers each `round N` with N steps' times on one thread and on the
+ * data-parallel threads (the order flips each round).
+ */
+export async function serve(model: string, warmup: number): Promise<void> {
+  const tf = await import('@tensorflow/tfjs');
+  const { analyze } = await import('../../src/frontend/index.js');
+  const { compileModel } = await import('../../src/compile/compile.js');
+  const { selectBackend } = await import('../../src/backend/select.js');
+  const { createTrainStep } = await import('../../src/train/step.js');
+  const { createOptimizer } = await import('../../src/train/optimizer.js');
+  const { resolveHyperparameters } = await import('../../src/train/hyperparameters.js');
+  const { createParallelTrainStep, parallelUnavailableReason } = await import('../../src/train/parallel/parallelStep.js');
+  const file = join(root, 'models', `${model}.net`);
+  const checked = analyze(readFileSync(file, 'utf8'), file).model;
+  if (checked === null) throw new Error(`models/${model}.net does not check`);
+  const choice = await selectBackend('auto', { fastPath: true });
+  const h = resolveHyperparameters(checked.train, { seed: 1 });
+  const compile = { seed: 1, fuse: true };
+  const threads = Math.min(4, availableParallelism());
+  const why = threads > 1 ? parallelUnavailableReason(true) : 'one core';
+  const oneModel = compileModel(checked, compile);
+  const one = createTrainStep(oneModel, createOptimizer(h));
+  const many = why === null
+    ? await createParallelTrainStep({ model: compileModel(checked, compile), optimizer: createOptimizer(h), checked, compile, hyperparameters: h, threads })
+    : null;
+  let s = 1;
+  const next = (): number => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0), s / 2 ** 32);
+  const size = checked.input.reduce((p, d) => p * d, 1);
+  const exampleShape = oneModel.inputs[0]!.shape.slice(1) as number[];
+  const x = tf.tensor(Float32Array.from({ length: h.batch * size }, next), [h.batch, ...exampleShape]);
+  const y = tf.tensor1d(Int32Array.from({ length: h.batch }, () => Math.floor(next() * 10)), 'int32');
+  const time = (step: typeof one, n: number): number[] => {
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      const { loss } = step(x, y);
+      out.push(performance.now() - t0);
+      if (!Number.isFinite(loss)) throw new Error(`${model}: the loss became ${loss}`);
+    }
+    return out;
+  };
+  time(one, warmup);
+  if (many) time(many, warmup);
+  const { pytorchModelSource } = await import('../../src/export/pytorchModel.js');
+  const modelPy = pytorchModelSource(checked, { source: `models/${model}.net`, netcVersion: 'bench' });
+  const spec = { model: { input: checked.input, modelPy }, batch: h.batch, train: { lr: h.lr, optimizer: h.optimizer, momentum: h.momentum } };
+  const ready: NetcReady & { spec: unknown } = { device: choice.device, params: checked.totals.trainable, batch: h.batch, threads: many ? threads : 1, parallel: why, spec };
+  console.log(JSON.stringify(ready));
+  let round = 0;
+  for await (const line of createInterface({ input: process.stdin })) {
+    const [word, count] = line.split(' ');
+    if (word !== 'round') break;
+    const n = Number(count);
+    const result: NetcRound = { one: [], many: [] };
+    if (round++ % 2 === 0 || !many) {
+      result.one = time(one, n);
+      if (many) result.many = time(many, n);
+    } else {
+      result.many = time(many, n);
+      result.one = time(one, n);
+    }
+    console.log(JSON.stringify(result));
+  }
+  await many?.close();
+}
