@@ -1,4 +1,4 @@
-import type { Diagnostic, RelatedLocation, Severity, Span } from '../diagnostics/Diagnostic.js';
+import type { Diagnostic, Fix, RelatedLocation, Severity, Span } from '../diagnostics/Diagnostic.js';
 import { catalogue, type Code } from '../diagnostics/messages.js';
 
 /**
@@ -11,13 +11,20 @@ export class Reporter {
   private errorCount = 0;
 
   /** Records a problem; the severity comes from the catalogue unless the reporter overrides it. */
-  report(code: Code, message: string, span: Span, related?: readonly RelatedLocation[], severity?: Severity): void {
+  report(code: Code, message: string, span: Span, related?: readonly RelatedLocation[], severity?: Severity, fix?: Fix): void {
     const key = `${code} ${span.offset} ${span.end} ${message}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
     severity ??= catalogue[code].severity;
     if (severity === 'error') this.errorCount++;
-    this.list.push(related === undefined ? { code, severity, message, span } : { code, severity, message, span, related });
+    this.list.push({
+      code,
+      severity,
+      message,
+      span,
+      ...(related === undefined ? {} : { related }),
+      ...(fix === undefined ? {} : { fix }),
+    });
   }
 
   /** True once any error (not a warning) was reported. */

@@ -25,6 +25,12 @@ export interface CheckOptions {
    * argument lost with its layer, a shape that skipped a dropped layer) and reports only independent problems.
    */
   readonly parseDiagnostics?: readonly Diagnostic[];
+  /**
+   * The dataset the model will train on when it is not the file's `dataset=` (`netc train --dataset`): the rules
+   * that compare the model with its dataset use this one. A name outside the catalogue (`idx:DIR`, user data whose
+   * size is known only once read) turns those rules off; training checks the fit after loading.
+   */
+  readonly dataset?: string;
 }
 
 /** What `check` returns: the checked model when there is no error (warnings allowed), and every diagnostic. */
@@ -36,6 +42,11 @@ export interface CheckResult {
    * of a model with errors.
    */
   readonly graph: readonly GraphNode[];
+  /**
+   * Every layer whose input and output shapes were inferred, also when the check found errors (an editor shows the
+   * shapes up to the first problem); the model's layers when there is no error.
+   */
+  readonly inferred: readonly CheckedLayer[];
 }
 
 /**
@@ -45,7 +56,7 @@ export interface CheckResult {
  */
 export function check(ast: FileNode, options: CheckOptions = {}): CheckResult {
   const reporter = new Reporter();
-  const report: ReportFn = (code, message, span, related) => reporter.report(code, message, span, related);
+  const report: ReportFn = (code, message, span, related, fix) => reporter.report(code, message, span, related, undefined, fix);
 
   const statements = groupStatements(ast);
   const damage = new SyntaxDamage(ast, options.parseDiagnostics ?? []);
@@ -68,7 +79,7 @@ export function check(ast: FileNode, options: CheckOptions = {}): CheckResult {
     nodes,
     output: output.shape === null ? null : (nodes[output.id] ?? null),
     damage,
-    dataset: train.options.dataset ?? defaultDataset,
+    dataset: options.dataset ?? train.options.dataset ?? defaultDataset,
     report,
     reportAt(node, code, message, at = {}) {
       const site = siteOf(node.frames, node.span, message, at.dependent ?? true, at.related);
@@ -79,7 +90,17 @@ export function check(ast: FileNode, options: CheckOptions = {}): CheckResult {
 
   const diagnostics = reporter.sorted();
   if (reporter.hasErrors || damage.any || firstInput === undefined || input === null) {
-    return { model: null, diagnostics, graph: nodes };
+    // Built on first use: `netc check` never asks, and on a big file with errors they would cost it time.
+    let inferred: readonly CheckedLayer[] | undefined;
+    return {
+      model: null,
+      diagnostics,
+      graph: nodes,
+      get inferred(): readonly CheckedLayer[] {
+        inferred ??= nodes.filter(resolved).map(checkedLayer);
+        return inferred;
+      },
+    };
   }
   const checkedLayers = nodes.map(checkedLayer);
   const model: CheckedModel = {
@@ -94,8 +115,8 @@ export function check(ast: FileNode, options: CheckOptions = {}): CheckResult {
   };
   // Budgets are held against the totals, which exist only for a model without errors.
   checkBudgets(budgets, model, report);
-  if (reporter.hasErrors) return { model: null, diagnostics: reporter.sorted(), graph: nodes };
-  return { model, diagnostics, graph: nodes };
+  if (reporter.hasErrors) return { model: null, diagnostics: reporter.sorted(), graph: nodes, inferred: checkedLayers };
+  return { model, diagnostics, graph: nodes, inferred: checkedLayers };
 }
 
 /** The statements by kind; top-level pipelines are joined into one, as consecutive statements chain. */
@@ -131,7 +152,12 @@ function groupStatements(file: FileNode): FileStatements {
   return { file, models, inputs, trains, defs, budgets, layers };
 }
 
-// Only called when the check found no error, so every node resolved and every shape is known.
+/** True when the node's shapes are known and it is a layer (or a join): what `checkedLayer` needs. */
+function resolved(node: GraphNode): boolean {
+  return node.input !== null && node.output !== null && (node.kind !== null || node.role === 'add') && node.complete !== false;
+}
+
+// Called when the check found no error (or, through `resolved`, for the nodes that did resolve), so every node resolved and every shape is known.
 function checkedLayer(node: GraphNode): CheckedLayer {
   const { kind, input, output } = node;
   if (input === null || output === null || (kind === null && node.role !== 'add')) {

@@ -1,5 +1,5 @@
 import type { Shape } from '../ir/model.js';
-import type { RelatedLocation, Severity, Span } from '../diagnostics/Diagnostic.js';
+import { replaceFix, spanAfter, spanBefore, type Fix, type RelatedLocation, type Severity, type Span } from '../diagnostics/Diagnostic.js';
 import type { Code } from '../diagnostics/messages.js';
 import type { ArgSpec, LayerKind, ShapeContext } from '../layers/LayerKind.js';
 import { findLayerKind, layerNameHints, layerNames } from '../layers/registry.js';
@@ -135,13 +135,15 @@ export class Expander {
     span: Span,
     dependent: boolean,
     related: readonly RelatedLocation[] = [],
-    options: { readonly severity?: Severity; readonly copies?: boolean } = {},
+    options: { readonly severity?: Severity; readonly copies?: boolean; readonly fix?: Fix } = {},
   ): void {
     // On its own a block has no use to blame, and its defaults are not what a use will pass.
     if (dependent && this.alone) return;
     const site = siteOf(scope.frames, span, message, dependent, related, options.copies);
     const shown = site.related.length > 0 ? site.related : undefined;
-    this.context.reporter.report(code, site.message, site.span, shown, options.severity);
+    // A fix edits where the problem is written; one reported at a block use instead would edit the wrong place.
+    const fix = site.span === span ? options.fix : undefined;
+    this.context.reporter.report(code, site.message, site.span, shown, options.severity, fix);
   }
 
   private pipeline(stages: readonly StageNode[], input: Value, scope: Scope): Value {
@@ -247,7 +249,9 @@ export class Expander {
       afterSyntaxError,
     };
     if (kind === undefined) {
-      this.report(scope, 'NN2001', this.unknownLayerMessage(name, scope), node.name.span, false);
+      const guess = this.layerGuess(name, scope);
+      const fix = guess === undefined ? undefined : replaceFix(node.name.span, name, guess);
+      this.report(scope, 'NN2001', this.unknownLayerMessage(name, scope), node.name.span, false, [], fix === undefined ? {} : { fix });
       return this.emit({ ...common, kind: null, args: {}, argSpans: {}, complete: false, output: null }, scope);
     }
 
@@ -255,7 +259,8 @@ export class Expander {
     const resolved = resolveArgs(
       kind,
       layer,
-      (code, message, span, related) => this.report(scope, code, message, span, substituted.has(span), related),
+      (code, message, span, related, fix) =>
+        this.report(scope, code, message, span, substituted.has(span), related, fix === undefined ? {} : { fix }),
       { damaged: this.context.damage.damaged(node), unknown },
     );
     let output: Shape | null = null;
@@ -268,7 +273,9 @@ export class Expander {
           if (!isCode(code)) throw new Error(`internal: layer kind '${name}' reported unknown code ${code}`);
           const span = options?.arg === undefined ? node.span : spanOf(options.arg);
           const severity = options?.severity === undefined ? {} : { severity: options.severity };
-          this.report(scope, code, message, span, dependent, [], { copies, ...severity });
+          const insert = options?.insertBefore;
+          const fix = insert === undefined ? {} : { fix: { title: `Insert \`${insert.replace(/[ |]+$/, '')}\` before \`${name}\``, edits: [{ span: spanBefore(node.span), text: insert }] } };
+          this.report(scope, code, message, span, dependent, [], { copies, ...severity, ...fix });
         },
       });
       // What the arguments alone decide depends on the use only through substituted values; a shape depends on
@@ -363,6 +370,13 @@ export class Expander {
     return 'unknown';
   }
 
+  /** The layer kind an unknown layer name most likely meant, when the message proposes one (a quick fix). */
+  private layerGuess(name: string, scope: Scope): string | undefined {
+    if (this.context.blocks.find(name) !== undefined || (scope.def !== null && scope.bindings.has(name))) return undefined;
+    const guess = layerNameHints[name] ?? didYouMean(name, [...layerNames(), ...this.context.blocks.names()]);
+    return guess !== undefined && findLayerKind(guess) !== undefined ? guess : undefined;
+  }
+
   private unknownLayerMessage(name: string, scope: Scope): string {
     if (this.context.blocks.find(name) !== undefined) {
       return `\`${name}\` is a block, not a layer; use it with its arguments in parentheses, as in \`${name}(...)\`.`;
@@ -397,7 +411,11 @@ export class Expander {
     const def = this.context.blocks.find(name);
     if (def === undefined) {
       // A `def` line the parser could not read may be the one this use needs.
-      if (!this.context.damage.any) this.report(scope, 'NN2017', this.unknownBlockMessage(name), use.name.span, false);
+      if (!this.context.damage.any) {
+        const guess = findLayerKind(name) === undefined ? didYouMean(name, [...this.context.blocks.names(), ...layerNames()]) : undefined;
+        const fix = guess !== undefined && findLayerKind(guess) === undefined ? { fix: replaceFix(use.name.span, name, guess) } : {};
+        this.report(scope, 'NN2017', this.unknownBlockMessage(name), use.name.span, false, [], fix);
+      }
       return unknownAfter(input);
     }
     const bindings = this.bind(use, def, scope, true);
@@ -663,7 +681,9 @@ export class Expander {
     if (input.shape !== null && body.shape !== null && !afterSyntaxError) {
       const join = joinResidual(input.shape, body.shape, node.proj !== null);
       if (join.kind === 'error') {
-        this.report(scope, join.code, join.message, keywordSpan(node.span, 'residual'), true, [], { copies: true });
+        const keyword = keywordSpan(node.span, 'residual');
+        const fix = join.addProj === true ? { fix: { title: 'Write `residual proj`', edits: [{ span: spanAfter(keyword), text: ' proj' }] } } : {};
+        this.report(scope, join.code, join.message, keyword, true, [], { copies: true, ...fix });
       } else {
         if (join.kind === 'project') {
           const kind = findLayerKind(join.op)!;

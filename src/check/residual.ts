@@ -9,7 +9,8 @@ import { formatShape, isFlat, isImage } from '../ir/layout.js';
 export type ResidualJoin =
   | { readonly kind: 'same' }
   | { readonly kind: 'project'; readonly op: 'conv' | 'dense'; readonly args: Readonly<Record<string, ArgValue>> }
-  | { readonly kind: 'error'; readonly code: Code; readonly message: string };
+  /** `addProj`: writing `residual proj` fixes it. */
+  | { readonly kind: 'error'; readonly code: Code; readonly message: string; readonly addProj?: boolean };
 
 /**
  * Decides the join of `skip` (the block's input) and `body` (its output).
@@ -44,6 +45,7 @@ export function joinResidual(skip: Shape, body: Shape, proj: boolean): ResidualJ
     return {
       kind: 'error',
       code: 'NN3005',
+      ...(projection === null ? {} : { addProj: true }),
       message:
         `The residual body turns ${formatShape(skip)} into ${formatShape(body)}, so its input cannot be added to ` +
         `its output; ${fix}.`,

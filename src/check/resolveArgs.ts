@@ -1,5 +1,5 @@
 import type { ArgValue } from '../ir/model.js';
-import type { RelatedLocation, Span } from '../diagnostics/Diagnostic.js';
+import { replaceFix, type Fix, type RelatedLocation, type Span } from '../diagnostics/Diagnostic.js';
 import type { Code } from '../diagnostics/messages.js';
 import type { ArgSpec, ArgType, LayerKind } from '../layers/LayerKind.js';
 import type { ArgNode, LayerNode, ValueNode } from '../syntax/ast.js';
@@ -17,7 +17,7 @@ export interface ResolvedArgs {
 }
 
 /** Where argument problems go: the checker's reporter, bound to nothing else. */
-export type ReportFn = (code: Code, message: string, span: Span, related?: readonly RelatedLocation[]) => void;
+export type ReportFn = (code: Code, message: string, span: Span, related?: readonly RelatedLocation[], fix?: Fix) => void;
 
 /**
  * Names other frameworks use for an argument, with the language's name for it; edit distance cannot see
@@ -105,7 +105,7 @@ export function resolveArgs(
       values[spec.name] = result.value;
       spans[spec.name] = arg.span;
     } else {
-      report(result.code, result.message, arg.span);
+      report(result.code, result.message, arg.span, undefined, result.fix);
       if (!(shapeNeutral.has(spec.type.kind) && spec.default !== undefined)) complete = false;
     }
   }
@@ -152,7 +152,11 @@ function findSpec(
     }
     case 'KeyValueArg': {
       const spec = namedSpec(kind, arg);
-      if (spec === undefined) report('NN2002', unknownKey(kind, layerName, arg.key.name, arg.value), arg.span);
+      if (spec === undefined) {
+        const guess = keyGuess(kind, arg.key.name);
+        const fix = guess === undefined ? undefined : replaceFix(arg.key.span, arg.key.name, guess);
+        report('NN2002', unknownKey(kind, layerName, arg.key.name, arg.value), arg.span, undefined, fix);
+      }
       return spec;
     }
   }
@@ -206,10 +210,16 @@ function unknownShort(kind: LayerKind, layerName: string, letter: string, value:
 function unknownKey(kind: LayerKind, layerName: string, key: string, value: ValueNode): string {
   if (kind.args.length === 0) return `\`${layerName}\` takes no arguments; remove \`${key}=${showValue(value).replaceAll('`', '')}\`.`;
   const names = kind.args.map((spec) => spec.name);
-  const hinted = argumentHints[key];
-  const guess = hinted !== undefined && names.includes(hinted) ? hinted : didYouMean(key, names);
+  const guess = keyGuess(kind, key);
   const tail = guess !== undefined ? `did you mean \`${guess}\`?` : `its arguments are ${listNames(names, 'and')}.`;
   return `\`${layerName}\` has no argument \`${key}\`; ${tail}`;
+}
+
+/** The argument of `kind` that an unknown `key` most likely meant. */
+function keyGuess(kind: LayerKind, key: string): string | undefined {
+  const names = kind.args.map((spec) => spec.name);
+  const hinted = argumentHints[key];
+  return hinted !== undefined && names.includes(hinted) ? hinted : didYouMean(key, names);
 }
 
 function missingMessage(layerName: string, spec: ArgSpec): string {

@@ -1,5 +1,6 @@
 import type { ArgValue } from '../ir/model.js';
 import type { Code } from '../diagnostics/messages.js';
+import { replaceFix, type Fix } from '../diagnostics/Diagnostic.js';
 import type { ArgType } from '../layers/LayerKind.js';
 import type { NumberNode, ValueNode } from '../syntax/ast.js';
 import { didYouMean, listNames } from './didYouMean.js';
@@ -7,7 +8,8 @@ import { didYouMean, listNames } from './didYouMean.js';
 /** The outcome of reading one written value against its type: the value, or why it is wrong. */
 export type ValueResult =
   | { readonly ok: true; readonly value: ArgValue }
-  | { readonly ok: false; readonly code: Code; readonly message: string };
+  /** `fix`: the edit the message proposes (a did-you-mean word in place of the written one). */
+  | { readonly ok: false; readonly code: Code; readonly message: string; readonly fix?: Fix };
 
 /** A value as the user wrote it, for messages: `2.5`, `3x5`, `` `same` ``. */
 export function showValue(node: ValueNode): string {
@@ -52,7 +54,8 @@ export function resolveValue(type: ArgType, node: ValueNode, subject: string): V
       if (type.values.includes(node.name)) return { ok: true, value: node.name };
       const guess = didYouMean(node.name, type.values);
       const hint = guess === undefined ? '' : `; did you mean \`${guess}\`?`;
-      return fail('NN2016', `${subject} must be ${choices}, not \`${node.name}\`${hint === '' ? '.' : hint}`);
+      const message = `${subject} must be ${choices}, not \`${node.name}\`${hint === '' ? '.' : hint}`;
+      return guess === undefined ? fail('NN2016', message) : { ok: false, code: 'NN2016', message, fix: replaceFix(node.span, node.name, guess) };
     }
   }
 }

@@ -5,6 +5,7 @@ import { bn } from '../layers/bn.js';
 import type { ArgType } from '../layers/LayerKind.js';
 import type { ValueNode } from '../syntax/ast.js';
 import { CliError } from './io.js';
+import { maxCrop, parseDatasetSpec } from '../ir/catalogue.js';
 
 /*
  * Flags that set what a file's `train` line or a `bn` also sets are checked with the checker's own argument specs,
@@ -36,23 +37,38 @@ export const flagTypes = {
   optimizer: () => trainKeyType('optimizer'),
   momentum: () => trainKeyType('momentum'),
   seed: () => trainKeyType('seed'),
+  nesterov: () => trainKeyType('nesterov'),
+  schedule: () => trainKeyType('schedule'),
+  warmup: () => trainKeyType('warmup'),
+  step: () => trainKeyType('step'),
+  gamma: () => trainKeyType('gamma'),
+  wd: () => trainKeyType('wd'),
+  'wd-all': () => trainKeyType('wd_all'),
+  clip: () => trainKeyType('clip'),
+  'label-smoothing': () => trainKeyType('label_smoothing'),
+  'val-split': () => trainKeyType('val_split'),
+  patience: () => trainKeyType('patience'),
+  keep: () => trainKeyType('keep'),
+  // A catalogue name is checked as the `train` key is; `idx:`, `folder:` and `npz:` paths are read at train time.
+  dataset: () => trainKeyType('dataset'),
   bn: bnImplType,
   // Not a train key, but a count of images: a size, read as the checker reads sizes.
   subset: (): ArgType => ({ kind: 'int', min: 1 }),
 } as const;
 
-/** A flag's value as the checker's value reader takes it: a number, or a word. */
-function asValueNode(value: number | string): ValueNode {
+/** A flag's value as the checker's value reader takes it: a number, or a word (`true` and `false` for booleans). */
+function asValueNode(value: number | string | boolean): ValueNode {
   if (typeof value === 'number') return { kind: 'Number', span: noSpan, value, text: String(value) };
-  return { kind: 'Ident', span: noSpan, name: value };
+  return { kind: 'Ident', span: noSpan, name: String(value) };
 }
 
 /**
  * Checks `--flag value` against the checker's spec for it; a wrong value is a usage error (exit 2) with the
  * checker's code and wording: "`--lr` must be above 0, not -1."
  */
-export function checkFlag(flag: keyof typeof flagTypes, value: number | string | undefined): void {
+export function checkFlag(flag: keyof typeof flagTypes, value: number | string | boolean | undefined): void {
   if (value === undefined) return;
+  if (flag === 'dataset' && typeof value === 'string' && parseDatasetSpec(value).kind !== 'catalogue') return;
   const result = resolveValue(flagTypes[flag](), asValueNode(value), `\`--${flag}\``);
   if (!result.ok) throw new CliError(result.message, 2, result.code);
 }
@@ -80,6 +96,24 @@ export function readNumberFlag(flag: string, raw: string | undefined, type?: Arg
   const result = resolveValue(spec, node, subject);
   if (!result.ok) throw new CliError(result.message, 2, result.code);
   return result.value as number;
+}
+
+/**
+ * `--augment flip,crop4`: the `flip` and `crop` train keys in one flag, as torchvision users list their transforms.
+ * A word it does not know is a usage error naming the words it does.
+ */
+export function parseAugment(text: string): { flip: boolean; crop: number } {
+  let flip = false;
+  let crop = 0;
+  for (const word of text.split(',').map((w) => w.trim()).filter((w) => w !== '' && w !== 'none')) {
+    const match = /^crop(\d+)$/.exec(word);
+    if (word === 'flip') flip = true;
+    else if (match !== null && Number(match[1]) >= 1 && Number(match[1]) <= maxCrop) crop = Number(match[1]);
+    else {
+      throw new CliError(`\`--augment\` takes flip and cropN (N pixels of padding, 1 to ${maxCrop}) separated by commas, not \`${word}\`.`, 2, 'NN2016');
+    }
+  }
+  return { flip, crop };
 }
 
 /**

@@ -8,7 +8,12 @@ import { CliError, type CliIO } from './io.js';
 export type ModelFile = Analysis;
 
 /** Reads, parses and checks one file; a missing or unreadable file is a usage error (exit 2). */
-export function readModelFile(file: string): ModelFile {
+export function readModelFile(file: string, options: { readonly dataset?: string } = {}): ModelFile {
+  return analyze(readModelSource(file), file, options);
+}
+
+/** The text of one `.net` file; a missing or unreadable file is a usage error (exit 2). */
+export function readModelSource(file: string): string {
   let source: string;
   try {
     if (statSync(file).isDirectory()) throw new CliError(`${file} is a directory, not a .net file.`);
@@ -19,7 +24,7 @@ export function readModelFile(file: string): ModelFile {
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String((error as Error).message);
     throw new CliError(`cannot read ${file}: ${why}.`);
   }
-  return analyze(source, file);
+  return source;
 }
 
 /** Prints a file's diagnostics as text (stderr) with a closing count line. */

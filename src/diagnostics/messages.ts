@@ -23,6 +23,7 @@ export const catalogue = {
   NN1006: { code: 'NN1006', severity: 'error', title: 'Brackets nested too deep' },
   NN1007: { code: 'NN1007', severity: 'error', title: 'Unbalanced brackets' },
   NN1008: { code: 'NN1008', severity: 'warning', title: 'Window size with a spaced x' },
+  NN1009: { code: 'NN1009', severity: 'warning', title: 'Too large to check while editing' },
 
   // NN2xxx: names and values
   NN2001: { code: 'NN2001', severity: 'error', title: 'Unknown layer' },
@@ -57,6 +58,7 @@ export const catalogue = {
   NN2030: { code: 'NN2030', severity: 'error', title: 'Too many layers to compile' },
   NN2031: { code: 'NN2031', severity: 'error', title: 'Model too large to compile and train' },
   NN2032: { code: 'NN2032', severity: 'error', title: 'Unknown budget' },
+  NN2040: { code: 'NN2040', severity: 'error', title: 'Train options that do not go together' },
 
   // NN3xxx: shapes
   NN3001: { code: 'NN3001', severity: 'error', title: 'Layer expects a flat input' },

@@ -6,6 +6,7 @@
  * lines, and saves `weights.pt` (a state dict for model.py's Net). `netc train --engine torch` runs it with
  * `--netc-events`, reading JSON lines instead. Front-end safe: the recipe goes in as Python literals.
  */
+import type { Hyperparameters } from '../train/hyperparameters.js';
 import { pyFloat, pyNumber, pyString } from './pythonText.js';
 
 /** The training recipe written into the script as its defaults (flags override each). */
@@ -17,6 +18,34 @@ export interface TrainRecipe {
   readonly momentum: number;
   readonly seed: number | null;
   readonly dataset: string;
+}
+
+/**
+ * What of a netc recipe `train.py` does not carry out, in words, or null. It trains the seed's family (sgd, momentum,
+ * adam at a constant rate on Fashion-MNIST); schedules, decay, clipping, smoothing, augmentation, validation splits
+ * and other datasets are netc's own trainer's (issue 16), so a script that silently dropped them would train
+ * something else.
+ */
+export function torchRecipeProblem(h: Hyperparameters): string | null {
+  const asked = [
+    ...(h.optimizer === 'adamw' || h.optimizer === 'rmsprop' ? [`optimizer=${h.optimizer}`] : []),
+    ...(h.nesterov ? ['nesterov=true'] : []),
+    ...(h.schedule !== 'constant' || h.warmup > 0 ? [`schedule=${h.schedule}${h.warmup > 0 ? ` warmup=${h.warmup}` : ''}`] : []),
+    ...(h.wd > 0 ? [`wd=${h.wd}`] : []),
+    ...(h.clip !== null ? [`clip=${h.clip}`] : []),
+    ...(h.labelSmoothing > 0 ? [`label_smoothing=${h.labelSmoothing}`] : []),
+    ...(h.flip || h.crop > 0 ? ['augmentation'] : []),
+    ...(h.valSplit !== null ? [`val_split=${h.valSplit}`] : []),
+    ...(h.patience !== null || h.keep !== 'last' ? ['early stopping or keep=best'] : []),
+    ...(h.dataset !== 'fashion-mnist' ? [`dataset ${h.dataset}`] : []),
+  ];
+  return asked.length === 0 ? null : `the PyTorch train.py carries out the seed's recipe only (sgd, momentum or adam at a constant rate on fashion-mnist), not ${asked.join(', ')}`;
+}
+
+/** The recipe of `train.py` from a run's hyperparameters that `torchRecipeProblem` passed. */
+export function torchRecipe(h: Hyperparameters, dataset: string): TrainRecipe {
+  if (h.optimizer === 'adamw' || h.optimizer === 'rmsprop') throw new Error(`internal: train.py has no ${h.optimizer}`);
+  return { epochs: h.epochs, batch: h.batch, lr: h.lr, optimizer: h.optimizer, momentum: h.momentum, seed: h.seed, dataset };
 }
 
 /** The whole `train.py` text. */

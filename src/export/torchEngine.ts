@@ -15,6 +15,7 @@ import type { CheckedModel } from '../ir/model.js';
 import { compileModel } from '../compile/compile.js';
 import { NetcError } from '../diagnostics/NetcError.js';
 import { exportModel } from './exportModel.js';
+import { torchRecipe } from './pytorchTrain.js';
 import { initialWeights } from './netcWeights.js';
 import type { TorchPython } from './python.js';
 import { fromStateDict, WeightsMismatch } from './stateDict.js';
@@ -64,7 +65,7 @@ export async function trainWithTorch(request: TorchTrainRequest): Promise<TrainO
       model: request.model,
       weights,
       bn: h.bn,
-      recipe: { ...h, dataset: request.model.train.dataset ?? 'fashion-mnist' },
+      recipe: torchRecipe(h, request.model.train.dataset ?? 'fashion-mnist'),
       source: request.file,
       netcVersion: request.netcVersion,
     },
@@ -201,6 +202,8 @@ export async function trainWithTorch(request: TorchTrainRequest): Promise<TrainO
     // Data-parallel workers: here processes, one per rank.
     threads: request.nproc,
     stoppedAt,
+    best: null,
+    stoppedEarly: null,
   });
   if (request.signal?.aborted) return outcome('interrupted', { epoch: history.length + 1, batchesDone: 0, totalBatches: 0 });
   const d = diverged as { epoch: number; batch: number } | null;

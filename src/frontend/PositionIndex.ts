@@ -57,10 +57,15 @@ export class PositionIndex {
   /** Every block by name (the first definition where a name is defined twice, as the checker reads it). */
   readonly blocks: ReadonlyMap<string, BlockInfo>;
 
+  /** The layers with known shapes: the model's, or, in a file with errors, those the checker could still infer. */
+  readonly layers: readonly CheckedLayer[];
+
   constructor(
     private readonly ast: FileNode,
-    private readonly model: CheckedModel | null,
+    model: CheckedModel | null,
+    inferred: readonly CheckedLayer[] = [],
   ) {
+    this.layers = model?.layers ?? inferred;
     const defs = new Map<string, DefNode>();
     const uses = new Map<string, BlockUseNode[]>();
     const visit = (node: AstNode): void => {
@@ -104,10 +109,10 @@ export class PositionIndex {
   /**
    * The checked shapes of the stage written at `offset`: the innermost layer there, or the block use there (its
    * last layer's output). A stage inside a block body or a repetition has one entry per distinct expansion. Empty
-   * when the model did not check or nothing at `offset` became a layer.
+   * when nothing at `offset` became a layer whose shapes are known.
    */
   shapesAt(offset: number): StageShape[] {
-    const layers = this.model?.layers ?? [];
+    const layers = this.layers;
     const written = innermost(layers.filter((layer) => holds(layer.span, offset)), (layer) => layer.span);
     if (written.length > 0) return distinct(written.map((layer) => ({ span: layer.span, input: layer.inputShape, output: layer.outputShape })));
     // A block use: its expansion starts at the first layer that came from that use and ends at the last.
@@ -121,7 +126,7 @@ export class PositionIndex {
 
   /** The checked layers written at `offset` (innermost first; one per expansion of a block body or repetition). */
   layersAt(offset: number): CheckedLayer[] {
-    return innermost((this.model?.layers ?? []).filter((layer) => holds(layer.span, offset)), (layer) => layer.span);
+    return innermost(this.layers.filter((layer) => holds(layer.span, offset)), (layer) => layer.span);
   }
 
   /** The block a name at `offset` refers to: a use's name, a `def`'s own name. Null elsewhere or for an unknown name. */

@@ -23,7 +23,10 @@ export interface Analysis {
   readonly warnings: number;
   /** The checker's expanded graph as far as it got (unknown shapes after a problem): what `netc diagram` draws. */
   readonly graph: readonly GraphNode[];
-  /** Lookups by position: node, shapes, block definitions and uses. Built on first use. */
+  /**
+   * Lookups by position: node, shapes, block definitions and uses. Built on first use. Its shapes are those the
+   * checker inferred, so a file with errors still has them for the stages before (and independent of) its errors.
+   */
   readonly index: PositionIndex;
 }
 
@@ -31,10 +34,10 @@ export interface Analysis {
  * Parses and checks a `.net` source. Never throws on user input: problems come back as diagnostics. Runs in Node
  * and in a browser (nothing here loads TensorFlow.js or a node built-in).
  */
-export function analyze(source: string, file: string): Analysis {
+export function analyze(source: string, file: string, options: { readonly dataset?: string } = {}): Analysis {
   const parsed = parse(source);
   // Syntax errors make the AST partial; the checker still runs to report independent problems.
-  const checked = check(parsed.ast, { fileName: file, parseDiagnostics: parsed.diagnostics });
+  const checked = check(parsed.ast, { fileName: file, parseDiagnostics: parsed.diagnostics, ...options });
   const all = [...parsed.diagnostics, ...checked.diagnostics];
   const errors = all.filter((d) => d.severity === 'error').length;
   const model = errors === 0 ? checked.model : null;
@@ -50,7 +53,7 @@ export function analyze(source: string, file: string): Analysis {
     graph: checked.graph,
     // `netc check` on a big file never asks for it, so it is not built until someone does.
     get index(): PositionIndex {
-      index ??= new PositionIndex(parsed.ast, model);
+      index ??= new PositionIndex(parsed.ast, model, checked.inferred);
       return index;
     },
   };

@@ -56,6 +56,20 @@ export interface TrainOptions {
   readonly optimizer?: string;
   readonly momentum?: number;
   readonly seed?: number;
+  readonly schedule?: string;
+  readonly warmup?: number;
+  readonly step?: number;
+  readonly gamma?: number;
+  readonly wd?: number;
+  readonly wd_all?: boolean;
+  readonly nesterov?: boolean;
+  readonly clip?: number;
+  readonly label_smoothing?: number;
+  readonly flip?: boolean;
+  readonly crop?: number;
+  readonly val_split?: number;
+  readonly patience?: number;
+  readonly keep?: string;
 }
 
 /** A model that passed the checker: everything the compiler and trainer need, with spans for late errors. */

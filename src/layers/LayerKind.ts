@@ -37,8 +37,11 @@ export interface ArgSpec {
 export interface ShapeContext {
   /** The layer's name as written (`linear` for the alias), for messages. */
   readonly layerName: string;
-  /** Reports an error (or warning) at the layer, or at one of its arguments when `arg` names it. */
-  report(code: string, message: string, options?: { arg?: string; severity?: 'error' | 'warning' }): void;
+  /**
+   * Reports an error (or warning) at the layer, or at one of its arguments when `arg` names it. `insertBefore` is
+   * text whose insertion before the layer fixes the problem (`flatten | `), offered to editors as a quick fix.
+   */
+  report(code: string, message: string, options?: { arg?: string; severity?: 'error' | 'warning'; insertBefore?: string }): void;
   /** The span of an argument as written, or of the layer when it was defaulted. */
   spanOf(arg: string): Span;
 }

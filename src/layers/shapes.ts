@@ -6,7 +6,9 @@ import { formatPair } from './args.js';
 /** Checks that a layer receives a flat `F` vector; reports NN3001 (with the fix: insert `flatten`) otherwise. */
 export function requireFlat(input: Shape, ctx: ShapeContext): input is readonly [number] {
   if (isFlat(input)) return true;
-  ctx.report('NN3001', `${ctx.layerName} expects a flat input but receives ${formatShape(input)}; add \`flatten\` before it.`);
+  ctx.report('NN3001', `${ctx.layerName} expects a flat input but receives ${formatShape(input)}; add \`flatten\` before it.`, {
+    insertBefore: 'flatten | ',
+  });
   return false;
 }
 

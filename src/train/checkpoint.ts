@@ -35,6 +35,8 @@ export interface TrainState {
   /** Seconds in training steps and examples trained, over the complete epochs: the closing examples/sec line. */
   readonly trainSeconds: number;
   readonly examples: number;
+  /** The dataset's class names in label order, for `netc predict` (absent in older checkpoints). */
+  readonly classNames?: readonly string[];
 }
 
 /** A tensor with the name an optimizer gives it (tfjs's own NamedTensor type is not exported from its index). */

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { checkpointVersion, type SavedWeight, type StateFile, type TrainState } from './checkpoint.js';
-import { isHyperparameters } from './hyperparameters.js';
+import { isHyperparameters, withRecipeDefaults } from './hyperparameters.js';
 import { isRngState } from './random.js';
 import type { EpochRecord } from './report.js';
 
@@ -73,7 +73,7 @@ export function validateState(value: unknown, path: string, corrupt: Corrupt, fa
   return {
     model: s.model,
     file: s.file,
-    hyperparameters: s.hyperparameters,
+    hyperparameters: withRecipeDefaults(s.hyperparameters),
     backend: s.backend,
     epochsDone: s.epochsDone as number,
     rng: s.rng,
@@ -81,5 +81,6 @@ export function validateState(value: unknown, path: string, corrupt: Corrupt, fa
     history: s.history as EpochRecord[],
     trainSeconds: s.trainSeconds as number,
     examples: s.examples as number,
+    ...(Array.isArray(s.classNames) && s.classNames.every((n) => typeof n === 'string') ? { classNames: s.classNames } : {}),
   };
 }

@@ -12,6 +12,13 @@ export interface CurveRecord {
   readonly loss: number;
   readonly trainAcc: number;
   readonly testAcc: number;
+  /** Accuracy on the held-out validation set (`--val-split`), when there is one. */
+  readonly valAcc?: number;
+  /** The learning rate of the epoch's first and last steps (they differ under a schedule). */
+  readonly lr?: number;
+  readonly lrEnd?: number;
+  /** The epoch's wall time in seconds: training, evaluation and the checkpoint. */
+  readonly seconds?: number;
 }
 
 /** How to draw. */
@@ -189,32 +196,47 @@ export function renderCurvesSvg(records: readonly CurveRecord[], options: Curves
   return `${out.join('\n')}\n`;
 }
 
-const csvHeader = 'epoch,loss,train_acc,test_acc';
+const csvColumns = ['epoch', 'loss', 'train_acc', 'test_acc', 'val_acc', 'lr', 'lr_end', 'seconds'] as const;
+const csvHeader = csvColumns.join(',');
+/** The header of curves written before the validation, rate and time columns. */
+const oldCsvHeader = 'epoch,loss,train_acc,test_acc';
+
+/** A record's optional figures, by CSV column; absent ones are written as empty cells. */
+const optionalColumns = { val_acc: 'valAcc', lr: 'lr', lr_end: 'lrEnd', seconds: 'seconds' } as const;
 
 /** The figures as CSV, one row per epoch, numbers at full precision (so they read back exactly). */
 export function curvesCsv(records: readonly CurveRecord[]): string {
-  return [csvHeader, ...records.map((r) => [r.epoch, r.loss, r.trainAcc, r.testAcc].map(String).join(','))].join('\n') + '\n';
+  const row = (r: CurveRecord): string =>
+    [r.epoch, r.loss, r.trainAcc, r.testAcc, r.valAcc, r.lr, r.lrEnd, r.seconds].map((v) => (v === undefined ? '' : String(v))).join(',');
+  return [csvHeader, ...records.map(row)].join('\n') + '\n';
 }
 
 /** Reads `curves.csv` text back into records; a malformed line is a thrown Error naming its line number. */
 export function parseCurvesCsv(text: string): CurveRecord[] {
   const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
-  if (lines[0] !== csvHeader) throw new Error(`curves.csv: the first line must be '${csvHeader}'`);
+  const columns = lines[0] === csvHeader ? csvColumns.length : lines[0] === oldCsvHeader ? 4 : -1;
+  if (columns < 0) throw new Error(`curves.csv: the first line must be '${csvHeader}'`);
   return lines.slice(1).map((line, i) => {
     const cells = line.split(',');
-    const numbers = cells.map(Number);
-    if (cells.length !== 4 || numbers.some((n, j) => Number.isNaN(n) && cells[j] !== 'NaN')) {
-      throw new Error(`curves.csv line ${i + 2}: expected four numbers, got '${line}'`);
+    const numbers = cells.map((c) => (c === '' ? undefined : Number(c)));
+    const bad = (n: number | undefined, j: number): boolean => (n === undefined ? j < 4 : Number.isNaN(n) && cells[j] !== 'NaN');
+    if (cells.length !== columns || numbers.some(bad)) {
+      throw new Error(`curves.csv line ${i + 2}: expected ${columns === 4 ? 'four' : columns} numbers, got '${line}'`);
     }
     const [epoch, loss, trainAcc, testAcc] = numbers as [number, number, number, number];
-    return { epoch, loss, trainAcc, testAcc };
+    const record: Record<string, number> = { epoch, loss, trainAcc, testAcc };
+    Object.entries(optionalColumns).forEach(([, key], k) => {
+      const value = numbers[4 + k];
+      if (value !== undefined) record[key] = value;
+    });
+    return record as unknown as CurveRecord;
   });
 }
 
 function curvesJson(records: readonly CurveRecord[], options: CurvesOptions): string {
   const body = {
     title: options.title ?? null,
-    records: records.map(({ epoch, loss, trainAcc, testAcc }) => ({ epoch, loss, trainAcc, testAcc })),
+    records: records.map(({ epoch, loss, trainAcc, testAcc, valAcc, lr, lrEnd, seconds }) => ({ epoch, loss, trainAcc, testAcc, valAcc, lr, lrEnd, seconds })),
   };
   return `${JSON.stringify(body, null, 2)}\n`;
 }

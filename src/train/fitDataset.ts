@@ -26,11 +26,7 @@ export function fitModelToDataset(model: CheckedModel, data: DatasetShape): Data
   const error = (span: Diagnostic['span'], message: string): void =>
     void diagnostics.push({ code: 'NN5003', severity: 'error', message, span });
 
-  const dataset = model.train.dataset;
-  if (dataset !== undefined && dataset !== data.name) {
-    error(model.trainSpans.dataset ?? model.inputSpan, `The model asks for dataset '${dataset}' but netc trains on '${data.name}'.`);
-  }
-
+  // The dataset is the resolved one (a `--dataset` flag overrides the file's `dataset=`), so only its shape is checked.
   const image = [data.channels, data.rows, data.cols];
   const pixels = data.channels * data.rows * data.cols;
   let exampleShape: number[] | null = null;

@@ -9,6 +9,13 @@ export interface EpochRecord {
   readonly testAcc: number;
   /** Training examples per second of time spent in training steps (evaluation excluded). */
   readonly examplesPerSec: number;
+  /** Accuracy on the validation set held out by `--val-split`, in inference mode; absent without one. */
+  readonly valAcc?: number;
+  /** The learning rate of the epoch's first and last steps (absent in checkpoints older than schedules). */
+  readonly lr?: number;
+  readonly lrEnd?: number;
+  /** The epoch's wall time in seconds: training, evaluation and checkpoint. */
+  readonly seconds?: number;
 }
 
 /** The running sums inside an epoch, from which the progress bar and the epoch record are computed. */
@@ -31,11 +38,23 @@ export function formatRate(examplesPerSec: number): string {
   return Math.round(examplesPerSec).toLocaleString('en-US');
 }
 
-/** `epoch 3/10: loss 0.404, train acc 0.851, test acc 0.806, 2,103 examples/sec on wasm`. */
+/** `0.001`, `2.5e-5`: a learning rate in at most three significant digits. */
+export function formatLr(lr: number): string {
+  return lr >= 1e-3 || lr === 0 ? String(Number(lr.toPrecision(3))) : lr.toExponential(2).replace(/\.?0+e/, 'e');
+}
+
+/**
+ * `epoch 3/10: loss 0.404, train acc 0.851, test acc 0.806, lr 0.1, 2,103 examples/sec on wasm, 31.2 s`; a validation
+ * accuracy comes before the test's, and a rate that changed within the epoch is shown as its first and last values.
+ */
 export function formatEpochLine(record: EpochRecord, epochs: number, backend: string): string {
+  const val = record.valAcc !== undefined ? `val acc ${formatMetric(record.valAcc)}, ` : '';
+  const lr =
+    record.lr === undefined ? '' : record.lrEnd !== undefined && record.lrEnd !== record.lr ? `lr ${formatLr(record.lr)}->${formatLr(record.lrEnd)}, ` : `lr ${formatLr(record.lr)}, `;
+  const time = record.seconds !== undefined ? `, ${record.seconds.toFixed(1)} s` : '';
   return (
     `epoch ${record.epoch}/${epochs}: loss ${formatMetric(record.loss)}, train acc ${formatMetric(record.trainAcc)}, ` +
-    `test acc ${formatMetric(record.testAcc)}, ${formatRate(record.examplesPerSec)} examples/sec on ${backend}`
+    `${val}test acc ${formatMetric(record.testAcc)}, ${lr}${formatRate(record.examplesPerSec)} examples/sec on ${backend}${time}`
   );
 }
 

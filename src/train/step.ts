@@ -82,6 +82,23 @@ function withoutFinalSoftmax(model: tf.LayersModel): tf.LayersModel {
   return tf.model({ inputs: model.inputs, outputs: logits[0]!, name: `${model.name}_logits` });
 }
 
+/** What a step computes beyond the plain cross-entropy. */
+export interface StepOptions {
+  /** PyTorch's `label_smoothing`: the target puts 1 - s on the label and s / classes on every class. */
+  readonly labelSmoothing?: number;
+}
+
+/**
+ * The batch's summed label-smoothing addition to the cross-entropy. With the target (1 - s) one-hot + s / K, the
+ * loss is CE + s * (z_label - mean(z)) per example (z the logits), so the fused kernel's cross-entropy needs only
+ * this added to train the smoothed loss.
+ */
+function smoothingSum(logits: tf.Tensor, labels: tf.Tensor, s: number): tf.Scalar {
+  const classes = logits.shape[logits.shape.length - 1]!;
+  const picked = tf.sum(tf.mul(logits, tf.oneHot(labels as tf.Tensor1D, classes)), 1);
+  return tf.mul(tf.sum(tf.sub(picked, tf.mean(logits, 1))), s);
+}
+
 /**
  * Builds the training step for a model and optimizer. Each call runs the model in training mode (batch
  * statistics; the moving statistics move exactly once), takes the softmax cross-entropy of the logits averaged
@@ -89,7 +106,8 @@ function withoutFinalSoftmax(model: tf.LayersModel): tf.LayersModel {
  * loss and the hit count with one data transfer. Every tensor it makes is released before it returns. A final
  * softmax layer is left out of the step (see `logitsModel`).
  */
-export function createTrainStep(model: tf.LayersModel, optimizer: tf.Optimizer): TrainStep {
+export function createTrainStep(model: tf.LayersModel, optimizer: tf.Optimizer, options: StepOptions = {}): TrainStep {
+  const smoothing = options.labelSmoothing ?? 0;
   const variables = model.trainableWeights.map(variableOf);
   const firstKernels = inputLayerKernels(model).map(variableOf);
   const net = logitsModel(model);
@@ -113,12 +131,17 @@ export function createTrainStep(model: tf.LayersModel, optimizer: tf.Optimizer):
           const logits = net.apply(x, { training: true }) as tf.Tensor;
           if (fusedLoss) {
             const [loss, sumAndHits] = tf.engine().runKernel(softmaxCrossEntropyKernel, { logits, labels }, {}) as tf.Tensor[];
-            stats = tf.keep(sumAndHits!);
-            return loss as tf.Scalar;
+            if (smoothing === 0) {
+              stats = tf.keep(sumAndHits!);
+              return loss as tf.Scalar;
+            }
+            const extra = smoothingSum(logits, labels, smoothing);
+            stats = tf.keep(tf.add(sumAndHits!, tf.stack([extra, tf.scalar(0)])));
+            return tf.add(loss!, tf.div(extra, batch)) as tf.Scalar;
           }
           // Counted on this same forward pass; kept because the gradient machinery disposes everything else.
           hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32')));
-          return tf.losses.softmaxCrossEntropy(tf.oneHot(labels, classes), logits) as tf.Scalar;
+          return tf.losses.softmaxCrossEntropy(tf.oneHot(labels, classes), logits, undefined, smoothing) as tf.Scalar;
         }, variables),
       );
       optimizer.applyGradients(grads);
@@ -143,7 +166,8 @@ export type MemberStep = (x: tf.Tensor, y: tf.Tensor, batch: number, copies: num
  * got the whole batch (a batch smaller than the group): the sums then count it that many times and are divided
  * back. Needs netc's fast path (its loss and batch-norm kernels) on the current backend.
  */
-export function createMemberStep(model: tf.LayersModel, optimizer: tf.Optimizer, group: SyncGroup): MemberStep {
+export function createMemberStep(model: tf.LayersModel, optimizer: tf.Optimizer, group: SyncGroup, options: StepOptions = {}): MemberStep {
+  const smoothing = options.labelSmoothing ?? 0;
   const variables = model.trainableWeights.map(variableOf);
   const firstKernels = inputLayerKernels(model).map(variableOf);
   const net = logitsModel(model);
@@ -159,8 +183,13 @@ export function createMemberStep(model: tf.LayersModel, optimizer: tf.Optimizer,
           tf.variableGrads(() => {
             const logits = net.apply(x, { training: true }) as tf.Tensor;
             const [loss, sumAndHits] = tf.engine().runKernel(softmaxCrossEntropyKernel, { logits, labels }, { divisor: batch * copies }) as tf.Tensor[];
-            stats = tf.keep(sumAndHits!);
-            return loss as tf.Scalar;
+            if (smoothing === 0) {
+              stats = tf.keep(sumAndHits!);
+              return loss as tf.Scalar;
+            }
+            const extra = smoothingSum(logits, labels, smoothing);
+            stats = tf.keep(tf.add(sumAndHits!, tf.stack([extra, tf.scalar(0)])));
+            return tf.add(loss!, tf.div(extra, batch * copies)) as tf.Scalar;
           }, variables),
         );
         // Every gradient and the two sums in one exchange, in the variables' order (the same on every member).

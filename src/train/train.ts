@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { CheckedModel } from '../ir/model.js';
 import { chooseTrainStep, type ThreadsRequest } from './parallel/chooseThreads.js';
@@ -5,6 +6,7 @@ import { compileModel } from '../compile/compile.js';
 import { NetcError } from '../diagnostics/NetcError.js';
 import { namedTensors, saveCheckpoint, weightTensors, type LoadedCheckpoint, type TrainState } from './checkpoint.js';
 import { writeCurves } from './curves.js';
+import { augmentBatch, augments, batchRng } from './augment.js';
 import { optimizers } from '../ir/catalogue.js';
 import type { Hyperparameters } from './hyperparameters.js';
 import { createOptimizer } from './optimizer.js';
@@ -12,13 +14,15 @@ import { permutation, Rng } from './random.js';
 import type { EpochRecord, EpochSums } from './report.js';
 import { evaluate } from './step.js';
 
-/** The part of a dataset split the loop reads: images as [0, 1] floats, row-major, one channel. */
+/** The part of a dataset split the loop reads: images as [0, 1] floats, row-major, channels-last. */
 export interface ImageSplit {
   readonly images: Float32Array;
   readonly labels: Int32Array;
   readonly count: number;
   readonly rows: number;
   readonly cols: number;
+  /** Values per pixel; 1 when absent. */
+  readonly channels?: number;
 }
 
 /** What the loop reports as it goes; the CLI draws these, tests record them. */
@@ -43,6 +47,10 @@ export interface TrainRequest {
   readonly hyperparameters: Hyperparameters;
   readonly train: ImageSplit;
   readonly test: ImageSplit;
+  /** Held out of the training set (`--val-split`): evaluated every epoch, and what early stopping and keep=best watch. */
+  readonly validation?: ImageSplit;
+  /** The dataset's class names, saved in checkpoints for `netc predict`. */
+  readonly classNames?: readonly string[];
   /** Per-example tensor shape of the compiled model (`fitModelToDataset`). */
   readonly exampleShape: readonly number[];
   /** Short backend name for checkpoints (`wasm`). */
@@ -81,6 +89,36 @@ export interface TrainOutcome {
   readonly stoppedAt: { readonly epoch: number; readonly batchesDone: number; readonly totalBatches: number } | null;
   /** The training threads the run used (--threads, or what `auto` measured). */
   readonly threads: number;
+  /** The epoch with the best watched accuracy so far, and its saved copy with keep=best; null before any epoch. */
+  readonly best: BestEpoch | null;
+  /** Set when `patience` ended the run before its last epoch: the epoch it stopped after. */
+  readonly stoppedEarly: number | null;
+}
+
+/** The best epoch by the watched accuracy (validation when there is a validation set, else test). */
+export interface BestEpoch {
+  readonly epoch: number;
+  readonly metric: 'val acc' | 'test acc';
+  readonly value: number;
+  /** The checkpoint directory holding that epoch's weights (keep=best), or null. */
+  readonly checkpoint: string | null;
+}
+
+/** The accuracy early stopping and keep=best watch. */
+function watched(record: EpochRecord): number {
+  return record.valAcc ?? record.testAcc;
+}
+
+/** The first epoch with the highest watched accuracy in a history. */
+export function bestEpoch(history: readonly EpochRecord[]): EpochRecord | null {
+  let best: EpochRecord | null = null;
+  for (const r of history) if (best === null || watched(r) > watched(best)) best = r;
+  return best;
+}
+
+/** The directory keep=best saves the best epoch's checkpoint under. */
+export function bestRunDir(runDir: string): string {
+  return join(runDir, 'best');
 }
 
 /**
@@ -103,7 +141,8 @@ export async function trainModel(request: TrainRequest): Promise<TrainOutcome> {
   const { train, test, runDir, observer } = request;
   const compileOptions = { ...(h.bn === null ? {} : { bn: h.bn }), ...(h.seed === null ? {} : { seed: h.seed }), fuse: request.fastPath };
   const model = compileModel(request.model, compileOptions);
-  const optimizer = createOptimizer(h);
+  const totalBatches = Math.ceil(train.count / h.batch);
+  const optimizer = createOptimizer(h, totalBatches);
   let closeStep = async (): Promise<void> => undefined;
   try {
     const resumed = request.resume;
@@ -125,9 +164,19 @@ export async function trainModel(request: TrainRequest): Promise<TrainOutcome> {
     let curves: TrainOutcome['curves'] = null;
     let partial = state0?.partial ?? null;
 
-    const totalBatches = Math.ceil(train.count / h.batch);
     const curvesOptions = { title: request.model.name, epochs: h.epochs };
-    const pixels = train.rows * train.cols;
+    const shape = { rows: train.rows, cols: train.cols, channels: train.channels ?? 1 };
+    const pixels = shape.rows * shape.cols * shape.channels;
+    const augmentation = { flip: h.flip, crop: h.crop };
+    const scratch = new Float32Array(pixels);
+    const metric: BestEpoch['metric'] = request.validation ? 'val acc' : 'test acc';
+    const bestDir = bestRunDir(runDir);
+    const describeBest = (): BestEpoch | null => {
+      const b = bestEpoch(history);
+      if (b === null) return null;
+      return { epoch: b.epoch, metric, value: watched(b), checkpoint: h.keep === 'best' ? join(bestDir, 'checkpoint') : null };
+    };
+    let stoppedEarly: number | null = null;
     // The first batch's mean loss in this process: the reference that divergence is measured against.
     let firstLoss: number | null = null;
     // Steps taken in this process: a model is judged "not learning" only after enough of them to learn something.
@@ -140,6 +189,8 @@ export async function trainModel(request: TrainRequest): Promise<TrainOutcome> {
       checkpoint,
       curves,
       stoppedAt,
+      best: describeBest(),
+      stoppedEarly,
     });
     const stateAt = (epochsDone: number, rngState: Rng, sums: EpochSums | null): TrainState => ({
       model: request.model.name,
@@ -152,12 +203,22 @@ export async function trainModel(request: TrainRequest): Promise<TrainOutcome> {
       history,
       trainSeconds: totalSeconds,
       examples: totalExamples,
+      ...(request.classNames ? { classNames: request.classNames } : {}),
     });
 
     for (let epoch = history.length + 1; epoch <= h.epochs; epoch++) {
+      if (h.patience !== null && patienceRanOut(history, h.patience)) {
+        // A resumed run whose patience had already run out (the stop was interrupted before it was reported).
+        stoppedEarly = history.length;
+        break;
+      }
+      const epochBegan = performance.now();
       // Kept so that a checkpoint taken inside this epoch can redraw the same permutation on resume.
       const rngAtStart = new Rng(rng.state());
       const order = permutation(train.count, rng);
+      // Drawn after the permutation, only when augmenting, so runs without augmentation shuffle as before.
+      const augmentSeed = augments(augmentation) ? rng.nextUint32() : 0;
+      const firstLr = optimizerRate(optimizer, sumsStart(partial));
       let sums: EpochSums = partial ?? { batchesDone: 0, examples: 0, lossSum: 0, correct: 0, trainSeconds: 0 };
       partial = null;
       observer?.epochStart?.(epoch, h.epochs, totalBatches, sums.batchesDone);
@@ -174,7 +235,9 @@ export async function trainModel(request: TrainRequest): Promise<TrainOutcome> {
         const start = sums.batchesDone * h.batch;
         const indices = order.subarray(start, Math.min(train.count, start + h.batch));
         const began = performance.now();
-        const x = gatherImages(train.images, indices, pixels, request.exampleShape);
+        const values = gatherValues(train.images, indices, pixels);
+        if (augments(augmentation)) augmentBatch(values, indices.length, shape, augmentation, batchRng(augmentSeed, sums.batchesDone), scratch);
+        const x = tf.tensor(values, [indices.length, ...request.exampleShape], 'float32');
         const y = gatherLabels(train.labels, indices);
         let result: { loss: number; correct: number };
         try {
@@ -199,14 +262,23 @@ export async function trainModel(request: TrainRequest): Promise<TrainOutcome> {
         observer?.batchEnd?.(epoch, sums, model);
       }
 
-      const { accuracy } = evaluate(model, test.images, test.labels, request.exampleShape, request.evalBatch ?? 1000);
-      const record: EpochRecord = {
+      const lastLr = optimizer.learningRateAt(optimizer.steps - 1);
+      const evalBatch = request.evalBatch ?? 1000;
+      const { accuracy } = evaluate(model, test.images, test.labels, request.exampleShape, evalBatch);
+      const validation = request.validation ? evaluate(model, request.validation.images, request.validation.labels, request.exampleShape, evalBatch).accuracy : undefined;
+      const measured: EpochRecord = {
         epoch,
         loss: sums.lossSum / sums.examples,
         trainAcc: sums.correct / sums.examples,
         testAcc: accuracy,
         examplesPerSec: sums.examples / sums.trainSeconds,
+        ...(validation !== undefined ? { valAcc: validation } : {}),
+        lr: firstLr,
+        lrEnd: lastLr,
       };
+      const improved = bestEpoch(history) === null || watched(measured) > watched(bestEpoch(history)!);
+      // The wall time includes the evaluation; the checkpoints' own time falls into the next epoch's count.
+      const record: EpochRecord = { ...measured, seconds: (performance.now() - epochBegan) / 1000 };
       // Checked before saving: the weights of a diverged epoch must not replace the last good checkpoint.
       if (firstLoss !== null && record.loss > divergenceFactor * firstLoss) {
         throw divergedEpoch(request, record, firstLoss, checkpoint, history.length);
@@ -225,8 +297,13 @@ export async function trainModel(request: TrainRequest): Promise<TrainOutcome> {
       totalSeconds += sums.trainSeconds;
       totalExamples += sums.examples;
       checkpoint = await saveCheckpoint(runDir, model, optimizer, request.source, stateAt(epoch, rng, null));
+      if (h.keep === 'best' && improved) await saveCheckpoint(bestDir, model, optimizer, request.source, stateAt(epoch, rng, null));
       curves = await writeCurves(runDir, history, curvesOptions);
       observer?.epochEnd?.(record, checkpoint);
+      if (h.patience !== null && epoch < h.epochs && patienceRanOut(history, h.patience)) {
+        stoppedEarly = epoch;
+        break;
+      }
       if (request.signal?.aborted && epoch < h.epochs) {
         return outcome('interrupted', { epoch: epoch + 1, batchesDone: 0, totalBatches });
       }
@@ -259,14 +336,31 @@ async function restore(model: tf.LayersModel, optimizer: tf.Optimizer, checkpoin
   }
 }
 
-/** The batch's images, copied in shuffled order into one tensor of shape [n, ...exampleShape]. */
-function gatherImages(images: Float32Array, indices: Int32Array, pixels: number, exampleShape: readonly number[]): tf.Tensor {
+/** The batch's images, copied in shuffled order, `pixels` values each. */
+function gatherValues(images: Float32Array, indices: Int32Array, pixels: number): Float32Array {
   const batch = new Float32Array(indices.length * pixels);
   for (let i = 0; i < indices.length; i++) {
     const from = indices[i]! * pixels;
     batch.set(images.subarray(from, from + pixels), i * pixels);
   }
-  return tf.tensor(batch, [indices.length, ...exampleShape], 'float32');
+  return batch;
+}
+
+/** True when the last `patience` epochs brought no better watched accuracy than the best before them. */
+export function patienceRanOut(history: readonly EpochRecord[], patience: number): boolean {
+  const best = bestEpoch(history);
+  const last = history[history.length - 1];
+  return best !== null && last !== undefined && last.epoch - best.epoch >= patience;
+}
+
+/** Batches already done in the epoch about to run (a resumed partial epoch). */
+function sumsStart(partial: EpochSums | null): number {
+  return partial?.batchesDone ?? 0;
+}
+
+/** The rate of the epoch's first step still to run. */
+function optimizerRate(optimizer: ReturnType<typeof createOptimizer>, batchesDone: number): number {
+  return optimizer.learningRateAt(optimizer.steps - batchesDone);
 }
 
 /** The batch's class indices, int32, in the same order as its images. */

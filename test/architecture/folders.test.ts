@@ -13,10 +13,12 @@ const frontEnd = ['diagram', 'frontend', 'contracts', 'check', 'layers', 'syntax
 /**
  * What each back-half folder may import besides the front end: cli -> train -> compile -> backend, with data beside
  * (read by train and cli). Other front doors stand beside the CLI (export: the exporters, eval and the PyTorch
- * engine); the CLI may use them, they never use it. Nothing imports cli.
+ * engine; lsp: the language server, on the front end alone); the CLI may use them, they never use it. Nothing
+ * imports cli.
  */
 const backHalf: Readonly<Record<string, readonly string[]>> = {
-  cli: ['export', 'playground', 'train', 'compile', 'backend', 'data'],
+  cli: ['export', 'lsp', 'playground', 'train', 'compile', 'backend', 'data'],
+  lsp: [],
   export: ['train', 'compile', 'backend', 'data'],
   // The playground's server reads data; its page trains with netc's own compiler and step.
   playground: ['train', 'compile', 'backend', 'data'],

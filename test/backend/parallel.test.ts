@@ -11,7 +11,7 @@ import { createSyncGroupInit, SyncGroup } from '../../src/backend/SyncGroup.js';
 import { analyze } from '../../src/frontend/index.js';
 import { compileModel } from '../../src/compile/compile.js';
 import { NetcError } from '../../src/diagnostics/NetcError.js';
-import type { Hyperparameters } from '../../src/train/hyperparameters.js';
+import { recipeDefaults, type Hyperparameters } from '../../src/train/hyperparameters.js';
 import { createOptimizer } from '../../src/train/optimizer.js';
 import { createTrainStep } from '../../src/train/step.js';
 import { randomArr } from './reference.js';
@@ -43,7 +43,7 @@ describe('SyncGroup', () => {
 });
 
 describe('data-parallel training on wasm with 2 threads', () => {
-  const h: Hyperparameters = { epochs: 1, batch: 64, lr: 0.2, optimizer: 'momentum', momentum: 0.9, seed: 5, bn: null, subset: null };
+  const h: Hyperparameters = { epochs: 1, batch: 64, lr: 0.2, optimizer: 'momentum', momentum: 0.9, seed: 5, bn: null, subset: null, ...recipeDefaults };
   const steps: ParallelTrainStep[] = [];
 
   beforeAll(async () => {
@@ -91,7 +91,7 @@ describe('a failing training thread', () => {
   test('makes the step throw NN4004 with the thread\'s reason instead of hanging', async () => {
     await tf.setBackend('wasm');
     registerNetcKernels('wasm', { fast: true });
-    const h: Hyperparameters = { epochs: 1, batch: 8, lr: 0.5, optimizer: 'sgd', momentum: 0.9, seed: 1, bn: null, subset: null };
+    const h: Hyperparameters = { epochs: 1, batch: 8, lr: 0.5, optimizer: 'sgd', momentum: 0.9, seed: 1, bn: null, subset: null, ...recipeDefaults };
     const model = checked('mlp-bn.net');
     const compile = { seed: 1, fuse: true };
     const step = await createParallelTrainStep({ model: compileModel(model, compile), optimizer: createOptimizer(h), checked: model, compile, hyperparameters: h, threads: 2 });
@@ -112,7 +112,7 @@ describe('a failing training thread', () => {
 });
 
 describe('--threads auto', () => {
-  const h: Hyperparameters = { epochs: 1, batch: 32, lr: 0.5, optimizer: 'sgd', momentum: 0.9, seed: 1, bn: null, subset: null };
+  const h: Hyperparameters = { epochs: 1, batch: 32, lr: 0.5, optimizer: 'sgd', momentum: 0.9, seed: 1, bn: null, subset: null, ...recipeDefaults };
 
   test('takes all cores (up to 4) only when they measure at least 10% faster than one thread', async () => {
     await tf.setBackend('wasm');

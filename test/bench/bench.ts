@@ -35,6 +35,7 @@ import { cpuDescription, selectBackend, type BackendName } from '../../src/backe
 import { createTrainStep } from '../../src/train/step.js';
 import { printColdStart } from './coldStart.js';
 import { benchAgainstTorch, serve } from './vsTorch.js';
+import { recipeDefaults } from '../../src/train/hyperparameters.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const batchSize = 256;
@@ -183,7 +184,7 @@ async function benchModel(
       const key = exampleShape.join('x');
       if (!data.has(key)) data.set(key, [syntheticBatch(1, exampleShape), syntheticBatch(2, exampleShape)]);
       const batchesOf = data.get(key)!;
-      const hyperparameters = { epochs: 1, batch: batchSize, lr: 1.0, optimizer: 'sgd' as const, momentum: 0, seed: 1, bn: null, subset: null };
+      const hyperparameters = { epochs: 1, batch: batchSize, lr: 1.0, optimizer: 'sgd' as const, momentum: 0, seed: 1, bn: null, subset: null, ...recipeDefaults };
       const parallel = n > 1
         ? await createParallelTrainStep({ model, optimizer: tf.train.sgd(1.0), checked, compile: { seed: 1, fuse: true }, hyperparameters, threads: n })
         : null;

@@ -76,8 +76,8 @@ const cases: [string, string, Expected][] = [
   ['fractional epochs', `${I}train epochs=2.5\nflatten | dense 10\n`, [{ code: 'NN2015', line: 2, column: 7 }]],
   // NN2016 a word that is not one of the choices
   ['impl=scrach', `${I}bn impl=scrach | flatten | dense 10\n`, [{ code: 'NN2016', line: 2, column: 4 }]],
-  ['optimizer=adamw', `${I}train optimizer=adamw\nflatten | dense 10\n`, [{ code: 'NN2016', line: 2, column: 7 }]],
-  ['dataset=mnist', `${I}train dataset=mnist\nflatten | dense 10\n`, [{ code: 'NN2016', line: 2, column: 7 }]],
+  ['optimizer=adamax', `${I}train optimizer=adamax\nflatten | dense 10\n`, [{ code: 'NN2016', line: 2, column: 7 }]],
+  ['dataset=emnist', `${I}train dataset=emnist\nflatten | dense 10\n`, [{ code: 'NN2016', line: 2, column: 7 }]],
   // NN3001 / NN3002 wrong input rank
   ['dense on a map', `${I}conv 16 k5 | dense 10\n`, [{ code: 'NN3001', line: 2, column: 14 }]],
   ['conv on a vector', 'input 784\nconv 6 k5\n', [{ code: 'NN3002', line: 2, column: 1 }]],
@@ -158,7 +158,7 @@ describe('messages: whole sentences with the names, the numbers and the fix', ()
     ['input 784\n', 'The model has no layers; add at least one after `input`, such as `flatten | dense 10`.'],
     ['input 28x28\nflatten | dense 10\n', '`input` must be C x H x W (such as `1x28x28`) or a feature count F (such as `784`), not 28x28; for a one-channel image write `input 1x28x28`.'],
     [`${I}conv 2.5 k3\n`, '`out` of `conv` must be a whole number, not 2.5.'],
-    [`${I}train optimizer=adamw\nflatten | dense 10\n`, '`train` key `optimizer` must be `sgd`, `momentum` or `adam`, not `adamw`; did you mean `adam`?'],
+    [`${I}train optimizer=adamx\nflatten | dense 10\n`, '`train` key `optimizer` must be `sgd`, `momentum`, `adam`, `adamw` or `rmsprop`, not `adamx`; did you mean `adam`?'],
     ['input 784\nconv 6 k5\n', 'conv expects a C x H x W input but receives 784; declare the input as C x H x W (`input 1x28x28`) or move `flatten` after it.'],
     ['input 1x4x4\nconv 6 k5\n', 'conv kernel 5 is larger than its input 4x4; use a kernel of at most 4 (`k4`) or pad by at least 1 (`p1`).'],
     ['input 1x4x4\nconv 6 k7 p1\n', 'conv kernel 7 is larger than its padded input 6x6 (4x4 padded by 1); use a kernel of at most 6 (`k6`) or pad by at least 2 (`p2`).'],

@@ -144,3 +144,20 @@ test('the front-end scanners see node built-ins and top-level awaits, and let ty
   expect(valueImports(source)).toEqual(['chevrotain']);
   expect(topLevelAwaits('x.ts', source)).toEqual([2, 5, 6]);
 });
+
+test('nothing reachable from the language server or `netc fmt` imports TensorFlow.js as a value', () => {
+  const seen = new Set<string>();
+  const offenders: string[] = [];
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const specifier of valueImports(readFileSync(file, 'utf8'))) {
+      if (specifier.startsWith('@tensorflow/')) offenders.push(`${file.slice(root.length + 1)} imports ${specifier}`);
+      if (specifier.startsWith('.')) visit(resolve(dirname(file), specifier.replace(/\.js$/, '.ts')));
+    }
+  };
+  for (const entry of ['src/cli/commands/lsp.ts', 'src/lsp/server.ts', 'src/cli/commands/fmt.ts']) visit(resolve(root, entry));
+  expect(offenders).toEqual([]);
+  expect([...seen].some((file) => file.endsWith('src/syntax/format.ts'))).toBe(true);
+  expect([...seen].some((file) => file.endsWith('src/frontend/analyze.ts'))).toBe(true);
+});

@@ -156,7 +156,7 @@ describe('netc summary', () => {
     expect(run.out.split('\n')[2]).toMatch(/^ #\s+line\s+layer\s+variant\s+output\s+trainable\s+non-trainable\s+MACs$/);
     // MACs: 6 * 24 * 24 * 1 * 5 * 5 for the first convolution, 256 * 120 for the first dense layer.
     expect(rows[0]).toMatch(/^\s*1\s+7:1\s+conv\s+-\s+6x24x24\s+156\s+0\s+86,400$/);
-    expect(rows[1]).toMatch(/^\s*2\s+7:14\s+bn\s+BatchNorm2d\s+6x24x24\s+12\s+12\s+0$/);
+    expect(rows[1]).toMatch(/^\s*2\s+7:13\s+bn\s+BatchNorm2d\s+6x24x24\s+12\s+12\s+0$/);
     expect(rows[8]).toMatch(/^\s*9\s+9:1\s+flatten\s+-\s+256\s+0\s+0\s+0$/);
     expect(rows[9]).toMatch(/^\s*10\s+10:1\s+dense\s+-\s+120\s+30,840\s+0\s+30,720$/);
     expect(rows[10]).toMatch(/^\s*11\s+10:13\s+bn\s+BatchNorm1d\s+120\s+240\s+240\s+0$/);

@@ -35,7 +35,14 @@ describe('flags are checked with the checker\'s specs', () => {
     ['momentum', 1, '1'],
     ['seed', -3, '-3'],
     ['seed', 1.5, '1.5'],
-    ['optimizer', 'adamw', 'adamw'],
+    ['optimizer', 'adamax', 'adamax'],
+    ['schedule', 'linear', 'linear'],
+    ['warmup', -1, '-1'],
+    ['gamma', 2, '2'],
+    ['wd', -0.1, '-0.1'],
+    ['clip', 0, '0'],
+    ['patience', 0, '0'],
+    ['keep', 'first', 'first'],
     ['optimizer', 'sdg', 'sdg'],
   ] as const)('--%s %s', (flag, value, written) => {
     const fromFlag = flagError(flag, value);
@@ -60,6 +67,6 @@ describe('flags are checked with the checker\'s specs', () => {
   test('netc train prints the code and exits 2 before loading anything', async () => {
     const r = await netc(['train', 'no-such-file.net', '--optimizer', 'sdg']);
     expect(r.code).toBe(2);
-    expect(r.err).toBe('netc: error NN2016: `--optimizer` must be `sgd`, `momentum` or `adam`, not `sdg`; did you mean `sgd`?\n');
+    expect(r.err).toBe('netc: error NN2016: `--optimizer` must be `sgd`, `momentum`, `adam`, `adamw` or `rmsprop`, not `sdg`; did you mean `sgd`?\n');
   });
 });

@@ -117,7 +117,7 @@ describe('netc diff', () => {
   test('text: aligned rows marked, old -> new where they differ, totals and their change', async () => {
     const dir = workspace('lenet-bn');
     const b = join(dir, 'b.net');
-    writeFileSync(b, readFileSync(join(dir, 'lenet-bn.net'), 'utf8').replace('conv 6 k5', 'conv 8 k5').replace('dense 84  | bn | sigmoid', 'dense 84 | bn | sigmoid | dropout 0.3'));
+    writeFileSync(b, readFileSync(join(dir, 'lenet-bn.net'), 'utf8').replace('conv 6 k5', 'conv 8 k5').replace('dense 84 | bn | sigmoid', 'dense 84 | bn | sigmoid | dropout 0.3'));
     const run = await netc(['diff', join(dir, 'lenet-bn.net'), b]);
     expect(run.code).toBe(0);
     const lines = run.out.split('\n');

@@ -54,7 +54,8 @@ export function workspace(source = tinyModel, counts = { train: 320, test: 100 }
 
 /** The figures of every `epoch i/n: ...` line. */
 export function epochLines(out: string): { epoch: number; loss: number; trainAcc: number; testAcc: number }[] {
-  const pattern = /^epoch (\d+)\/\d+: loss (\d+\.\d{3}), train acc (\d\.\d{3}), test acc (\d\.\d{3}), [\d,]+ examples\/sec on \S+$/gm;
+  const pattern =
+    /^epoch (\d+)\/\d+: loss (\d+\.\d{3}), train acc (\d\.\d{3}), (?:val acc \d\.\d{3}, )?test acc (\d\.\d{3}), (?:lr \S+, )?[\d,]+ examples\/sec on \S+(?:, [\d.]+ s)?$/gm;
   return [...out.matchAll(pattern)].map((m) => ({
     epoch: Number(m[1]),
     loss: Number(m[2]),

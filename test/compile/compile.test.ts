@@ -39,8 +39,9 @@ function maxDifference(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
 }
 
-test('the models directory holds the four starting models, the three of language v2 and LeNet-BN with its contract', () => {
+test('the models directory holds the four starting models, the three of language v2, LeNet-BN with its contract and the CIFAR-10 one', () => {
   expect(modelFiles).toEqual([
+    'cifar-resnet.net',
     'lenet-bn-blocks.net',
     'lenet-bn-contract.net',
     'lenet-bn-scratch.net',

@@ -67,8 +67,8 @@ describe('checkLocked', () => {
   });
 
   test('an added layer is reported where it is written; a removed one where the next layer now is', () => {
-    const added = checkLocked(locked, modelOf(lenetBn.replace('dense 84  | bn | sigmoid', 'dense 84  | bn | sigmoid | dropout 0.3')), 'netc.lock');
-    expect(added).toMatchObject([{ code: 'NN6001', span: { line: 11, column: 28 } }]);
+    const added = checkLocked(locked, modelOf(lenetBn.replace('dense 84 | bn | sigmoid', 'dense 84 | bn | sigmoid | dropout 0.3')), 'netc.lock');
+    expect(added).toMatchObject([{ code: 'NN6001', span: { line: 11, column: 27 } }]);
     expect(added[0]!.message).toMatch(/^Layer 16, `dropout 0\.3` \(output 84, 0 parameters\), is not in netc\.lock; run/);
     const removed = checkLocked(locked, modelOf(lenetBn.replace('conv 16 k5 | bn |', 'conv 16 k5 |')), 'netc.lock');
     expect(removed).toMatchObject([{ code: 'NN6001', span: { line: 8, column: 14 } }]);

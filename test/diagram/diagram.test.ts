@@ -66,8 +66,8 @@ describe('netc diagram', () => {
       expect(texts).toContain(text);
     }
     expect(texts).toContain('Total params: 45,330 (trainable 44,878, non-trainable 452)');
-    // `bn` on line 7 column 14 (`conv 6 k5  | bn`).
-    expect(run.out).toMatch(/<g class="node role-layer" data-id="n1" data-op="bn" data-line="7" data-column="14"/);
+    // `bn` on line 7 column 13 (`conv 6 k5 | bn`, as netc fmt lays it out).
+    expect(run.out).toMatch(/<g class="node role-layer" data-id="n1" data-op="bn" data-line="7" data-column="13"/);
   });
 
   test('resnet-mini: residual joins with their skip edges, projections, and the blocks as labelled groups', async () => {

@@ -133,15 +133,24 @@ describe('curves CSV', () => {
   test('round-trips exactly, extra fields dropped', () => {
     const records = reference.map((r) => ({ ...r, loss: r.loss / 3, examplesPerSec: 2103.4 }));
     const text = curvesCsv(records);
-    expect(text.split('\n')[0]).toBe('epoch,loss,train_acc,test_acc');
-    expect(text.split('\n')[1]).toBe(`1,${0.733 / 3},0.735,0.743`);
+    expect(text.split('\n')[0]).toBe('epoch,loss,train_acc,test_acc,val_acc,lr,lr_end,seconds');
+    expect(text.split('\n')[1]).toBe(`1,${0.733 / 3},0.735,0.743,,,,`);
     expect(parseCurvesCsv(text)).toEqual(records.map(({ epoch, loss, trainAcc, testAcc }) => ({ epoch, loss, trainAcc, testAcc })));
+  });
+
+  test('the validation accuracy, the epoch\'s first and last rates and its wall time round-trip; old four-column files still read', () => {
+    const records = [{ epoch: 1, loss: 0.5, trainAcc: 0.8, testAcc: 0.7, valAcc: 0.75, lr: 1e-5, lrEnd: 0.001, seconds: 12.5 }];
+    const text = curvesCsv(records);
+    expect(text.split('\n')[1]).toBe('1,0.5,0.8,0.7,0.75,0.00001,0.001,12.5');
+    expect(parseCurvesCsv(text)).toEqual(records);
+    expect(parseCurvesCsv('epoch,loss,train_acc,test_acc\n1,0.5,0.8,0.7\n')).toEqual([{ epoch: 1, loss: 0.5, trainAcc: 0.8, testAcc: 0.7 }]);
   });
 
   test('NaN survives the round trip; a malformed line is refused with its number', () => {
     const withNaN = [{ epoch: 1, loss: NaN, trainAcc: 0.5, testAcc: 0.4 }];
     expect(parseCurvesCsv(curvesCsv(withNaN))).toEqual(withNaN);
     expect(() => parseCurvesCsv('epoch,loss,train_acc,test_acc\n1,0.5,x,0.1\n')).toThrow(/line 2: expected four numbers/);
+    expect(() => parseCurvesCsv('epoch,loss,train_acc,test_acc,val_acc,lr,lr_end,seconds\n1,0.5,0.1,0.1\n')).toThrow(/line 2: expected 8 numbers/);
     expect(() => parseCurvesCsv('nope\n')).toThrow(/first line/);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { optimizers } from '../../src/ir/catalogue.js';
-import { isHyperparameters, resolveHyperparameters } from '../../src/train/hyperparameters.js';
+import { isHyperparameters, recipeDefaults, resolveHyperparameters } from '../../src/train/hyperparameters.js';
 
 describe('resolveHyperparameters', () => {
   test("with nothing written, the seed's recipe: sgd, lr 1.0, 10 epochs, batch 256", () => {
@@ -13,7 +13,16 @@ describe('resolveHyperparameters', () => {
       seed: null,
       bn: null,
       subset: null,
+      ...recipeDefaults,
     });
+  });
+
+  test('recipe options: file over defaults, flags over the file; adamw decays by 0.01 unless told', () => {
+    const file = { optimizer: 'adamw', schedule: 'cosine', warmup: 1, label_smoothing: 0.1, wd_all: true, keep: 'best' };
+    const h = resolveHyperparameters(file, { warmup: 2, clip: 1 });
+    expect(h).toMatchObject({ optimizer: 'adamw', schedule: 'cosine', warmup: 2, wd: 0.01, wdAll: true, labelSmoothing: 0.1, clip: 1, keep: 'best' });
+    expect(resolveHyperparameters({ optimizer: 'adamw', wd: 5e-4 }, {}).wd).toBe(5e-4);
+    expect(resolveHyperparameters({ optimizer: 'sgd' }, {}).wd).toBe(0);
   });
 
   test("the file's train line over the defaults, flags over the file", () => {
@@ -31,7 +40,8 @@ describe('resolveHyperparameters', () => {
   test('isHyperparameters rejects what a damaged checkpoint could hold', () => {
     const good = resolveHyperparameters({}, {});
     expect(isHyperparameters(good)).toBe(true);
-    expect(isHyperparameters({ ...good, optimizer: 'rmsprop' })).toBe(false);
+    expect(isHyperparameters({ ...good, optimizer: 'lion' })).toBe(false);
+    expect(isHyperparameters({ ...good, schedule: 'linear' })).toBe(false);
     expect(isHyperparameters({ ...good, batch: 0 })).toBe(false);
     expect(isHyperparameters({ ...good, lr: -1 })).toBe(false);
     expect(isHyperparameters(null)).toBe(false);

@@ -9,8 +9,9 @@ import { ensureRunDir, newRunDir, newRunDirProblem, runTimestamp } from '../../s
 const saved = resolveHyperparameters({ epochs: 2, batch: 64 }, { optimizer: 'momentum', seed: 3 });
 
 describe('resume policy', () => {
-  test('epochs and lr may change; everything else keeps the checkpoint', () => {
+  test('epochs, lr, patience and keep may change; everything else keeps the checkpoint', () => {
     expect(resumedHyperparameters(saved, { epochs: 5, lr: 0.01 })).toEqual({ ok: true, hyperparameters: { ...saved, epochs: 5, lr: 0.01 } });
+    expect(resumedHyperparameters(saved, { patience: 3, keep: 'best' })).toEqual({ ok: true, hyperparameters: { ...saved, patience: 3, keep: 'best' } });
     expect(resumedHyperparameters(saved, {})).toEqual({ ok: true, hyperparameters: saved });
     // Restating a saved value is no change.
     expect(resumedHyperparameters(saved, { batch: 64, optimizer: 'momentum', seed: 3 }).ok).toBe(true);
@@ -20,10 +21,13 @@ describe('resume policy', () => {
     ['batch', 128, '--batch 128 differs from the run\'s batch (64)'],
     ['optimizer', 'adam', '--optimizer adam differs from the run\'s optimizer (momentum)'],
     ['bn', 'scratch', '--bn scratch differs from the run\'s bn (none)'],
+    ['schedule', 'cosine', '--schedule cosine differs from the run\'s schedule (constant)'],
+    ['labelSmoothing', 0.1, '--label-smoothing 0.1 differs from the run\'s labelSmoothing (0)'],
+    ['dataset', 'cifar10', '--dataset cifar10 differs from the run\'s dataset (fashion-mnist)'],
   ] as const)('--%s is refused with the saved value', (key, value, message) => {
     const result = resumedHyperparameters(saved, { [key]: value });
     expect(result.ok).toBe(false);
-    expect(!result.ok && result.message).toBe(`${message}; a resumed run keeps it. Only --epochs, --lr, --backend and --data may change with --resume.`);
+    expect(!result.ok && result.message).toBe(`${message}; a resumed run keeps it. Only --epochs, --lr, --patience, --keep, --backend and --data may change with --resume.`);
   });
 });
 

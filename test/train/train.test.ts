@@ -74,7 +74,7 @@ describe('trainModel', () => {
 
     const second = await trainModel({ ...request(dir), resume: saved });
     expect(second.status).toBe('completed');
-    const strip = (h: typeof whole.history) => h.map(({ examplesPerSec: _, ...rest }) => rest);
+    const strip = (h: typeof whole.history) => h.map(({ examplesPerSec: _, seconds: __, ...rest }) => rest);
     expect(strip(second.history)).toEqual(strip(whole.history));
     const bytes = (d: string): Buffer => readFileSync(join(d, 'checkpoint', 'weights.bin'));
     expect(bytes(dir).equals(bytes(join(ws.dir, 'whole')))).toBe(true);

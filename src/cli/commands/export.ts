@@ -2,7 +2,8 @@ import { statSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import type { CheckedModel } from '../../ir/model.js';
 import type { ExportInput, ExportTarget } from '../../export/exportModel.js';
-import { resolveHyperparameters } from '../../train/hyperparameters.js';
+import { torchRecipe, torchRecipeProblem, type TrainRecipe } from '../../export/pytorchTrain.js';
+import { resolveHyperparameters, type Hyperparameters } from '../../train/hyperparameters.js';
 import type { Command } from '../Command.js';
 import { CliError, type CliIO } from '../io.js';
 import { analyze } from '../../frontend/analyze.js';
@@ -69,11 +70,13 @@ async function exportInput(args: ExportArgs, io: CliIO): Promise<ExportInput | n
       return null;
     }
     const h = checkpoint.state.hyperparameters;
+    const problem = args.to === 'pytorch' ? torchRecipeProblem(h) : null;
+    if (problem !== null) throw new CliError(`${args.source}: ${problem}; export --to onnx or tfjs for its weights.`, 1);
     return {
       model: file.model,
       weights: checkpointWeights(checkpoint),
       bn: h.bn,
-      recipe: { ...h, dataset: datasetOf(file.model) },
+      recipe: recipeFor(h, datasetOf(file.model)),
       source: args.source,
       netcVersion,
     };
@@ -82,14 +85,24 @@ async function exportInput(args: ExportArgs, io: CliIO): Promise<ExportInput | n
   if (file.diagnostics.length > 0) reportDiagnostics(io, [file]);
   if (!file.model) return null;
   const h = resolveHyperparameters(file.model.train, { seed: args.seed });
+  const problem = args.to === 'pytorch' ? torchRecipeProblem(h) : null;
+  if (problem !== null) throw new CliError(`${args.source}: ${problem}; export --to onnx or tfjs, or drop those train keys.`, 1);
   return {
     model: file.model,
     weights: initialWeights(file.model, h.seed, null),
     bn: null,
-    recipe: { ...h, dataset: datasetOf(file.model) },
+    recipe: recipeFor(h, datasetOf(file.model)),
     source: args.source,
     netcVersion,
   };
+}
+
+/**
+ * The recipe train.py is written with. Only the PyTorch export writes it, and only after torchRecipeProblem passed;
+ * for the ONNX and TensorFlow.js exports it is unused, so an optimizer train.py lacks stands in as adam there.
+ */
+function recipeFor(h: Hyperparameters, dataset: string): TrainRecipe {
+  return torchRecipe(h.optimizer === 'adamw' || h.optimizer === 'rmsprop' ? { ...h, optimizer: 'adam' } : h, dataset);
 }
 
 function datasetOf(model: CheckedModel): string {

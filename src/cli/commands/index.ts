@@ -5,8 +5,11 @@ import { diagramCommand } from './diagram.js';
 import { diffCommand } from './diff.js';
 import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
+import { fmtCommand } from './fmt.js';
 import { inspectCommand } from './inspect.js';
 import { lockCommand } from './lock.js';
+import { predictCommand } from './predict.js';
+import { lspCommand } from './lsp.js';
 import { playgroundCommand } from './playground.js';
 import { summaryCommand } from './summary.js';
 import { trainCommand } from './train.js';
@@ -24,7 +27,10 @@ export const commands: readonly Command<never>[] = [
   erase(compileCommand),
   erase(trainCommand),
   erase(inspectCommand),
+  erase(predictCommand),
   erase(exportCommand),
   erase(evalCommand),
   erase(playgroundCommand),
+  erase(fmtCommand),
+  erase(lspCommand),
 ];

@@ -6,11 +6,25 @@ import type { ThreadsRequest } from '../../train/parallel/chooseThreads.js';
 import type { BackendRequest } from '../../backend/select.js';
 import type { CheckedModel } from '../../ir/model.js';
 import { NetcError } from '../../diagnostics/NetcError.js';
-import { loadFashionMnist, subset } from '../../data/fashionMnist.js';
+import { subset } from '../../data/fashionMnist.js';
+import { splitValidation, type ImageSet, type LoadedDataset } from '../../data/imageSet.js';
 import type { LoadedCheckpoint } from '../../train/checkpoint.js';
-import { fashionMnistShape, fitModelToDataset } from '../../train/fitDataset.js';
-import { bnImpls, optimizerNames, type BnImpl, type OptimizerName } from '../../ir/catalogue.js';
-import { checkFlag, fastPathFromEnvironment, readNumberFlag } from '../flags.js';
+import { fitModelToDataset, type DatasetShape } from '../../train/fitDataset.js';
+import { recipeConflicts } from '../../check/trainOptions.js';
+import {
+  bnImpls,
+  datasets,
+  keepPolicies,
+  optimizerNames,
+  parseDatasetSpec,
+  scheduleNames,
+  type BnImpl,
+  type KeepPolicy,
+  type OptimizerName,
+  type ScheduleName,
+} from '../../ir/catalogue.js';
+import { permutation, Rng } from '../../train/random.js';
+import { checkFlag, fastPathFromEnvironment, parseAugment, readNumberFlag } from '../flags.js';
 import { describeOptimizer, resolveHyperparameters, type Hyperparameters, type HyperparameterFlags } from '../../train/hyperparameters.js';
 import { EpochProgress } from '../../train/progress.js';
 import { resumedHyperparameters } from '../../train/resume.js';
@@ -39,6 +53,20 @@ export interface TrainArgs {
   readonly subset?: string;
   readonly download: boolean;
   readonly threads?: string;
+  readonly dataset?: string;
+  readonly schedule?: ScheduleName;
+  readonly warmup?: number;
+  readonly step?: number;
+  readonly gamma?: number;
+  readonly wd?: number;
+  readonly wdAll?: boolean;
+  readonly nesterov?: boolean;
+  readonly clip?: number;
+  readonly labelSmoothing?: number;
+  readonly augment?: string;
+  readonly valSplit?: number;
+  readonly patience?: number;
+  readonly keep?: KeepPolicy;
   readonly engine: 'tfjs' | 'torch';
   readonly nproc?: number;
   readonly python?: string;
@@ -72,15 +100,32 @@ export const trainCommand: Command<TrainArgs> = {
       .option('lr', { type: 'string', describe: 'Learning rate (default: sgd 1.0 as the seed, momentum 0.1, adam 0.001)' })
       .option('optimizer', { type: 'string', describe: `Optimizer: ${optimizerNames.join(', ')} (file's train line, else sgd)` })
       .option('momentum', { type: 'string', describe: 'Coefficient of the momentum optimizer (default 0.9)' })
-      .option('seed', { type: 'string', describe: 'Seeds weights and shuffling: the same seed repeats a run on the same backend' })
+      .option('dataset', {
+        type: 'string',
+        describe: `Dataset: ${Object.keys(datasets).join(', ')}, or idx:DIR, folder:DIR, npz:FILE (file's train line, else fashion-mnist)`,
+      })
+      .option('nesterov', { type: 'boolean', describe: 'Nesterov momentum (momentum optimizer)' })
+      .option('schedule', { type: 'string', describe: `Learning-rate schedule, per step: ${scheduleNames.join(', ')} (default constant)` })
+      .option('warmup', { type: 'number', describe: 'Warmup epochs: linear from 1% of lr (onecycle: its rise)' })
+      .option('step', { type: 'number', describe: "Epochs between the step schedule's drops (default 30)" })
+      .option('gamma', { type: 'number', describe: "The step schedule's factor per drop (default 0.1)" })
+      .option('wd', { type: 'number', describe: 'Weight decay: decoupled for adamw (default 0.01), L2 for the others (default 0)' })
+      .option('wd-all', { type: 'boolean', describe: 'Decay biases and normalisation weights too' })
+      .option('clip', { type: 'number', describe: "Clip the gradients' global norm to this" })
+      .option('label-smoothing', { type: 'number', describe: 'Label smoothing of the targets, 0 to below 1' })
+      .option('augment', { type: 'string', describe: 'Augment training images: flip, cropN (N pixels of padding), comma-separated, e.g. flip,crop4' })
+      .option('val-split', { type: 'number', describe: 'Hold out this fraction of the training set for validation' })
+      .option('patience', { type: 'number', describe: 'Stop after this many epochs without a better validation (else test) accuracy' })
+      .option('keep', { type: 'string', describe: `Checkpoints to keep: ${keepPolicies.join(' or ')} (best also saves RUN/best)` })
+      .option('seed', { type: 'string', describe: 'Seeds weights, shuffling, augmentation and the validation split' })
       .option('backend', {
         choices: ['auto', 'gpu', 'node', 'wasm', 'cpu'] as const,
         default: 'auto' as const,
         describe: 'TensorFlow.js backend; auto picks the fastest available',
       })
       .option('bn', { type: 'string', describe: `Compile every bn to tfjs's layer or netc's own: ${bnImpls.join(' or ')}` })
-      .option('data', { type: 'string', describe: 'Directory with the four Fashion-MNIST .gz files' })
-      .option('download', { type: 'boolean', default: true, describe: 'Download Fashion-MNIST when it is not found' })
+      .option('data', { type: 'string', describe: "Directory with the catalogue dataset's files (instead of the cache)" })
+      .option('download', { type: 'boolean', default: true, describe: 'Download a catalogue dataset when it is not found' })
       .option('out', { type: 'string', describe: 'Run directory (default runs/<model>-<YYYYMMDD-HHMMSS>)' })
       .option('resume', { type: 'string', describe: 'Continue the run in this directory from its last checkpoint' })
       .option('subset', { type: 'string', describe: 'Train on the first N training images only (quick runs)' })
@@ -98,10 +143,12 @@ export const trainCommand: Command<TrainArgs> = {
       .example('netc train models/lenet-bn.net', "the seed's run: 10 epochs, batch 256, sgd lr 1.0")
       .example('netc train models/lenet-bn.net --engine torch --nproc 2', 'PyTorch, 2 processes (DDP, synchronised batch norm)')
       .example('netc train models/lenet-bn.net --epochs 1 --subset 5000', 'a quick look')
+      .example('netc train models/cifar-resnet.net --epochs 5 --augment flip,crop4', "CIFAR-10 with the file's recipe")
+      .example('netc train digits.net --dataset folder:digits/ --val-split 0.1 --patience 3', 'your own images')
       .example('netc train --resume runs/lenet_bn-20250101-120000', 'continue an interrupted run')
       .epilogue(
         "Flags override the file's `train` line. Ctrl-C stops at the end of the current batch and saves; a second " +
-          'Ctrl-C quits at once (the last checkpoint stays intact). With --resume, only --epochs, --lr, --backend and ' +
+          'Ctrl-C quits at once (the last checkpoint stays intact). With --resume, only --epochs, --lr, --patience, --keep, --backend and ' +
           '--data may change. One run at a time per directory (a lock file, .netc-lock). A loss that diverges stops the ' +
           'run (NN5006) with a rate to try. Exit status: 0 trained, 1 model, data, run-directory or training error, ' +
           '2 usage, 3 internal error, 130 stopped by Ctrl-C.',
@@ -130,13 +177,14 @@ export const trainCommand: Command<TrainArgs> = {
         return 1;
       }
       const model = modelFile.model;
-      const fit = fitModelToDataset(model, fashionMnistShape);
-      if (fit.exampleShape === null) {
-        reportDiagnostics(io, [withFitDiagnostics(modelFile, fit.diagnostics)]);
-        return 1;
-      }
-      if (modelFile.diagnostics.length > 0) reportDiagnostics(io, [modelFile]);
       const hyperparameters = resume ? resumedHyperparametersOf(args, flags, resume) : resolveHyperparameters(model.train, flagsOf(args, flags));
+      for (const conflict of recipeConflicts(hyperparameters)) throw new CliError(conflict.message, 2, conflict.code);
+      // A catalogue dataset's size is known before anything is read: a misfit is refused before loading.
+      const spec = parseDatasetSpec(hyperparameters.dataset);
+      const known = spec.kind === 'catalogue' ? datasets[spec.name] : undefined;
+      if (spec.kind === 'catalogue' && known === undefined) throw new CliError(`there is no dataset '${spec.name}'.`);
+      if (known !== undefined && !reportMisfit(io, modelFile, fitModelToDataset(model, known))) return 1;
+      if (modelFile.diagnostics.length > 0) reportDiagnostics(io, [modelFile]);
       if (resume && resume.state.epochsDone >= hyperparameters.epochs && resume.state.partial === null) {
         // Nothing to train: no backend, no data, no thread measurement, no rewritten curves.
         const done = resume.state.epochsDone;
@@ -151,15 +199,18 @@ export const trainCommand: Command<TrainArgs> = {
       const threads = threadsRequest(args, io);
       const noThreads = threads !== 'auto' && threads > 1 ? parallelUnavailableReason(fastPath) : null;
       if (noThreads !== null) throw new CliError(`${noThreads}.`);
-      const data = await loadFashionMnist({
+      const { loadDataset } = await import('../../data/loadDataset.js');
+      const data = await loadDataset(hyperparameters.dataset, {
         ...(args.data !== undefined ? { dataDir: args.data } : {}),
         download: args.download,
         onProgress: downloadProgress(io),
       });
+      const fit = fitModelToDataset(model, shapeOf(data));
+      if (!reportMisfit(io, modelFile, fit)) return 1;
       if (hyperparameters.subset !== null && hyperparameters.subset > data.train.count) {
         throw new CliError(`--subset ${hyperparameters.subset} is more than the ${data.train.count.toLocaleString('en-US')} training images.`);
       }
-      const train = hyperparameters.subset !== null ? subset(data.train, hyperparameters.subset) : data.train;
+      const { train, validation } = splits(data, hyperparameters);
       // Created only now, so that a run refused for its data leaves no empty directory behind.
       const created = !existsSync(runDir);
       ensureRunDir(runDir);
@@ -173,8 +224,8 @@ export const trainCommand: Command<TrainArgs> = {
           if (hasCheckpoint(runDir)) chooseRunDir(runDir, model.name, hasCheckpoint);
         }
         const outcome = await runTraining(io, {
-          trainModel, modelFile, model, hyperparameters, train, test: data.test, exampleShape: fit.exampleShape, backend, runDir,
-          resume, threads, fastPath, source: data.source,
+          trainModel, modelFile, model, hyperparameters, train, test: data.test, exampleShape: fit.exampleShape!, backend, runDir,
+          resume, threads, fastPath, data, validation,
           onSaved: () => void (saved = true),
         });
         saved ||= outcome.checkpoint !== null;
@@ -204,14 +255,15 @@ interface RunSetup {
   readonly resume: LoadedCheckpoint | undefined;
   readonly threads: ThreadsRequest;
   readonly fastPath: boolean;
-  readonly source: string;
+  readonly data: LoadedDataset;
+  readonly validation: ImageSet | undefined;
   readonly onSaved: () => void;
 }
 
 /** Trains with progress, Ctrl-C handling and the closing lines; resolves to the exit code and the last checkpoint. */
 async function runTraining(io: CliIO, r: RunSetup): Promise<{ code: number; checkpoint: string | null }> {
   const { model, hyperparameters, runDir, backend } = r;
-  io.out(headerLines(model, hyperparameters, r.train.count, r.test.count, r.source, runDir, r.resume));
+  io.out(headerLines(model, hyperparameters, r.data, r.train.count, r.validation?.count ?? 0, runDir, r.resume));
   const controller = new AbortController();
   let firstInterrupt: number | null = null;
   const onSigint = (): void => {
@@ -246,6 +298,8 @@ async function runTraining(io: CliIO, r: RunSetup): Promise<{ code: number; chec
       hyperparameters,
       train: r.train,
       test: r.test,
+      ...(r.validation !== undefined ? { validation: r.validation } : {}),
+      classNames: r.data.classNames,
       exampleShape: r.exampleShape,
       backend: backend.name,
       runDir,
@@ -288,6 +342,13 @@ async function runTraining(io: CliIO, r: RunSetup): Promise<{ code: number; chec
   // The device line names the threads the run actually used, not the backend's own (one per wasm instance).
   const device = `${backend.device}, ${outcome.threads} training thread${outcome.threads === 1 ? '' : 's'}`;
   io.out(formatFinalLines(last, outcome.examplesPerSec, device));
+  if (outcome.stoppedEarly !== null && outcome.best !== null) {
+    io.out(`stopped early after epoch ${outcome.stoppedEarly} of ${hyperparameters.epochs}: no better ${outcome.best.metric} for ${hyperparameters.patience} epochs\n`);
+  }
+  if (outcome.best !== null && (hyperparameters.keep === 'best' || hyperparameters.patience !== null || r.validation !== undefined)) {
+    const where = outcome.best.checkpoint !== null ? ` (checkpoint ${outcome.best.checkpoint})` : '';
+    io.out(`best:          epoch ${outcome.best.epoch}, ${outcome.best.metric} ${outcome.best.value.toFixed(3)}${where}\n`);
+  }
   io.out(`run directory: ${runDir}\n`);
   io.out(`checkpoint:    ${outcome.checkpoint} (epoch ${outcome.history.length})\n`);
   if (outcome.curves) {
@@ -310,6 +371,11 @@ export function readFlags(args: TrainArgs): NumberFlags {
     subset: readNumberFlag('subset', args.subset),
   };
   for (const flag of ['optimizer', 'bn'] as const) checkFlag(flag, args[flag]);
+  for (const flag of ['dataset', 'nesterov', 'schedule', 'warmup', 'step', 'gamma', 'wd', 'clip', 'patience', 'keep'] as const) checkFlag(flag, args[flag]);
+  checkFlag('wd-all', args.wdAll);
+  checkFlag('label-smoothing', args.labelSmoothing);
+  checkFlag('val-split', args.valSplit);
+  if (args.augment !== undefined) parseAugment(args.augment);
   if (args.file === undefined && args.resume === undefined) {
     throw new CliError('name a .net file to train, or --resume DIR to continue a run.');
   }
@@ -354,11 +420,52 @@ export function flagsOf(args: TrainArgs, flags: NumberFlags): HyperparameterFlag
     seed: flags.seed,
     bn: args.bn,
     subset: flags.subset,
+    dataset: args.dataset,
+    schedule: args.schedule,
+    warmup: args.warmup,
+    step: args.step,
+    gamma: args.gamma,
+    wd: args.wd,
+    wdAll: args.wdAll,
+    nesterov: args.nesterov,
+    clip: args.clip,
+    labelSmoothing: args.labelSmoothing,
+    ...(args.augment !== undefined ? parseAugment(args.augment) : {}),
+    valSplit: args.valSplit,
+    patience: args.patience,
+    keep: args.keep,
   };
 }
 
+/** Prints a model's misfit with its dataset at the file's lines; false when there is one. */
+function reportMisfit(io: CliIO, modelFile: ModelFile, fit: ReturnType<typeof fitModelToDataset>): boolean {
+  if (fit.exampleShape !== null) return true;
+  reportDiagnostics(io, [withFitDiagnostics(modelFile, fit.diagnostics)]);
+  return false;
+}
+
+/** What a loaded dataset asks of a model. */
+function shapeOf(data: LoadedDataset): DatasetShape {
+  return { name: data.name, channels: data.train.channels, rows: data.train.rows, cols: data.train.cols, classes: data.classNames.length };
+}
+
+/**
+ * The run's training set (`--subset` first, then `--val-split` held out of it) and validation set. The split is
+ * drawn with the seed (0 without one), so a resumed run holds out the same images.
+ */
+function splits(data: LoadedDataset, h: Hyperparameters): { train: ImageSet; validation: ImageSet | undefined } {
+  const train = h.subset !== null ? { ...subset(data.train, h.subset), channels: data.train.channels } : data.train;
+  if (h.valSplit === null) return { train, validation: undefined };
+  const held = Math.round(train.count * h.valSplit);
+  if (held < 1 || held >= train.count) {
+    throw new CliError(`--val-split ${h.valSplit} of ${train.count.toLocaleString('en-US')} training images leaves ${held < 1 ? 'no validation' : 'no training'} images.`);
+  }
+  return splitValidation(train, h.valSplit, permutation(train.count, Rng.fromSeed(h.seed ?? 0)));
+}
+
+/** The file, checked against the dataset it will train on (--dataset over its own `dataset=`). */
 function readRequiredModelFile(args: TrainArgs): ModelFile {
-  return readModelFile(args.file!);
+  return readModelFile(args.file!, args.dataset !== undefined ? { dataset: args.dataset } : {});
 }
 
 /** The run's own copy of its source; a FILE given beside --resume must be that same text. */
@@ -372,12 +479,17 @@ function resumedModelFile(args: TrainArgs, resume: LoadedCheckpoint): ModelFile 
       );
     }
   }
-  return analyze(resume.source, resume.state.file);
+  return analyze(resume.source, resume.state.file, { dataset: resume.state.hyperparameters.dataset });
 }
 
 /** The checkpoint's recipe with the changes resume allows (src/train/resume.ts); a refused change is a usage error. */
 function resumedHyperparametersOf(args: TrainArgs, flags: NumberFlags, resume: LoadedCheckpoint): Hyperparameters {
-  const result = resumedHyperparameters(resume.state.hyperparameters, { ...flags, optimizer: args.optimizer, bn: args.bn });
+  const recipe = {
+    dataset: args.dataset, schedule: args.schedule, warmup: args.warmup, step: args.step, gamma: args.gamma, wd: args.wd,
+    wdAll: args.wdAll, nesterov: args.nesterov, clip: args.clip, labelSmoothing: args.labelSmoothing, valSplit: args.valSplit,
+    patience: args.patience, keep: args.keep, ...(args.augment !== undefined ? parseAugment(args.augment) : {}),
+  };
+  const result = resumedHyperparameters(resume.state.hyperparameters, { ...flags, ...recipe, optimizer: args.optimizer, bn: args.bn });
   if (!result.ok) throw new CliError(result.message);
   return result.hyperparameters;
 }
@@ -393,16 +505,19 @@ export function chooseRunDir(out: string | undefined, modelName: string, hasChec
 export function headerLines(
   model: CheckedModel,
   h: Hyperparameters,
+  data: { readonly source: string; readonly test: { readonly count: number } },
   trainCount: number,
-  testCount: number,
-  source: string,
+  validationCount: number,
   runDir: string,
   resume: LoadedCheckpoint | undefined,
 ): string {
   const count = (n: number): string => n.toLocaleString('en-US');
+  const spec = parseDatasetSpec(h.dataset);
+  const name = spec.kind === 'catalogue' ? h.dataset : spec.kind;
+  const validation = validationCount > 0 ? `, ${count(validationCount)} validation` : '';
   const lines = [
-    `training ${model.name} (${count(model.totals.trainable)} trainable parameters) on fashion-mnist from ${source}: ` +
-      `${count(trainCount)} training and ${count(testCount)} test images`,
+    `training ${model.name} (${count(model.totals.trainable)} trainable parameters) on ${name} from ${data.source}: ` +
+      `${count(trainCount)} training${validation} and ${count(data.test.count)} test images`,
     `${h.epochs} epochs, batch ${h.batch}, ${describeOptimizer(h)}` +
       `${h.seed !== null ? `, seed ${h.seed}` : ''}${h.bn !== null ? `, bn ${h.bn}` : ''}; saving to ${runDir}`,
   ];

@@ -1,6 +1,7 @@
 import { loadFashionMnist } from '../../data/fashionMnist.js';
 import { fashionMnistShape, fitModelToDataset } from '../../train/fitDataset.js';
 import { resolveHyperparameters } from '../../train/hyperparameters.js';
+import { torchRecipeProblem } from '../../export/pytorchTrain.js';
 import { EpochProgress } from '../../train/progress.js';
 import { formatEpochLine, formatFinalLines } from '../../train/report.js';
 import { CliError, type CliIO } from '../io.js';
@@ -45,6 +46,8 @@ export async function trainOnTorch(args: TrainArgs, flags: NumberFlags, io: CliI
   }
   if (modelFile.diagnostics.length > 0) reportDiagnostics(io, [modelFile]);
   const h = resolveHyperparameters(model.train, flagsOf(args, flags));
+  const problem = torchRecipeProblem(h);
+  if (problem !== null) throw new CliError(`--engine torch: ${problem}; train with --engine tfjs.`);
   const runDir = chooseRunDir(args.out, model.name, hasCheckpoint);
   const python = findTorchPython({ explicit: args.python ?? process.env['NETC_PYTHON'], path: process.env['PATH'] });
   const data = await loadFashionMnist({
@@ -60,7 +63,7 @@ export async function trainOnTorch(args: TrainArgs, flags: NumberFlags, io: CliI
   const hasBn = model.layers.some((layer) => layer.op === 'bn');
   const parallel = nproc > 1 ? ` (DistributedDataParallel${hasBn ? ', synchronised batch norm' : ''})` : '';
   io.out(`PyTorch ${python.torchVersion} (${python.path}), ${nproc} process${nproc === 1 ? '' : 'es'}${parallel}\n`);
-  io.out(headerLines(model, h, trainCount, data.test.count, data.source, runDir, undefined));
+  io.out(headerLines(model, h, data, trainCount, 0, runDir, undefined));
 
   const controller = new AbortController();
   const onSigint = (): void => {

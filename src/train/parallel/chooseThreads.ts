@@ -43,7 +43,7 @@ export async function chooseTrainStep(
   setup: StepSetup, request: ThreadsRequest, measure: (one: TrainStep, many: TrainStep) => [number, number] = timeSteps(setup),
 ): Promise<ChosenStep> {
   const single = (reason: string): ChosenStep => ({
-    step: createTrainStep(setup.model, setup.optimizer), threads: 1, reason, close: async () => undefined,
+    step: createTrainStep(setup.model, setup.optimizer, { labelSmoothing: setup.hyperparameters.labelSmoothing }), threads: 1, reason, close: async () => undefined,
   });
   const parallel = async (threads: number, reason: string): Promise<ChosenStep> => {
     const step = await createParallelTrainStep({ ...setup, compile: { ...setup.compile, fuse: true }, threads });

@@ -31,6 +31,8 @@ export interface WorkerInit {
   readonly weights: { readonly values: Float32Array; readonly shape: number[] }[];
   /** The optimizer's state (`optimizer.getWeights()`), for a resumed run with momentum. */
   readonly optimizerWeights: { readonly name: string; readonly values: Float32Array; readonly shape: number[] }[];
+  /** Steps per epoch, which places each step on the learning-rate schedule. */
+  readonly stepsPerEpoch: number;
 }
 
 /** A shard for one step. */
@@ -98,7 +100,7 @@ export async function createParallelTrainStep(setup: ParallelSetup): Promise<Par
   const widest = Math.max(1, ...setup.model.weights.map((w) => w.shape[w.shape.length - 1] ?? 1));
   const init = createSyncGroupInit(size, Math.max(params + 2, 2 * widest + 1));
   const group = new SyncGroup(init, 0);
-  const member = createMemberStep(setup.model, setup.optimizer, group);
+  const member = createMemberStep(setup.model, setup.optimizer, group, { labelSmoothing: setup.hyperparameters.labelSmoothing });
   const weights = setup.model.getWeights().map((t) => ({ values: t.dataSync() as Float32Array, shape: [...t.shape] }));
   const optimizerWeights = (await setup.optimizer.getWeights()).map((w) => ({ name: w.name, values: w.tensor.dataSync() as Float32Array, shape: [...w.tensor.shape] }));
   const workers: Worker[] = [];
@@ -111,6 +113,8 @@ export async function createParallelTrainStep(setup: ParallelSetup): Promise<Par
         const message: WorkerInit = {
           group: init, rank: i + 1, backend: tf.getBackend() as 'wasm' | 'cpu', checked: setup.checked,
           compile: setup.compile, hyperparameters: setup.hyperparameters, weights, optimizerWeights,
+          // Not `instanceof`: tfjs answers it for every optimizer class (Symbol.hasInstance).
+          stepsPerEpoch: 'stepsPerEpoch' in setup.optimizer ? (setup.optimizer.stepsPerEpoch as number) : 1,
         };
         worker.postMessage(message);
         return new Promise<void>((resolve, reject) => {

@@ -28,12 +28,12 @@ async function start(init: WorkerInit): Promise<void> {
   await selectBackend(init.backend, { fastPath: true });
   const model = compileModel(init.checked, init.compile);
   model.setWeights(init.weights.map((w) => tf.tensor(w.values, w.shape, 'float32')));
-  const optimizer = createOptimizer(init.hyperparameters);
+  const optimizer = createOptimizer(init.hyperparameters, init.stepsPerEpoch);
   if (init.optimizerWeights.length > 0) {
     await optimizer.setWeights(init.optimizerWeights.map((w) => ({ name: w.name, tensor: tf.tensor(w.values, w.shape, 'float32') })));
   }
   group = new SyncGroup(init.group, init.rank);
-  step = createMemberStep(model, optimizer, group);
+  step = createMemberStep(model, optimizer, group, { labelSmoothing: init.hyperparameters.labelSmoothing });
 }
 
 port.on('message', (message: WorkerInit | WorkerStep) => {
