@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { netc, workspace } from '../cli/trainHelpers.js';
+import { writeCifarFixture } from '../data/userFixtures.js';
 
 // The fast path changes how netc computes, not what: `netc train --seed S` for 2 epochs gives the same loss curve
 // with it on and off (within 1e-3), and the scratch and built-in batch norms still agree, on each backend.
@@ -68,6 +69,8 @@ describe('every model in models/: the same loss curve with the fast path on and 
     for (const fast of [false, true]) {
       setFastPath(fast);
       const ws = workspace(source, { train: 64, test: 32 });
+      // The workspace holds Fashion-MNIST-shaped files; a model trained on CIFAR-10 gets a small CIFAR-10 archive there.
+      if (/dataset=cifar10\b/.test(source)) writeCifarFixture(ws.data, 64, 32);
       const out = join(ws.dir, 'run');
       const r = await netc([
         'train', ws.net, '--data', ws.data, '--seed', '3', '--epochs', '2', '--subset', '64', '--batch', '32', '--backend', 'wasm', '--out', out,
