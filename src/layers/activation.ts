@@ -1,7 +1,7 @@
 import type { LayerKind } from './LayerKind.js';
 
 /** The activations the language has; each is also the tfjs activation identifier. */
-export type ActivationName = 'sigmoid' | 'relu' | 'tanh' | 'softmax';
+export type ActivationName = 'sigmoid' | 'relu' | 'tanh' | 'softmax' | 'gelu';
 
 const activations = new WeakSet<LayerKind>();
 

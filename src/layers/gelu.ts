@@ -1,28 +1,9 @@
 import type { LayerKind } from './LayerKind.js';
-import { markActivation } from './activation.js';
+import { activationKind } from './activation.js';
 
 /**
  * `gelu`: x * Phi(x) = x (1 + erf(x / sqrt 2)) / 2, PyTorch's `nn.GELU()` (its default, exact form), which is
  * tfjs's `gelu` activation. PyTorch's `approximate='tanh'` form is not offered: tfjs's `gelu_new` computes it but
  * does not survive a save and load (tfjs reads its name back as `geluNew`, which it does not know).
  */
-export const gelu: LayerKind = markActivation({
-  name: 'gelu',
-  args: [],
-
-  inferShape(input) {
-    return input;
-  },
-
-  params() {
-    return { trainable: 0, nonTrainable: 0 };
-  },
-
-  macs() {
-    return 0;
-  },
-
-  lower(_layer, ctx) {
-    return [ctx.tf.layers.activation({ activation: 'gelu', name: ctx.name() })];
-  },
-});
+export const gelu: LayerKind = activationKind('gelu');
