@@ -25,18 +25,35 @@ function valueImports(source: string): string[] {
   return found;
 }
 
-test('nothing reachable from src/check/check.ts imports TensorFlow.js as a value', () => {
+/**
+ * Visits every source file reachable by value imports from `entries` (paths from the repository root); `problems`
+ * says what is wrong with one file and the imports it makes. Returns the files seen and every problem.
+ */
+function walkValueImports(
+  entries: readonly string[],
+  problems: (file: string, specifiers: readonly string[]) => string[],
+): { seen: Set<string>; offenders: string[] } {
   const seen = new Set<string>();
   const offenders: string[] = [];
   const visit = (file: string): void => {
     if (seen.has(file)) return;
     seen.add(file);
-    for (const specifier of valueImports(readFileSync(file, 'utf8'))) {
-      if (specifier.startsWith('@tensorflow/')) offenders.push(`${file.slice(root.length + 1)} imports ${specifier}`);
+    const specifiers = valueImports(readFileSync(file, 'utf8'));
+    offenders.push(...problems(file, specifiers));
+    for (const specifier of specifiers) {
       if (specifier.startsWith('.')) visit(resolve(dirname(file), specifier.replace(/\.js$/, '.ts')));
     }
   };
-  visit(resolve(root, 'src/check/check.ts'));
+  for (const entry of entries) visit(resolve(root, entry));
+  return { seen, offenders };
+}
+
+/** The TensorFlow.js packages a file imports as values, as offender lines. */
+const tfjsImports = (file: string, specifiers: readonly string[]): string[] =>
+  specifiers.filter((s) => s.startsWith('@tensorflow/')).map((s) => `${file.slice(root.length + 1)} imports ${s}`);
+
+test('nothing reachable from src/check/check.ts imports TensorFlow.js as a value', () => {
+  const { seen, offenders } = walkValueImports(['src/check/check.ts'], tfjsImports);
   expect(offenders).toEqual([]);
   // The walk really covered the layers, which are the files at risk.
   expect([...seen].some((file) => file.endsWith('src/layers/maxpool.ts'))).toBe(true);
@@ -86,20 +103,15 @@ function filesUnder(folder: string): string[] {
 }
 
 test('nothing reachable from src/frontend/index.ts imports TensorFlow.js or a node built-in, or leaves the front end', () => {
-  const seen = new Set<string>();
-  const offenders: string[] = [];
-  const visit = (file: string): void => {
-    if (seen.has(file)) return;
-    seen.add(file);
+  const { seen, offenders } = walkValueImports(['src/frontend/index.ts'], (file, specifiers) => {
     const where = relative(resolve(root, 'src'), file);
-    if (!frontEndFolders.includes(where.split(/[\\/]/)[0]!)) offenders.push(`${where} is reached from the front end`);
-    for (const specifier of valueImports(readFileSync(file, 'utf8'))) {
+    const found = frontEndFolders.includes(where.split(/[\\/]/)[0]!) ? [] : [`${where} is reached from the front end`];
+    for (const specifier of specifiers) {
       const why = forbidden(specifier);
-      if (why !== null) offenders.push(`${where} imports ${specifier} (${why})`);
-      if (specifier.startsWith('.')) visit(resolve(dirname(file), specifier.replace(/\.js$/, '.ts')));
+      if (why !== null) found.push(`${where} imports ${specifier} (${why})`);
     }
-  };
-  visit(resolve(root, 'src/frontend/index.ts'));
+    return found;
+  });
   expect(offenders).toEqual([]);
   // The walk went through every phase, down to one file per layer kind.
   for (const file of ['src/syntax/parse.ts', 'src/check/check.ts', 'src/layers/conv.ts', 'src/ir/layout.ts', 'src/diagnostics/format.ts']) {
@@ -146,17 +158,7 @@ test('the front-end scanners see node built-ins and top-level awaits, and let ty
 });
 
 test('nothing reachable from the language server or `netc fmt` imports TensorFlow.js as a value', () => {
-  const seen = new Set<string>();
-  const offenders: string[] = [];
-  const visit = (file: string): void => {
-    if (seen.has(file)) return;
-    seen.add(file);
-    for (const specifier of valueImports(readFileSync(file, 'utf8'))) {
-      if (specifier.startsWith('@tensorflow/')) offenders.push(`${file.slice(root.length + 1)} imports ${specifier}`);
-      if (specifier.startsWith('.')) visit(resolve(dirname(file), specifier.replace(/\.js$/, '.ts')));
-    }
-  };
-  for (const entry of ['src/cli/commands/lsp.ts', 'src/lsp/server.ts', 'src/cli/commands/fmt.ts']) visit(resolve(root, entry));
+  const { seen, offenders } = walkValueImports(['src/cli/commands/lsp.ts', 'src/lsp/server.ts', 'src/cli/commands/fmt.ts'], tfjsImports);
   expect(offenders).toEqual([]);
   expect([...seen].some((file) => file.endsWith('src/syntax/format.ts'))).toBe(true);
   expect([...seen].some((file) => file.endsWith('src/frontend/analyze.ts'))).toBe(true);
