@@ -1,49 +1,16 @@
-import * as tf from '@tensorflow/tfjs';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { check } from '../../src/check/check.js';
-import type { CheckedModel } from '../../src/ir/model.js';
-import { loadFashionMnist, type Dataset } from '../../src/data/fashionMnist.js';
+import { describe, expect, test } from 'vitest';
 import { splitValidation } from '../../src/data/imageSet.js';
-import { parse } from '../../src/syntax/parse.js';
 import { augmentBatch } from '../../src/train/augment.js';
 import { loadCheckpoint } from '../../src/train/checkpoint.js';
 import { parseCurvesCsv } from '../../src/train/curves.js';
-import { fashionMnistShape, fitModelToDataset } from '../../src/train/fitDataset.js';
-import { resolveHyperparameters, type Hyperparameters } from '../../src/train/hyperparameters.js';
 import { permutation, Rng } from '../../src/train/random.js';
 import { learningRateAt } from '../../src/train/schedule.js';
-import { patienceRanOut, trainModel, type TrainRequest } from '../../src/train/train.js';
-import { tinyModel, workspace } from '../cli/trainHelpers.js';
+import { patienceRanOut, trainModel } from '../../src/train/train.js';
+import { useTinyRun } from './tinyRun.js';
 
-const ws = workspace(tinyModel, { train: 200, test: 60 });
-let data: Dataset;
-let model: CheckedModel;
-let exampleShape: readonly number[];
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  data = await loadFashionMnist({ dataDir: ws.data, download: false });
-  model = check(parse(tinyModel).ast, { fileName: 'tiny' }).model!;
-  exampleShape = fitModelToDataset(model, fashionMnistShape).exampleShape!;
-});
-afterAll(() => rmSync(ws.dir, { recursive: true, force: true }));
-
-function request(runDir: string, h: Partial<Hyperparameters> = {}): TrainRequest {
-  return {
-    file: 'tiny.net',
-    source: tinyModel,
-    model,
-    hyperparameters: { ...resolveHyperparameters(model.train, { seed: 11 }), epochs: 3, batch: 32, ...h },
-    train: data.train,
-    test: data.test,
-    exampleShape,
-    backend: 'cpu',
-    runDir,
-    fastPath: true,
-  };
-}
+const { ws, data, request } = useTinyRun();
 
 describe('the recipe in the training loop', () => {
   test('each epoch records the scheduled rates of its first and last steps and its wall time, in curves.csv too', async () => {
@@ -83,8 +50,8 @@ describe('the recipe in the training loop', () => {
   });
 
   test('a validation split is evaluated every epoch; keep=best saves the best epoch; patience stops the run', async () => {
-    const shuffle = permutation(data.train.count, Rng.fromSeed(0));
-    const { train, validation } = splitValidation({ ...data.train, channels: 1 }, 0.2, shuffle);
+    const shuffle = permutation(data().train.count, Rng.fromSeed(0));
+    const { train, validation } = splitValidation({ ...data().train, channels: 1 }, 0.2, shuffle);
     expect([train.count, validation.count]).toEqual([160, 40]);
     const dir = join(ws.dir, 'early');
     // A rate too small to learn: the validation accuracy soon stops improving.

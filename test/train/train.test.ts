@@ -1,46 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { CheckedModel } from '../../src/ir/model.js';
-import { loadFashionMnist, type Dataset } from '../../src/data/fashionMnist.js';
+import { describe, expect, test } from 'vitest';
 import { NetcError } from '../../src/diagnostics/NetcError.js';
-import { analyze } from '../../src/frontend/index.js';
 import { loadCheckpoint } from '../../src/train/checkpoint.js';
-import { fashionMnistShape, fitModelToDataset } from '../../src/train/fitDataset.js';
-import { resolveHyperparameters, type Hyperparameters } from '../../src/train/hyperparameters.js';
-import { trainModel, type TrainRequest } from '../../src/train/train.js';
-import { tinyModel, workspace } from '../cli/trainHelpers.js';
+import { trainModel } from '../../src/train/train.js';
+import { useTinyRun } from './tinyRun.js';
 
-const ws = workspace(tinyModel, { train: 200, test: 60 });
-let data: Dataset;
-let model: CheckedModel;
-let exampleShape: readonly number[];
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  data = await loadFashionMnist({ dataDir: ws.data, download: false });
-  const checked = analyze(tinyModel, 'tiny');
-  model = checked.model!;
-  exampleShape = fitModelToDataset(model, fashionMnistShape).exampleShape!;
-});
-afterAll(() => rmSync(ws.dir, { recursive: true, force: true }));
-
-function request(runDir: string, h: Partial<Hyperparameters> = {}): TrainRequest {
-  return {
-    file: 'tiny.net',
-    source: tinyModel,
-    model,
-    hyperparameters: { ...resolveHyperparameters(model.train, { seed: 11 }), epochs: 3, batch: 32, ...h },
-    train: data.train,
-    test: data.test,
-    exampleShape,
-    backend: 'cpu',
-    runDir,
-    // As before the fast path was an option: on (what the CLI passes unless NETC_FAST_PATH=0).
-    fastPath: true,
-  };
-}
+const { ws, request } = useTinyRun();
 
 describe('trainModel', () => {
   test('leaves no tensor behind, and the history matches the epochs trained', async () => {
