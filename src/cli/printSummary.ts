@@ -1,4 +1,4 @@
-import type { BlockOrigin, CheckedLayer, CheckedModel, Shape } from '../ir/model.js';
+import { totalsOf, type BlockOrigin, type CheckedLayer, type CheckedModel, type Shape } from '../ir/model.js';
 
 /** A block use in the summary: the block's name and where it is used. */
 export interface BlockUseJson {
@@ -59,13 +59,7 @@ export function toSummaryJson(model: CheckedModel): SummaryJson {
         blocks,
       };
     }),
-    totals: {
-      trainable: model.totals.trainable,
-      nonTrainable: model.totals.nonTrainable,
-      macs: model.cost.macs,
-      flops: model.cost.flops,
-      activations: model.cost.activations,
-    },
+    totals: totalsOf(model),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { ArgValue, CheckedModel, Shape } from '../ir/model.js';
+import { totalsOf, type ArgValue, type CheckedModel, type Shape } from '../ir/model.js';
 
 /** The version of the lockfile format; a lockfile of another version is refused, not misread. */
 export const lockfileVersion = 1;
@@ -50,13 +50,7 @@ export function lockEntry(model: CheckedModel): LockEntry {
       params: { trainable: layer.params.trainable, nonTrainable: layer.params.nonTrainable },
       macs: layer.macs,
     })),
-    totals: {
-      trainable: model.totals.trainable,
-      nonTrainable: model.totals.nonTrainable,
-      macs: model.cost.macs,
-      flops: model.cost.flops,
-      activations: model.cost.activations,
-    },
+    totals: totalsOf(model),
   };
 }
 

@@ -96,3 +96,20 @@ export interface ModelCost {
   /** Activation memory: the floats of every layer's output (the input not included), 4 bytes each in float32. */
   readonly activations: number;
 }
+
+/** A model's totals as plain data, in one key order: parameters and one example's cost (summary JSON, netc.lock). */
+export function totalsOf(model: CheckedModel): {
+  trainable: number;
+  nonTrainable: number;
+  macs: number;
+  flops: number;
+  activations: number;
+} {
+  return {
+    trainable: model.totals.trainable,
+    nonTrainable: model.totals.nonTrainable,
+    macs: model.cost.macs,
+    flops: model.cost.flops,
+    activations: model.cost.activations,
+  };
+}
