@@ -158,7 +158,7 @@ export async function selectBackend(
   const finish = (name: BackendName, tfBackend: string, device: string, reason: string): BackendChoice => {
     const kernels = l.registerKernels(tfBackend, options.fastPath);
     // The fast path is said only where it changes something: on the backends netc has kernels for.
-    const fast = kernels.fast ? '; netc fast path on (SIMD kernels, fused batch norm)' : kernels.fastUnavailable !== undefined && kernels.kernels.length > 0
+    const fast = kernels.fast ? `; netc fast path on (SIMD kernels, ${kernels.native ? 'native convolutions, ' : ''}fused batch norm)` : kernels.fastUnavailable !== undefined && kernels.kernels.length > 0
       ? `; netc fast path off: ${kernels.fastUnavailable}` : '';
     return { name, tfBackend, device, reason: `${reason}${fast}`, kernels };
   };

@@ -6,7 +6,7 @@ import {
 } from '../../src/backend/kernels/index.js';
 import { netcGradients } from '../../src/backend/kernels/gradients.js';
 import {
-  avgPoolGrad, conv2dFilterGrad, conv2dInputGrad, geometry, maxPoolGrad, randomArr, relativeError, valuesOf, type Arr, type Pad, type ValueKind,
+  avgPoolGrad, conv2d, conv2dFilterGrad, conv2dInputGrad, geometry, maxPoolGrad, randomArr, relativeError, valuesOf, type Arr, type Pad, type ValueKind,
 } from './reference.js';
 
 const tensor = (a: Arr): tf.Tensor => tf.tensor(Float32Array.from(a.data), [...a.shape]);
@@ -56,17 +56,23 @@ const maxPoolCases: { x: number[]; k: [number, number]; s: [number, number]; pad
 /** Inputs that once broke wasm's MaxPoolGrad: every value negative, and few distinct values (ties in most windows). */
 const valueKinds: readonly ValueKind[] = ['random', 'negative', 'tied'];
 
-// Every kernel test runs with the fast path off (netc's JavaScript kernels) and on (its SIMD kernels).
-for (const [backend, fast] of [['wasm', false], ['wasm', true], ['cpu', false], ['cpu', true]] as const) {
-  describe(`netc kernels on ${backend}, fast path ${fast ? 'on' : 'off'}`, () => {
+// Every kernel test runs with the fast path off (netc's JavaScript kernels) and on (its SIMD kernels); on wasm the
+// fast path runs once with netc's native convolutions and once without them (the AssemblyScript and XNNPACK ones).
+const variants = [['wasm', false, false], ['wasm', true, false], ['wasm', true, true], ['cpu', false, false], ['cpu', true, false]] as const;
+for (const [backend, fast, native] of variants) {
+  describe(`netc kernels on ${backend}, fast path ${fast ? 'on' : 'off'}${native ? ', native convolutions' : ''}`, () => {
     beforeAll(async () => {
       await tf.setBackend(backend);
       await tf.ready();
-      expect(registerNetcKernels(backend, { fast }).fast).toBe(fast);
+      const registered = registerNetcKernels(backend, { fast, native });
+      expect(registered.fast).toBe(fast);
+      // The native module is part of `npm run build` (it needs a C++ compiler): a missing one fails here, by name.
+      expect(registered.nativeUnavailable).toBeUndefined();
+      expect(registered.native).toBe(native);
     });
 
     test('netc\'s kernels are the ones registered (so the tests below exercise them)', () => {
-      const mine = netcKernelConfigs(backend, fast);
+      const mine = netcKernelConfigs(backend, fast, native);
       expect(mine.length).toBeGreaterThanOrEqual(backend === 'wasm' ? 14 : 8);
       expect(mine.map((k) => k.kernelName)).toContain('MaxPoolGrad');
       for (const k of mine) expect(tf.getKernel(k.kernelName, backend)?.kernelFunc).toBe(k.kernelFunc);
@@ -101,6 +107,26 @@ for (const [backend, fast] of [['wasm', false], ['wasm', true], ['cpu', false], 
       expect(got.shape).toEqual(x);
       expect(relativeError(got.dataSync(), want.data)).toBeLessThan(1e-5);
       got.dispose();
+    });
+
+    test.each(convCases)('FusedConv2D with bias and relu, and Conv2D: $name', ({ x, k, o, s, pad }) => {
+      const xa = randomArr(x, 15);
+      const fa = randomArr([k[0], k[1], x[3]!, o], 16);
+      const ba = randomArr([o], 17);
+      for (const activation of ['linear', 'relu'] as const) {
+        const want = conv2d(xa, fa, s, pad, ba, activation === 'relu');
+        const got = tf.tidy(() =>
+          tf.engine().runKernel('FusedConv2D', { x: tensor(xa), filter: tensor(fa), bias: tensor(ba) }, {
+            strides: s, pad, dataFormat: 'NHWC', dilations: [1, 1], activation,
+          }) as tf.Tensor,
+        );
+        expect(got.shape).toEqual([...want.shape]);
+        expect(relativeError(got.dataSync(), want.data)).toBeLessThan(1e-5);
+        got.dispose();
+      }
+      const plain = tf.tidy(() => tf.conv2d(tensor(xa) as tf.Tensor4D, tensor(fa) as tf.Tensor4D, s, pad));
+      expect(relativeError(plain.dataSync(), conv2d(xa, fa, s, pad).data)).toBeLessThan(1e-5);
+      plain.dispose();
     });
 
     test('the gradients of a fused convolution with bias (the layer path) match the reference', () => {
@@ -422,7 +448,7 @@ describe('unregistering', () => {
     const filterOfNetc = netcKernelConfigs('wasm').find((k) => k.kernelName === 'Conv2DBackpropFilter')!;
     registerNetcKernels('wasm', { fast: false });
     expect(registerNetcKernels('wasm', { kernels: ['Conv2DBackpropFilter'], gradients: false, fast: false }))
-      .toEqual({ kernels: ['Conv2DBackpropFilter'], gradients: [], fast: false });
+      .toEqual({ kernels: ['Conv2DBackpropFilter'], gradients: [], fast: false, native: false });
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')?.kernelFunc).toBe(filterOfNetc.kernelFunc);
     expect(tf.getKernel('Tile', 'wasm')?.kernelFunc).not.toBe(tileOfNetc.kernelFunc);
     for (const g of netcGradients) expect(tf.getGradient(g.kernelName)).not.toBe(g);

@@ -51,6 +51,24 @@ export function geometry(xShape: readonly number[], kh: number, kw: number, stri
   return { n, h, w, c, oh: rows.out, ow: cols.out, top: rows.before, left: cols.before };
 }
 
+/** y[n, i, j, o] = bias[o] + sum over p, q, c of x[n, i*sh + p - top, j*sw + q - left, c] * W[p, q, c, o], then relu if asked. */
+export function conv2d(x: Arr, filter: Arr, strides: [number, number], pad: Pad, bias?: Arr, relu = false): Arr {
+  const [kh, kw, , o] = filter.shape as [number, number, number, number];
+  const { n, h, w, c, oh, ow, top, left } = geometry(x.shape, kh, kw, strides, pad);
+  const out = new Float64Array(n * oh * ow * o);
+  for (let b = 0; b < n; b++) for (let i = 0; i < oh; i++) for (let j = 0; j < ow; j++) for (let oi = 0; oi < o; oi++) {
+    let s = bias === undefined ? 0 : bias.data[oi]!;
+    for (let p = 0; p < kh; p++) for (let q = 0; q < kw; q++) {
+      const r = i * strides[0] + p - top;
+      const t = j * strides[1] + q - left;
+      if (r < 0 || r >= h || t < 0 || t >= w) continue;
+      for (let ci = 0; ci < c; ci++) s += x.data[((b * h + r) * w + t) * c + ci]! * filter.data[((p * kw + q) * c + ci) * o + oi]!;
+    }
+    out[((b * oh + i) * ow + j) * o + oi] = relu ? Math.max(0, s) : s;
+  }
+  return { shape: [n, oh, ow, o], data: out };
+}
+
 /** dW[p, q, c, o] = sum over n, i, j of x[n, i*sh + p - top, j*sw + q - left, c] * dy[n, i, j, o]. */
 export function conv2dFilterGrad(x: Arr, dy: Arr, filterShape: readonly number[], strides: [number, number], pad: Pad): Arr {
   const [kh, kw, , o] = filterShape as [number, number, number, number];

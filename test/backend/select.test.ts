@@ -43,7 +43,7 @@ function fake(m: Machine) {
     wasmFlavour: async () => ({ simd: true, threads: 1 }),
     registerKernels: (name) => {
       log.push(`register ${name}`);
-      return { kernels: name === 'tensorflow' ? [] : ['Conv2DBackpropFilter'], gradients: [], fast: false };
+      return { kernels: name === 'tensorflow' ? [] : ['Conv2DBackpropFilter'], gradients: [], fast: false, native: false };
     },
   };
   return { loaders, log };

@@ -14,6 +14,8 @@ import { tileKernels } from './tile.js';
 import { simdGradients } from '../simd/gradients.js';
 import { simdKernels } from '../simd/kernels.js';
 import { simdUnavailableReason } from '../simd/module.js';
+import { nativeConvKernels } from '../native/convKernels.js';
+import { nativeUnavailableReason } from '../native/native.js';
 
 export { withoutInputGradient } from './unusedGradient.js';
 
@@ -40,13 +42,28 @@ function baseConfigs(backendName: string): readonly tf.KernelConfig[] {
  * path, when its SIMD module is built) the SIMD kernels replace the JavaScript ones of the same name and add the
  * fused batch-norm kernels.
  */
-export function netcKernelConfigs(backendName: string, fast = false): readonly tf.KernelConfig[] {
+export function netcKernelConfigs(backendName: string, fast = false, native = true): readonly tf.KernelConfig[] {
   const base = baseConfigs(backendName);
   if (!fast || simdUnavailableReason() !== null) return base;
   const simd = [...simdKernels, ...softmaxCrossEntropyKernels, ...castKernels].filter((k) => k.backendName === backendName);
   const replaced = new Set(simd.map((k) => k.kernelName));
-  return [...base.filter((k) => !replaced.has(k.kernelName)), ...simd];
+  const fastSet = [...base.filter((k) => !replaced.has(k.kernelName)), ...simd];
+  if (backendName !== 'wasm' || !native || nativeUnavailableReason() !== null) return fastSet;
+  // On wasm, netc's native convolutions (where they are built) take the place of the kernels above or the backend's.
+  nativeWasm ??= nativeConvKernels((kernelName) => {
+    const config = fastSet.find((k) => k.kernelName === kernelName);
+    return config !== undefined ? config.kernelFunc : (args) => {
+      const original = originalKernel(kernelName, 'wasm');
+      if (original === undefined) throw new Error(`netc kernels: the wasm backend has no '${kernelName}' kernel`);
+      return original.kernelFunc(args);
+    };
+  });
+  const nativeNames = new Set(nativeWasm.map((k) => k.kernelName));
+  return [...fastSet.filter((k) => !nativeNames.has(k.kernelName)), ...nativeWasm];
 }
+
+/** The native convolution kernels on wasm, made once (so that registering twice installs the same functions). */
+let nativeWasm: tf.KernelConfig[] | undefined;
 
 /** The tfjs gradient functions netc replaced, to put back on unregistering. */
 const originalGradients = new Map<string, tf.GradConfig>();
@@ -64,6 +81,10 @@ export interface RegisteredKernels {
   readonly fast: boolean;
   /** Why the fast path was asked for but is off (its module is not built), else absent. */
   readonly fastUnavailable?: string;
+  /** Whether netc's native convolutions are among them (the fast path on wasm, where the module is built). */
+  readonly native: boolean;
+  /** Why the native convolutions are not used where the fast path is on on wasm, else absent. */
+  readonly nativeUnavailable?: string;
 }
 
 /** Which of netc's kernels to install (all of them unless a comparison asks for fewer). */
@@ -74,6 +95,8 @@ export interface RegisterOptions {
   readonly gradients?: boolean;
   /** The fast path's SIMD and fused kernels (the caller decides: the CLI from NETC_FAST_PATH, tests explicitly). */
   readonly fast: boolean;
+  /** With the fast path on wasm, netc's native convolutions where they are built (default true). */
+  readonly native?: boolean;
 }
 
 /**
@@ -86,9 +109,12 @@ export function registerNetcKernels(backendName: string, options: RegisterOption
   const wantFast = options.fast;
   const unavailable = wantFast ? simdUnavailableReason() : null;
   const fast = wantFast && unavailable === null && baseConfigs(backendName).length > 0;
-  const mine = netcKernelConfigs(backendName, fast).filter((k) => options.kernels === undefined || options.kernels.includes(k.kernelName));
+  const wantNative = fast && backendName === 'wasm' && options.native !== false;
+  const nativeUnavailable = wantNative ? nativeUnavailableReason() : null;
+  const native = wantNative && nativeUnavailable === null;
+  const mine = netcKernelConfigs(backendName, fast, native).filter((k) => options.kernels === undefined || options.kernels.includes(k.kernelName));
   const names = mine.map((k) => k.kernelName);
-  const signature = `${fast ? 'fast' : 'base'}:${names.join()}`;
+  const signature = `${fast ? 'fast' : 'base'}${native ? '+native' : ''}:${names.join()}`;
   const current = active.get(backendName);
   if (current !== undefined && current.signature !== signature) unregisterNetcKernels(backendName);
   if (!active.has(backendName)) {
@@ -121,7 +147,11 @@ export function registerNetcKernels(backendName: string, options: RegisterOption
       if (tf.getGradient(g.kernelName) !== g) tf.registerGradient(g);
     }
   }
-  return { kernels: names, gradients, fast, ...(unavailable !== null ? { fastUnavailable: unavailable } : {}) };
+  return {
+    kernels: names, gradients, fast, native,
+    ...(unavailable !== null ? { fastUnavailable: unavailable } : {}),
+    ...(nativeUnavailable !== null ? { nativeUnavailable } : {}),
+  };
 }
 
 /** Puts tfjs's own gradient functions back. */

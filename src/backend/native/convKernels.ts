@@ -1,0 +1,117 @@
+import * as tf from '@tensorflow/tfjs';
+import { convGeometry, type ConvGeometry } from '../kernels/flat.js';
+import { isInputGradientSkipped } from '../kernels/unusedGradient.js';
+import { nativeKernels, type NativeKernels } from './native.js';
+
+/*
+ * tfjs kernels on the wasm backend backed by netc's native convolutions: the forward convolution (with its bias and
+ * a relu fused), its input gradient and its filter gradient, NHWC float32 with any stride and padding. Anything else
+ * (dilations, other activations, NCHW, a first layer's skipped input gradient) goes to the kernel they replace.
+ */
+
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: object; attrs?: tf.NamedAttrMap };
+
+/** The parts of tfjs's wasm backend used here. */
+interface WasmHeapBackend {
+  wasm: { asm: { memory: { readonly buffer: ArrayBuffer } } };
+  dataIdMap: { get(id: tf.DataId): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+}
+
+function heapBackend(backend: object): WasmHeapBackend {
+  const b = backend as Partial<WasmHeapBackend>;
+  if (b.wasm?.asm?.memory === undefined || b.dataIdMap === undefined || b.makeOutput === undefined) {
+    throw new Error("netc native kernels: backend object is not tfjs's wasm backend");
+  }
+  return b as WasmHeapBackend;
+}
+
+function offsetOf(backend: WasmHeapBackend, info: tf.TensorInfo): number {
+  const data = backend.dataIdMap.get(info.dataId);
+  if (data === undefined) throw new Error('netc native kernels: a tensor has no data on the wasm backend');
+  return data.memoryOffset;
+}
+
+/** n, h, w, c, oh, ow, o, kh, kw, sh, sw, top, left as the native functions take them. */
+type GeometryArgs = [number, number, number, number, number, number, number, number, number, number, number, number, number];
+
+function geometryArgs({ info, top, left }: ConvGeometry): GeometryArgs {
+  return [
+    info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.outChannels,
+    info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, top, left,
+  ];
+}
+
+const undilated = (dilations: number | [number, number] | undefined): boolean =>
+  dilations === undefined || (typeof dilations === 'number' ? dilations === 1 : dilations[0] === 1 && dilations[1] === 1);
+
+/** Forward convolution; `fused` for FusedConv2D (bias and activation), else Conv2D. */
+function forward(native: NativeKernels, fallback: tf.KernelFunc, fused: boolean): tf.KernelFunc {
+  return (args) => {
+    const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+    const attrs = args.attrs as unknown as tf.FusedConv2DAttrs;
+    const activation = fused ? attrs.activation ?? 'linear' : 'linear';
+    if (
+      x === undefined || filter === undefined || x.dtype !== 'float32' || filter.dtype !== 'float32' || attrs.dataFormat !== 'NHWC' ||
+      preluActivationWeights != null || (activation !== 'linear' && activation !== 'relu') || !undilated(attrs.dilations)
+    ) return fallback(args);
+    const geometry = convGeometry(x.shape, filter.shape, attrs.strides, attrs.pad, attrs.dimRoundingMode);
+    const hasBias = fused && bias != null;
+    if (hasBias && (bias.dtype !== 'float32' || tf.util.sizeFromShape(bias.shape) !== geometry.info.outChannels)) return fallback(args);
+    const backend = heapBackend(args.backend);
+    const y = backend.makeOutput([...geometry.info.outShape], 'float32');
+    native.conv2dForward(
+      backend.wasm.asm.memory.buffer, offsetOf(backend, x), offsetOf(backend, filter), hasBias ? offsetOf(backend, bias) : -1,
+      offsetOf(backend, y), ...geometryArgs(geometry), activation === 'relu' ? 1 : 0,
+    );
+    return y;
+  };
+}
+
+function inputGrad(native: NativeKernels, fallback: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+    const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
+    if (isInputGradientSkipped(filter) || attrs.dataFormat !== 'NHWC' || dy.dtype !== 'float32' || filter.dtype !== 'float32') return fallback(args);
+    const geometry = convGeometry(attrs.inputShape, filter.shape, attrs.strides, attrs.pad, attrs.dimRoundingMode);
+    if (!tf.util.arraysEqual(geometry.info.outShape, dy.shape)) return fallback(args);
+    const backend = heapBackend(args.backend);
+    const dx = backend.makeOutput([...attrs.inputShape], 'float32');
+    native.conv2dInputGrad(
+      backend.wasm.asm.memory.buffer, offsetOf(backend, dy), offsetOf(backend, filter), offsetOf(backend, dx), ...geometryArgs(geometry),
+    );
+    return dx;
+  };
+}
+
+function filterGrad(native: NativeKernels, fallback: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+    const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+    if (attrs.dataFormat !== 'NHWC' || x.dtype !== 'float32' || dy.dtype !== 'float32') return fallback(args);
+    const geometry = convGeometry(x.shape, attrs.filterShape, attrs.strides, attrs.pad, attrs.dimRoundingMode);
+    if (!tf.util.arraysEqual(geometry.info.outShape, dy.shape)) return fallback(args);
+    const backend = heapBackend(args.backend);
+    const dw = backend.makeOutput([...attrs.filterShape], 'float32');
+    native.conv2dFilterGrad(
+      backend.wasm.asm.memory.buffer, offsetOf(backend, x), offsetOf(backend, dy), offsetOf(backend, dw), ...geometryArgs(geometry),
+    );
+    return dw;
+  };
+}
+
+/**
+ * The native convolution kernels for the wasm backend, each falling back to `replaced(name)` (the kernel it takes
+ * the place of); empty when the native module is not available here.
+ */
+export function nativeConvKernels(replaced: (kernelName: string) => tf.KernelFunc): tf.KernelConfig[] {
+  const native = nativeKernels();
+  if (native === null) return [];
+  const make = (kernelName: string, kernelFunc: tf.KernelFunc): tf.KernelConfig => ({ kernelName, backendName: 'wasm', kernelFunc });
+  return [
+    make('FusedConv2D', forward(native, replaced('FusedConv2D'), true)),
+    make('Conv2D', forward(native, replaced('Conv2D'), false)),
+    make('Conv2DBackpropInput', inputGrad(native, replaced('Conv2DBackpropInput'))),
+    make('Conv2DBackpropFilter', filterGrad(native, replaced('Conv2DBackpropFilter'))),
+  ];
+}

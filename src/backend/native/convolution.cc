@@ -1,0 +1,503 @@
+// netc's native convolution kernels: the three convolutions of a training step (forward, input gradient,
+// filter gradient) for NHWC float32 tensors, as packed register-blocked matrix products in 256-bit SIMD
+// (GCC vector extensions: AVX2 with FMA on x86-64, two NEON registers per vector on arm64).
+//
+// They run on tfjs's wasm heap: every pointer argument is a byte offset into the ArrayBuffer passed first, the
+// same offsets the wasm backend and netc's AssemblyScript kernels use, so nothing is copied in or out. Scratch
+// (packed panels, column tiles) is this thread's own, kept between calls. Each call runs on the calling thread;
+// netc's data-parallel trainer gives every thread its own wasm heap and calls these from each.
+//
+// Convolution as a matrix product: with M = N*OH*OW output pixels and K = KH*KW*C taps,
+//   forward        Y[M, O]  = A[M, K] * W[K, O] (+ bias, relu)       A = the image's columns (im2col), W = filter
+//   input grad     D[M, K]  = dY[M, O] * W[K, O]^T, scattered back onto dX (col2im)
+//   filter grad    dW[K, O] = A[M, K]^T * dY[M, O]
+// A is never built whole: tiles of rows are packed as they are used, so the working set stays in cache.
+
+#include <node_api.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <new>
+#include <vector>
+
+namespace {
+
+typedef float vec __attribute__((vector_size(32)));  // 8 floats
+constexpr int kLanes = 8;
+constexpr int kRows = 6;       // rows of the micro-tile (pixels, or taps for the filter gradient)
+constexpr int kPanel = 16;     // columns of a packed panel: two vectors
+constexpr int kTile = 96;      // pixels per packed tile (a multiple of kRows)
+
+inline vec load(const float* p) {
+  vec v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void store(float* p, vec v) { std::memcpy(p, &v, sizeof v); }
+inline vec splat(float x) { return vec{} + x; }
+
+/** Where one convolution's operands lie and its geometry (pads as the first row and column they add). */
+struct Geometry {
+  int n, h, w, c, oh, ow, o, kh, kw, sh, sw, top, left;
+  int64_t pixels() const { return int64_t(n) * oh * ow; }
+  int taps() const { return kh * kw * c; }
+};
+
+/** Per-thread scratch that grows to the largest call seen and is reused. */
+struct Scratch {
+  std::vector<float> a, b, c, pad;
+  std::vector<double> d;
+  std::vector<int> offsets;
+  std::vector<int64_t> bases;
+};
+thread_local Scratch scratch;
+
+template <typename T>
+T* sized(std::vector<T>& v, size_t n) {
+  if (v.size() < n) v.resize(n);
+  return v.data();
+}
+
+/**
+ * The micro-kernel: acc[r][v] = sum over k < depth of a[k*kRows + r] * b[k*stride + v*8 .. +8], for kRows rows and
+ * NV vectors of columns. `a` is a packed row panel (kRows values per k), `b` a packed column panel.
+ */
+template <int NV>
+inline void microKernel(int depth, const float* a, const float* b, int stride, vec acc[kRows][NV]) {
+  for (int r = 0; r < kRows; r++)
+    for (int v = 0; v < NV; v++) acc[r][v] = vec{};
+  for (int k = 0; k < depth; k++) {
+    vec bv[NV];
+    for (int v = 0; v < NV; v++) bv[v] = load(b + int64_t(k) * stride + v * kLanes);
+    const float* ak = a + int64_t(k) * kRows;
+#pragma GCC unroll 6
+    for (int r = 0; r < kRows; r++) {
+      const vec s = splat(ak[r]);
+      for (int v = 0; v < NV; v++) acc[r][v] += s * bv[v];
+    }
+  }
+}
+
+/** The pixel (b, y, x) of output row m. */
+struct Pixel {
+  int b, y, x;
+};
+inline Pixel pixelOf(const Geometry& g, int64_t m) {
+  const int x = int(m % g.ow);
+  const int64_t rest = m / g.ow;
+  return {int(rest / g.oh), int(rest % g.oh), x};
+}
+
+/** The input row (C values) tap (p, q) of output pixel `px` reads, or null where it falls in the padding. */
+inline const float* tapSource(const Geometry& g, const float* x, Pixel px, int p, int q) {
+  const int ih = px.y * g.sh + p - g.top;
+  const int iw = px.x * g.sw + q - g.left;
+  if (ih < 0 || ih >= g.h || iw < 0 || iw >= g.w) return nullptr;
+  return x + ((int64_t(px.b) * g.h + ih) * g.w + iw) * g.c;
+}
+
+/** Packs a [depth, cols] row-major matrix (row stride `ld`) into column panels of kPanel, zero-padded. */
+void packPanels(const float* src, int depth, int cols, int64_t ld, float* out) {
+  const int panels = (cols + kPanel - 1) / kPanel;
+  for (int j = 0; j < panels; j++) {
+    float* panel = out + int64_t(j) * depth * kPanel;
+    const int c0 = j * kPanel;
+    const int width = std::min(kPanel, cols - c0);
+    for (int k = 0; k < depth; k++) {
+      const float* row = src + k * ld + c0;
+      float* dst = panel + int64_t(k) * kPanel;
+      int t = 0;
+      for (; t < width; t++) dst[t] = row[t];
+      for (; t < kPanel; t++) dst[t] = 0.0f;
+    }
+  }
+}
+
+/** Runs the micro-kernel over every (row panel, column panel) pair and hands each tile to `emit(row, col, tile)`. */
+template <typename Emit>
+void multiplyPanels(int depth, const float* aPanels, int rows, const float* bPanels, int cols, Emit emit) {
+  const int rowPanels = (rows + kRows - 1) / kRows;
+  const int colPanels = (cols + kPanel - 1) / kPanel;
+  alignas(32) float tile[kRows][kPanel];
+  for (int j = 0; j < colPanels; j++) {
+    const float* b = bPanels + int64_t(j) * depth * kPanel;
+    const bool narrow = cols - j * kPanel <= kLanes;
+    for (int i = 0; i < rowPanels; i++) {
+      const float* a = aPanels + int64_t(i) * depth * kRows;
+      if (narrow) {
+        vec acc[kRows][1];
+        microKernel<1>(depth, a, b, kPanel, acc);
+        for (int r = 0; r < kRows; r++) store(tile[r], acc[r][0]);
+      } else {
+        vec acc[kRows][2];
+        microKernel<2>(depth, a, b, kPanel, acc);
+        for (int r = 0; r < kRows; r++) {
+          store(tile[r], acc[r][0]);
+          store(tile[r] + kLanes, acc[r][1]);
+        }
+      }
+      emit(i * kRows, j * kPanel, tile);
+    }
+  }
+}
+
+/**
+ * `x` [N, H, W, C] copied into [N, Hp, Wp, C] with its pixel (0, 0) at (top, left) and zeros around it (rows and
+ * columns past Hp, Wp dropped): then every window of a convolution lies inside, and no tap needs a bounds check.
+ */
+const float* padded(const float* x, int n, int h, int w, int c, int hp, int wp, int top, int left) {
+  float* out = sized(scratch.pad, size_t(n) * hp * wp * c);
+  const size_t row = size_t(wp) * c;
+  for (int b = 0; b < n; b++) {
+    for (int i = 0; i < hp; i++) {
+      float* dst = out + (size_t(b) * hp + i) * row;
+      const int si = i - top;
+      if (si < 0 || si >= h) {
+        std::memset(dst, 0, sizeof(float) * row);
+        continue;
+      }
+      const int j0 = std::max(0, left);             // first column of dst holding an input pixel
+      const int j1 = std::min(wp, w + left);        // one past the last
+      const float* src = x + ((size_t(b) * h + si) * w) * c;
+      if (j0 > 0) std::memset(dst, 0, sizeof(float) * size_t(std::min(j0, wp)) * c);
+      if (j1 > j0) std::memcpy(dst + size_t(j0) * c, src + size_t(j0 - left) * c, sizeof(float) * size_t(j1 - j0) * c);
+      const int tail = std::max(j0, j1);
+      if (tail < wp) std::memset(dst + size_t(tail) * c, 0, sizeof(float) * size_t(wp - tail) * c);
+    }
+  }
+  return out;
+}
+
+/** Offsets of the K taps (p, q, ci) from a window's first value in a [.., Hp, Wp, C] image, in filter order. */
+const int* tapOffsets(int kh, int kw, int c, int wp, int padTo) {
+  const int K = kh * kw * c;
+  int* off = sized(scratch.offsets, size_t(std::max(K, padTo)));
+  int k = 0;
+  for (int p = 0; p < kh; p++)
+    for (int q = 0; q < kw; q++)
+      for (int ci = 0; ci < c; ci++) off[k++] = (p * wp + q) * c + ci;
+  for (; k < padTo; k++) off[k] = 0;
+  return off;
+}
+
+/**
+ * The direct micro-kernel: acc[r][v] = sum over taps k of base[r][off[k]] * b[k*kPanel + v*8 ..], for MR output
+ * pixels whose windows start at base[r]. The image's values are read in place: no column matrix is built.
+ */
+template <int MR, int NV>
+inline void directTile(int K, const int* off, const float* const* base, const float* b, vec acc[MR][NV]) {
+  for (int r = 0; r < MR; r++)
+    for (int v = 0; v < NV; v++) acc[r][v] = vec{};
+  for (int k = 0; k < K; k++) {
+    vec bv[NV];
+    for (int v = 0; v < NV; v++) bv[v] = load(b + int64_t(k) * kPanel + v * kLanes);
+    const int o = off[k];
+#pragma GCC unroll 12
+    for (int r = 0; r < MR; r++) {
+      const vec s = splat(base[r][o]);
+      for (int v = 0; v < NV; v++) acc[r][v] += s * bv[v];
+    }
+  }
+}
+
+/** Y [N, OH, OW, O] = the stride (sh, sw) convolution of the padded image xp [N, Hp, Wp, C] with packed filter panels. */
+template <int MR, int NV>
+void directPanel(const Geometry& g, const float* xp, int hp, int wp, const int* off, const float* panel, int c0,
+                 const float* bias, bool relu, float* y) {
+  const int K = g.taps();
+  const int64_t M = g.pixels();
+  const int nc = std::min(NV * kLanes, g.o - c0);
+  const float* base[MR];
+  alignas(32) float tile[NV * kLanes];
+  for (int64_t m0 = 0; m0 < M; m0 += MR) {
+    for (int r = 0; r < MR; r++) {
+      const Pixel px = pixelOf(g, std::min(m0 + r, M - 1));
+      base[r] = xp + ((int64_t(px.b) * hp + int64_t(px.y) * g.sh) * wp + int64_t(px.x) * g.sw) * g.c;
+    }
+    vec acc[MR][NV];
+    directTile<MR, NV>(K, off, base, panel, acc);
+    const int rows = int(std::min<int64_t>(MR, M - m0));
+    for (int r = 0; r < rows; r++) {
+      for (int v = 0; v < NV; v++) store(tile + v * kLanes, acc[r][v]);
+      float* out = y + (m0 + r) * g.o + c0;
+      for (int t = 0; t < nc; t++) {
+        const float value = tile[t] + (bias != nullptr ? bias[c0 + t] : 0.0f);
+        out[t] = relu && value < 0.0f ? 0.0f : value;
+      }
+    }
+  }
+}
+
+/** Y = X (*) W + bias, then relu when `relu`: the direct kernel over a padded copy of X. */
+void forward(const Geometry& g, const float* x, const float* filter, const float* bias, float* y, bool relu) {
+  const int K = g.taps();
+  const int hp = (g.oh - 1) * g.sh + g.kh;
+  const int wp = (g.ow - 1) * g.sw + g.kw;
+  const float* xp = padded(x, g.n, g.h, g.w, g.c, hp, wp, g.top, g.left);
+  const int* off = tapOffsets(g.kh, g.kw, g.c, wp, K);
+  const int panels = (g.o + kPanel - 1) / kPanel;
+  float* bp = sized(scratch.b, size_t(panels) * K * kPanel);
+  packPanels(filter, K, g.o, g.o, bp);
+  for (int j = 0; j < panels; j++) {
+    const float* panel = bp + int64_t(j) * K * kPanel;
+    if (g.o - j * kPanel <= kLanes) directPanel<12, 1>(g, xp, hp, wp, off, panel, j * kPanel, bias, relu, y);
+    else directPanel<6, 2>(g, xp, hp, wp, off, panel, j * kPanel, bias, relu, y);
+  }
+}
+
+/** dX from dY: D = dY * W^T tile by tile, each row's taps added onto the input rows they came from. */
+void inputGrad(const Geometry& g, const float* dy, const float* filter, float* dx) {
+  const int K = g.taps();
+  const int O = g.o;
+  if (g.sh == 1 && g.sw == 1 && g.top <= g.kh - 1 && g.left <= g.kw - 1) {
+    // Stride 1: dX is the convolution of dY (padded by K-1-pad) with the filter turned 180 degrees, C and O swapped.
+    float* turned = sized(scratch.c, size_t(K) * O);
+    for (int p = 0; p < g.kh; p++)
+      for (int q = 0; q < g.kw; q++)
+        for (int oi = 0; oi < O; oi++)
+          for (int ci = 0; ci < g.c; ci++)
+            turned[((int64_t(p) * g.kw + q) * O + oi) * g.c + ci] =
+                filter[((int64_t(g.kh - 1 - p) * g.kw + (g.kw - 1 - q)) * g.c + ci) * O + oi];
+    const Geometry back{g.n, g.oh, g.ow, O, g.h, g.w, g.c, g.kh, g.kw, 1, 1, g.kh - 1 - g.top, g.kw - 1 - g.left};
+    forward(back, dy, turned, nullptr, dx, false);
+    return;
+  }
+  const int64_t M = g.pixels();
+  std::memset(dx, 0, sizeof(float) * size_t(g.n) * g.h * g.w * g.c);
+  // W^T [O, K] in column panels of K.
+  float* wt = sized(scratch.c, size_t(O) * K);
+  for (int k = 0; k < K; k++)
+    for (int oi = 0; oi < O; oi++) wt[int64_t(oi) * K + k] = filter[int64_t(k) * O + oi];
+  float* bp = sized(scratch.b, size_t((K + kPanel - 1) / kPanel) * O * kPanel);
+  packPanels(wt, O, K, K, bp);
+  float* ap = sized(scratch.a, size_t(kTile) * O + size_t(kTile) * K);
+  float* cols = ap + size_t(kTile) * O;
+  for (int64_t m0 = 0; m0 < M; m0 += kTile) {
+    const int rows = int(std::min<int64_t>(kTile, M - m0));
+    const int panels = (rows + kRows - 1) / kRows;
+    for (int i = 0; i < panels; i++) {
+      float* panel = ap + int64_t(i) * O * kRows;
+      for (int r = 0; r < kRows; r++) {
+        const int row = i * kRows + r;
+        const float* src = dy + (m0 + row) * O;
+        for (int oi = 0; oi < O; oi++) panel[oi * kRows + r] = row < rows ? src[oi] : 0.0f;
+      }
+    }
+    multiplyPanels(O, ap, rows, bp, K, [&](int r0, int c0, const float (*tile)[kPanel]) {
+      const int nr = std::min(kRows, rows - r0);
+      const int nc = std::min(kPanel, K - c0);
+      for (int r = 0; r < nr; r++) std::memcpy(cols + int64_t(r0 + r) * K + c0, tile[r], sizeof(float) * nc);
+    });
+    for (int r = 0; r < rows; r++) {
+      const Pixel px = pixelOf(g, m0 + r);
+      const float* src = cols + int64_t(r) * K;
+      for (int p = 0; p < g.kh; p++) {
+        for (int q = 0; q < g.kw; q++, src += g.c) {
+          float* dst = const_cast<float*>(tapSource(g, dx, px, p, q));
+          if (dst == nullptr) continue;
+          int ci = 0;
+          for (; ci + kLanes <= g.c; ci += kLanes) store(dst + ci, load(dst + ci) + load(src + ci));
+          for (; ci < g.c; ci++) dst[ci] += src[ci];
+        }
+      }
+    }
+  }
+}
+
+/**
+ * dW = A^T * dY, direct: for a tile of pixels, kRows taps (read in place from the padded image through their
+ * offsets) against column vectors of dY, accumulated in registers over the tile and summed across tiles in float64.
+ */
+void filterGrad(const Geometry& g, const float* x, const float* dy, float* dw) {
+  const int K = g.taps();
+  const int O = g.o;
+  const int64_t M = g.pixels();
+  const int hp = (g.oh - 1) * g.sh + g.kh;
+  const int wp = (g.ow - 1) * g.sw + g.kw;
+  const float* xp = padded(x, g.n, g.h, g.w, g.c, hp, wp, g.top, g.left);
+  const int kPadded = (K + kRows - 1) / kRows * kRows;
+  const int oPadded = (O + kLanes - 1) / kLanes * kLanes;
+  const int* off = tapOffsets(g.kh, g.kw, g.c, wp, kPadded);
+  double* sum = sized(scratch.d, size_t(kPadded) * oPadded);
+  std::fill(sum, sum + size_t(kPadded) * oPadded, 0.0);
+  constexpr int tileRows = 128;
+  int64_t* bases = sized(scratch.bases, tileRows);
+  const bool direct = O == oPadded;
+  float* dyTile = direct ? nullptr : sized(scratch.a, size_t(tileRows) * oPadded);
+  for (int64_t m0 = 0; m0 < M; m0 += tileRows) {
+    const int rows = int(std::min<int64_t>(tileRows, M - m0));
+    for (int r = 0; r < rows; r++) {
+      const Pixel px = pixelOf(g, m0 + r);
+      bases[r] = ((int64_t(px.b) * hp + int64_t(px.y) * g.sh) * wp + int64_t(px.x) * g.sw) * g.c;
+    }
+    const float* dyRows = dy + m0 * O;
+    if (!direct) {
+      for (int r = 0; r < rows; r++) {
+        std::memcpy(dyTile + int64_t(r) * oPadded, dyRows + int64_t(r) * O, sizeof(float) * O);
+        std::memset(dyTile + int64_t(r) * oPadded + O, 0, sizeof(float) * (oPadded - O));
+      }
+      dyRows = dyTile;
+    }
+    for (int k0 = 0; k0 < kPadded; k0 += kRows) {
+      int o[kRows];
+      for (int t = 0; t < kRows; t++) o[t] = off[k0 + t];
+      int o0 = 0;
+      for (; o0 + 2 * kLanes <= oPadded; o0 += 2 * kLanes) {
+        vec acc[kRows][2] = {};
+        for (int r = 0; r < rows; r++) {
+          const float* a = xp + bases[r];
+          const vec b0 = load(dyRows + int64_t(r) * oPadded + o0);
+          const vec b1 = load(dyRows + int64_t(r) * oPadded + o0 + kLanes);
+#pragma GCC unroll 6
+          for (int t = 0; t < kRows; t++) {
+            const vec s = splat(a[o[t]]);
+            acc[t][0] += s * b0;
+            acc[t][1] += s * b1;
+          }
+        }
+        for (int t = 0; t < kRows; t++) {
+          double* out = sum + int64_t(k0 + t) * oPadded + o0;
+          for (int l = 0; l < kLanes; l++) {
+            out[l] += acc[t][0][l];
+            out[kLanes + l] += acc[t][1][l];
+          }
+        }
+      }
+      for (; o0 < oPadded; o0 += kLanes) {
+        vec acc[kRows] = {};
+        for (int r = 0; r < rows; r++) {
+          const float* a = xp + bases[r];
+          const vec b0 = load(dyRows + int64_t(r) * oPadded + o0);
+#pragma GCC unroll 6
+          for (int t = 0; t < kRows; t++) acc[t] += splat(a[o[t]]) * b0;
+        }
+        for (int t = 0; t < kRows; t++) {
+          double* out = sum + int64_t(k0 + t) * oPadded + o0;
+          for (int l = 0; l < kLanes; l++) out[l] += acc[t][l];
+        }
+      }
+    }
+  }
+  for (int k = 0; k < K; k++)
+    for (int oi = 0; oi < O; oi++) dw[int64_t(k) * O + oi] = float(sum[int64_t(k) * oPadded + oi]);
+}
+
+// ---- Node-API glue ----
+
+constexpr size_t kMaxArgs = 20;
+
+/** The call's arguments: the heap (an ArrayBuffer) first, then int64 values. Returns false after throwing. */
+bool readArgs(napi_env env, napi_callback_info info, size_t expected, uint8_t** heap, size_t* heapBytes, int64_t* values) {
+  size_t argc = kMaxArgs;
+  napi_value argv[kMaxArgs];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return false;
+  if (argc != expected + 1) {
+    napi_throw_type_error(env, nullptr, "netc native kernels: wrong number of arguments");
+    return false;
+  }
+  void* data = nullptr;
+  bool isBuffer = false;
+  napi_is_arraybuffer(env, argv[0], &isBuffer);
+  if (!isBuffer || napi_get_arraybuffer_info(env, argv[0], &data, heapBytes) != napi_ok) {
+    napi_throw_type_error(env, nullptr, "netc native kernels: the first argument must be the heap's ArrayBuffer");
+    return false;
+  }
+  *heap = static_cast<uint8_t*>(data);
+  for (size_t i = 0; i < expected; i++) {
+    if (napi_get_value_int64(env, argv[i + 1], &values[i]) != napi_ok) {
+      napi_throw_type_error(env, nullptr, "netc native kernels: arguments after the heap must be numbers");
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Reads the 13 geometry values starting at `v` and checks them; false (after throwing) when they make no sense. */
+bool readGeometry(napi_env env, const int64_t* v, Geometry* g) {
+  for (int i = 0; i < 13; i++) {
+    const bool offset = i == 11 || i == 12;  // top, left may be negative (a crop) but small
+    if (v[i] > (1 << 30) || (!offset && v[i] < 1) || (offset && v[i] < -(1 << 20))) {
+      napi_throw_range_error(env, nullptr, "netc native kernels: convolution geometry out of range");
+      return false;
+    }
+  }
+  *g = Geometry{int(v[0]), int(v[1]), int(v[2]), int(v[3]), int(v[4]), int(v[5]), int(v[6]),
+                int(v[7]), int(v[8]), int(v[9]), int(v[10]), int(v[11]), int(v[12])};
+  return true;
+}
+
+/** A float32 operand of `count` values at byte offset `offset`, or null (after throwing) when it leaves the heap. */
+float* operand(napi_env env, uint8_t* heap, size_t heapBytes, int64_t offset, int64_t count) {
+  if (offset < 0 || offset % 4 != 0 || count < 0 || uint64_t(offset) + uint64_t(count) * 4 > heapBytes) {
+    napi_throw_range_error(env, nullptr, "netc native kernels: an operand lies outside the heap");
+    return nullptr;
+  }
+  return reinterpret_cast<float*>(heap + offset);
+}
+
+/** Runs a kernel, turning an allocation failure into a JavaScript error instead of ending the process. */
+template <typename Kernel>
+napi_value guarded(napi_env env, Kernel kernel) {
+  try {
+    kernel();
+  } catch (const std::bad_alloc&) {
+    napi_throw_error(env, "NN4005", "netc native kernels: out of memory for a convolution's scratch");
+  }
+  return nullptr;
+}
+
+// conv2dForward(heap, x, filter, bias (-1: none), y, n, h, w, c, oh, ow, o, kh, kw, sh, sw, top, left, relu)
+napi_value Conv2dForward(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t bytes;
+  int64_t v[18];
+  Geometry g;
+  if (!readArgs(env, info, 18, &heap, &bytes, v) || !readGeometry(env, v + 4, &g)) return nullptr;
+  float* x = operand(env, heap, bytes, v[0], int64_t(g.n) * g.h * g.w * g.c);
+  float* f = x ? operand(env, heap, bytes, v[1], int64_t(g.taps()) * g.o) : nullptr;
+  float* b = v[2] < 0 ? nullptr : (f ? operand(env, heap, bytes, v[2], g.o) : nullptr);
+  float* y = f && (v[2] < 0 || b) ? operand(env, heap, bytes, v[3], g.pixels() * g.o) : nullptr;
+  if (y == nullptr) return nullptr;
+  return guarded(env, [&] { forward(g, x, f, b, y, v[17] != 0); });
+}
+
+// conv2dInputGrad(heap, dy, filter, dx, n, h, w, c, oh, ow, o, kh, kw, sh, sw, top, left)
+napi_value Conv2dInputGrad(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t bytes;
+  int64_t v[16];
+  Geometry g;
+  if (!readArgs(env, info, 16, &heap, &bytes, v) || !readGeometry(env, v + 3, &g)) return nullptr;
+  float* dy = operand(env, heap, bytes, v[0], g.pixels() * g.o);
+  float* f = dy ? operand(env, heap, bytes, v[1], int64_t(g.taps()) * g.o) : nullptr;
+  float* dx = f ? operand(env, heap, bytes, v[2], int64_t(g.n) * g.h * g.w * g.c) : nullptr;
+  if (dx == nullptr) return nullptr;
+  return guarded(env, [&] { inputGrad(g, dy, f, dx); });
+}
+
+// conv2dFilterGrad(heap, x, dy, dw, n, h, w, c, oh, ow, o, kh, kw, sh, sw, top, left)
+napi_value Conv2dFilterGrad(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t bytes;
+  int64_t v[16];
+  Geometry g;
+  if (!readArgs(env, info, 16, &heap, &bytes, v) || !readGeometry(env, v + 3, &g)) return nullptr;
+  float* x = operand(env, heap, bytes, v[0], int64_t(g.n) * g.h * g.w * g.c);
+  float* dy = x ? operand(env, heap, bytes, v[1], g.pixels() * g.o) : nullptr;
+  float* dw = dy ? operand(env, heap, bytes, v[2], int64_t(g.taps()) * g.o) : nullptr;
+  if (dw == nullptr) return nullptr;
+  return guarded(env, [&] { filterGrad(g, x, dy, dw); });
+}
+
+}  // namespace
+
+NAPI_MODULE_INIT() {
+  const napi_property_descriptor functions[] = {
+      {"conv2dForward", nullptr, Conv2dForward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dInputGrad", nullptr, Conv2dInputGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dFilterGrad", nullptr, Conv2dFilterGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
+  return exports;
+}

@@ -1,0 +1,73 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { arch, platform } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/*
+ * netc's native convolution kernels (convolution.cc, built by `npm run build` into dist/netc-native.node when the
+ * machine has a C++ compiler). Like the AssemblyScript kernels they work on tfjs's wasm heap in place: pointers
+ * are byte offsets into the heap's ArrayBuffer. NETC_NATIVE=0 turns them off (the wasm kernels run instead).
+ */
+
+/** The module's functions; the first argument of each is the wasm heap's ArrayBuffer. */
+export interface NativeKernels {
+  /** Y = X (*) W (+ bias; bias -1 for none), then relu when `relu` is 1. */
+  conv2dForward(
+    heap: ArrayBuffer, x: number, filter: number, bias: number, y: number,
+    n: number, h: number, w: number, c: number, oh: number, ow: number, o: number,
+    kh: number, kw: number, sh: number, sw: number, top: number, left: number, relu: number,
+  ): void;
+  /** dX of a convolution from dY and W. */
+  conv2dInputGrad(
+    heap: ArrayBuffer, dy: number, filter: number, dx: number,
+    n: number, h: number, w: number, c: number, oh: number, ow: number, o: number,
+    kh: number, kw: number, sh: number, sw: number, top: number, left: number,
+  ): void;
+  /** dW of a convolution from X and dY. */
+  conv2dFilterGrad(
+    heap: ArrayBuffer, x: number, dy: number, dw: number,
+    n: number, h: number, w: number, c: number, oh: number, ow: number, o: number,
+    kh: number, kw: number, sh: number, sw: number, top: number, left: number,
+  ): void;
+}
+
+/** Where the build puts the module: dist/ under the package root (three levels up from src/ and dist/ alike). */
+export const nativeModulePath = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'dist', 'netc-native.node');
+
+let loaded: NativeKernels | null | undefined;
+let failure = '';
+
+/** Whether this x86-64 CPU has the AVX2 and FMA instructions the module is built with (Linux reads /proc/cpuinfo). */
+function cpuRunsModule(): boolean {
+  if (arch() !== 'x64') return true;
+  if (platform() !== 'linux') return false;
+  try {
+    const flags = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.split(/\s+/) ?? [];
+    return flags.includes('avx2') && flags.includes('fma');
+  } catch {
+    return false;
+  }
+}
+
+/** The native kernels, or null (with `nativeUnavailableReason()` saying why). */
+export function nativeKernels(): NativeKernels | null {
+  if (loaded !== undefined) return loaded;
+  loaded = null;
+  if (process.env.NETC_NATIVE === '0') failure = 'turned off by NETC_NATIVE=0';
+  else if (!existsSync(nativeModulePath)) failure = `${nativeModulePath} is not built (no C++ compiler when \`npm run build\` ran?)`;
+  else if (!cpuRunsModule()) failure = 'this CPU lacks AVX2 with FMA';
+  else {
+    try {
+      loaded = createRequire(import.meta.url)(nativeModulePath) as NativeKernels;
+    } catch (error) {
+      failure = `${nativeModulePath} does not load (${(error as Error).message})`;
+    }
+  }
+  return loaded;
+}
+
+/** Why the native kernels do not run here, or null when they do. */
+export function nativeUnavailableReason(): string | null {
+  return nativeKernels() === null ? failure : null;
+}
