@@ -18,11 +18,12 @@ const root = resolve(here, '..', '..');
 const page = join(root, 'src', 'playground', 'page');
 
 /**
- * The Node-only module the page must not load, and the browser file that stands in for it. (The front end needs
+ * The Node-only modules the page must not load, and the browser files that stand in for them. (The front end needs
  * none: `#chevrotain` resolves to the package's browser entry under esbuild's `browser` condition.)
  */
 const browserStandIns: Readonly<Record<string, string>> = {
   [join(root, 'src', 'backend', 'simd', 'module.ts')]: join(page, 'simdModule.ts'),
+  [join(root, 'src', 'backend', 'native', 'native.ts')]: join(page, 'nativeModule.ts'),
 };
 
 /** Resolves imports of the Node-only module to its browser stand-in; fails the build on any `node:` import. */
