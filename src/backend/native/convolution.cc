@@ -35,7 +35,7 @@ inline vec load(const float* p) {
   return v;
 }
 inline void store(float* p, vec v) { std::memcpy(p, &v, sizeof v); }
-inline vec splat(float x) { return vec{} + x; }
+inline vec splat(float x) { return vec{x, x, x, x, x, x, x, x}; }
 
 /** Where one convolution's operands lie and its geometry (pads as the first row and column they add). */
 struct Geometry {
@@ -88,6 +88,27 @@ inline Pixel pixelOf(const Geometry& g, int64_t m) {
   const int64_t rest = m / g.ow;
   return {int(rest / g.oh), int(rest % g.oh), x};
 }
+
+/** Walks output pixels in order, giving each one's window start in a padded [N, Hp, Wp, C] image without divisions. */
+struct PixelCursor {
+  const Geometry& g;
+  int64_t rowStride, imageStride;  // values per padded row, per padded image
+  int b = 0, y = 0, x = 0;
+  PixelCursor(const Geometry& geometry, int hp, int wp, int64_t m) : g(geometry) {
+    rowStride = int64_t(wp) * g.c;
+    imageStride = int64_t(hp) * rowStride;
+    const Pixel px = pixelOf(g, m);
+    b = px.b, y = px.y, x = px.x;
+  }
+  int64_t offset() const { return b * imageStride + int64_t(y) * g.sh * rowStride + int64_t(x) * g.sw * g.c; }
+  void next() {
+    if (++x < g.ow) return;
+    x = 0;
+    if (++y < g.oh) return;
+    y = 0;
+    b++;
+  }
+};
 
 /** The input row (C values) tap (p, q) of output pixel `px` reads, or null where it falls in the padding. */
 inline const float* tapSource(const Geometry& g, const float* x, Pixel px, int p, int q) {
@@ -210,21 +231,30 @@ void directPanel(const Geometry& g, const float* xp, int hp, int wp, const int* 
   const int nc = std::min(NV * kLanes, g.o - c0);
   const float* base[MR];
   alignas(32) float tile[NV * kLanes];
+  alignas(32) float biasLanes[NV * kLanes] = {};
+  for (int t = 0; t < nc; t++) biasLanes[t] = bias != nullptr ? bias[c0 + t] : 0.0f;
+  vec biasVec[NV];
+  for (int v = 0; v < NV; v++) biasVec[v] = load(biasLanes + v * kLanes);
+  const vec zero = vec{};
+  PixelCursor cursor(g, hp, wp, 0);
   for (int64_t m0 = 0; m0 < M; m0 += MR) {
+    const int rows = int(std::min<int64_t>(MR, M - m0));
     for (int r = 0; r < MR; r++) {
-      const Pixel px = pixelOf(g, std::min(m0 + r, M - 1));
-      base[r] = xp + ((int64_t(px.b) * hp + int64_t(px.y) * g.sh) * wp + int64_t(px.x) * g.sw) * g.c;
+      base[r] = xp + cursor.offset();
+      if (r + 1 < rows) cursor.next();
     }
+    cursor.next();
     vec acc[MR][NV];
     directTile<MR, NV>(K, off, base, panel, acc);
-    const int rows = int(std::min<int64_t>(MR, M - m0));
     for (int r = 0; r < rows; r++) {
-      for (int v = 0; v < NV; v++) store(tile + v * kLanes, acc[r][v]);
       float* out = y + (m0 + r) * g.o + c0;
-      for (int t = 0; t < nc; t++) {
-        const float value = tile[t] + (bias != nullptr ? bias[c0 + t] : 0.0f);
-        out[t] = relu && value < 0.0f ? 0.0f : value;
+      for (int v = 0; v < NV; v++) {
+        vec value = acc[r][v] + biasVec[v];
+        if (relu) value = value < zero ? zero : value;
+        if (nc == NV * kLanes) store(out + v * kLanes, value);
+        else store(tile + v * kLanes, value);
       }
+      if (nc != NV * kLanes) std::memcpy(out, tile, sizeof(float) * nc);
     }
   }
 }
@@ -325,12 +355,10 @@ void filterGrad(const Geometry& g, const float* x, const float* dy, float* dw) {
   int64_t* bases = sized(scratch.bases, tileRows);
   const bool direct = O == oPadded;
   float* dyTile = direct ? nullptr : sized(scratch.a, size_t(tileRows) * oPadded);
+  PixelCursor cursor(g, hp, wp, 0);
   for (int64_t m0 = 0; m0 < M; m0 += tileRows) {
     const int rows = int(std::min<int64_t>(tileRows, M - m0));
-    for (int r = 0; r < rows; r++) {
-      const Pixel px = pixelOf(g, m0 + r);
-      bases[r] = ((int64_t(px.b) * hp + int64_t(px.y) * g.sh) * wp + int64_t(px.x) * g.sw) * g.c;
-    }
+    for (int r = 0; r < rows; r++, cursor.next()) bases[r] = cursor.offset();
     const float* dyRows = dy + m0 * O;
     if (!direct) {
       for (int r = 0; r < rows; r++) {
