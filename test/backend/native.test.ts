@@ -19,7 +19,7 @@ describe('native convolution kernels', () => {
   test('are built by `npm run build` and load here', () => {
     expect(nativeUnavailableReason()).toBeNull();
     const k = nativeKernels()!;
-    for (const f of [k.conv2dForward, k.conv2dInputGrad, k.conv2dFilterGrad]) expect(typeof f).toBe('function');
+    for (const f of [k.conv2dForward, k.conv2dInputGrad, k.conv2dFilterGrad, k.maxPool, k.maxPoolGrad]) expect(typeof f).toBe('function');
   });
 
   test('NETC_NATIVE=0 turns them off and says so', () => {

@@ -14,7 +14,7 @@ import { tileKernels } from './tile.js';
 import { simdGradients } from '../simd/gradients.js';
 import { simdKernels } from '../simd/kernels.js';
 import { simdUnavailableReason } from '../simd/module.js';
-import { nativeConvKernels } from '../native/convKernels.js';
+import { nativeWasmKernels } from '../native/kernels.js';
 import { nativeUnavailableReason } from '../native/native.js';
 
 export { withoutInputGradient } from './unusedGradient.js';
@@ -49,8 +49,8 @@ export function netcKernelConfigs(backendName: string, fast = false, native = tr
   const replaced = new Set(simd.map((k) => k.kernelName));
   const fastSet = [...base.filter((k) => !replaced.has(k.kernelName)), ...simd];
   if (backendName !== 'wasm' || !native || nativeUnavailableReason() !== null) return fastSet;
-  // On wasm, netc's native convolutions (where they are built) take the place of the kernels above or the backend's.
-  nativeWasm ??= nativeConvKernels((kernelName) => {
+  // On wasm, netc's native kernels (where they are built) take the place of the kernels above or the backend's.
+  nativeWasm ??= nativeWasmKernels((kernelName) => {
     const config = fastSet.find((k) => k.kernelName === kernelName);
     return config !== undefined ? config.kernelFunc : (args) => {
       const original = originalKernel(kernelName, 'wasm');
@@ -62,7 +62,7 @@ export function netcKernelConfigs(backendName: string, fast = false, native = tr
   return [...fastSet.filter((k) => !nativeNames.has(k.kernelName)), ...nativeWasm];
 }
 
-/** The native convolution kernels on wasm, made once (so that registering twice installs the same functions). */
+/** The native kernels on wasm, made once (so that registering twice installs the same functions). */
 let nativeWasm: tf.KernelConfig[] | undefined;
 
 /** The tfjs gradient functions netc replaced, to put back on unregistering. */

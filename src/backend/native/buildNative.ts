@@ -1,17 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { arch, platform } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /*
- * Builds netc's native convolution kernels (convolution.cc) into dist/netc-native.node with the machine's C++
+ * Builds netc's native kernels (the .cc files beside this one) into dist/netc-native.node with the machine's C++
  * compiler against Node's own headers (`npm run build:native`, part of `npm run build`). They are optional: when
  * there is no compiler or no headers the build says so and succeeds, and training uses the wasm kernels.
  */
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const source = join(root, 'src', 'backend', 'native', 'convolution.cc');
+const sourceDir = join(root, 'src', 'backend', 'native');
 const target = join(root, 'dist', 'netc-native.node');
 
 /** Directories that may hold node_api.h: beside this Node, or where npm was told Node's sources are. */
@@ -44,7 +44,7 @@ function main(): void {
   const args = [
     '-O3', '-std=gnu++17', '-ffp-contract=fast', '-fPIC', '-shared', '-fvisibility=hidden', ...flags,
     ...headers.map((d) => `-I${d}`), ...(platform() === 'darwin' ? ['-undefined', 'dynamic_lookup'] : []),
-    '-o', partial, source,
+    '-o', partial, ...readdirSync(sourceDir).filter((f) => f.endsWith('.cc')).sort().map((f) => join(sourceDir, f)),
   ];
   const run = spawnSync(compiler, args, { encoding: 'utf8' });
   if (run.error !== undefined || run.status !== 0) {

@@ -1,19 +1,13 @@
-// netc's native convolution kernels: the three convolutions of a training step (forward, input gradient,
-// filter gradient) for NHWC float32 tensors, as packed register-blocked matrix products in 256-bit SIMD
-// (GCC vector extensions: AVX2 with FMA on x86-64, two NEON registers per vector on arm64).
-//
-// They run on tfjs's wasm heap: every pointer argument is a byte offset into the ArrayBuffer passed first, the
-// same offsets the wasm backend and netc's AssemblyScript kernels use, so nothing is copied in or out. Scratch
-// (packed panels, column tiles) is this thread's own, kept between calls. Each call runs on the calling thread;
-// netc's data-parallel trainer gives every thread its own wasm heap and calls these from each.
+// netc's native convolutions: the three convolutions of a training step (forward, input gradient, filter
+// gradient) for NHWC float32 tensors, register-blocked in 256-bit SIMD (simd.h).
 //
 // Convolution as a matrix product: with M = N*OH*OW output pixels and K = KH*KW*C taps,
 //   forward        Y[M, O]  = A[M, K] * W[K, O] (+ bias, relu)       A = the image's columns (im2col), W = filter
-//   input grad     D[M, K]  = dY[M, O] * W[K, O]^T, scattered back onto dX (col2im)
+//   input grad     dX       = the stride-1 convolution of dY with W turned (stride 1), or D[M, K] = dY * W^T
+//                             scattered back onto dX (col2im) for larger strides
 //   filter grad    dW[K, O] = A[M, K]^T * dY[M, O]
-// A is never built whole: tiles of rows are packed as they are used, so the working set stays in cache.
-
-#include <node_api.h>
+// A is never built: the forward and filter-gradient micro-kernels read the image in place (a zero-padded copy, so
+// no tap needs a bounds check) through each tap's offset. Scratch is this thread's own, kept between calls.
 
 #include <algorithm>
 #include <cstdint>
@@ -21,28 +15,10 @@
 #include <new>
 #include <vector>
 
+#include "simd.h"
+
+namespace netc {
 namespace {
-
-typedef float vec __attribute__((vector_size(32)));  // 8 floats
-constexpr int kLanes = 8;
-constexpr int kRows = 6;       // rows of the micro-tile (pixels, or taps for the filter gradient)
-constexpr int kPanel = 16;     // columns of a packed panel: two vectors
-constexpr int kTile = 96;      // pixels per packed tile (a multiple of kRows)
-
-inline vec load(const float* p) {
-  vec v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void store(float* p, vec v) { std::memcpy(p, &v, sizeof v); }
-inline vec splat(float x) { return vec{x, x, x, x, x, x, x, x}; }
-
-/** Where one convolution's operands lie and its geometry (pads as the first row and column they add). */
-struct Geometry {
-  int n, h, w, c, oh, ow, o, kh, kw, sh, sw, top, left;
-  int64_t pixels() const { return int64_t(n) * oh * ow; }
-  int taps() const { return kh * kw * c; }
-};
 
 /** Per-thread scratch that grows to the largest call seen and is reused. */
 struct Scratch {
@@ -335,6 +311,22 @@ void inputGrad(const Geometry& g, const float* dy, const float* filter, float* d
   }
 }
 
+typedef double dvec __attribute__((vector_size(32)));  // 4 doubles
+typedef float hvec __attribute__((vector_size(16)));   // 4 floats
+
+/** out[0..8) += v, in float64. */
+inline void addWidened(double* out, vec v) {
+  const hvec lo = {v[0], v[1], v[2], v[3]};
+  const hvec hi = {v[4], v[5], v[6], v[7]};
+  dvec a, b;
+  std::memcpy(&a, out, sizeof a);
+  std::memcpy(&b, out + 4, sizeof b);
+  a += __builtin_convertvector(lo, dvec);
+  b += __builtin_convertvector(hi, dvec);
+  std::memcpy(out, &a, sizeof a);
+  std::memcpy(out + 4, &b, sizeof b);
+}
+
 /**
  * dW = A^T * dY, direct: for a tile of pixels, kRows taps (read in place from the padded image through their
  * offsets) against column vectors of dY, accumulated in registers over the tile and summed across tiles in float64.
@@ -351,7 +343,7 @@ void filterGrad(const Geometry& g, const float* x, const float* dy, float* dw) {
   const int* off = tapOffsets(g.kh, g.kw, g.c, wp, kPadded);
   double* sum = sized(scratch.d, size_t(kPadded) * oPadded);
   std::fill(sum, sum + size_t(kPadded) * oPadded, 0.0);
-  constexpr int tileRows = 128;
+  constexpr int tileRows = 256;
   int64_t* bases = sized(scratch.bases, tileRows);
   const bool direct = O == oPadded;
   float* dyTile = direct ? nullptr : sized(scratch.a, size_t(tileRows) * oPadded);
@@ -386,10 +378,8 @@ void filterGrad(const Geometry& g, const float* x, const float* dy, float* dw) {
         }
         for (int t = 0; t < kRows; t++) {
           double* out = sum + int64_t(k0 + t) * oPadded + o0;
-          for (int l = 0; l < kLanes; l++) {
-            out[l] += acc[t][0][l];
-            out[kLanes + l] += acc[t][1][l];
-          }
+          addWidened(out, acc[t][0]);
+          addWidened(out + kLanes, acc[t][1]);
         }
       }
       for (; o0 < oPadded; o0 += kLanes) {
@@ -400,10 +390,7 @@ void filterGrad(const Geometry& g, const float* x, const float* dy, float* dw) {
 #pragma GCC unroll 6
           for (int t = 0; t < kRows; t++) acc[t] += splat(a[o[t]]) * b0;
         }
-        for (int t = 0; t < kRows; t++) {
-          double* out = sum + int64_t(k0 + t) * oPadded + o0;
-          for (int l = 0; l < kLanes; l++) out[l] += acc[t][l];
-        }
+        for (int t = 0; t < kRows; t++) addWidened(sum + int64_t(k0 + t) * oPadded + o0, acc[t]);
       }
     }
   }
@@ -411,121 +398,12 @@ void filterGrad(const Geometry& g, const float* x, const float* dy, float* dw) {
     for (int oi = 0; oi < O; oi++) dw[int64_t(k) * O + oi] = float(sum[int64_t(k) * oPadded + oi]);
 }
 
-// ---- Node-API glue ----
-
-constexpr size_t kMaxArgs = 20;
-
-/** The call's arguments: the heap (an ArrayBuffer) first, then int64 values. Returns false after throwing. */
-bool readArgs(napi_env env, napi_callback_info info, size_t expected, uint8_t** heap, size_t* heapBytes, int64_t* values) {
-  size_t argc = kMaxArgs;
-  napi_value argv[kMaxArgs];
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return false;
-  if (argc != expected + 1) {
-    napi_throw_type_error(env, nullptr, "netc native kernels: wrong number of arguments");
-    return false;
-  }
-  void* data = nullptr;
-  bool isBuffer = false;
-  napi_is_arraybuffer(env, argv[0], &isBuffer);
-  if (!isBuffer || napi_get_arraybuffer_info(env, argv[0], &data, heapBytes) != napi_ok) {
-    napi_throw_type_error(env, nullptr, "netc native kernels: the first argument must be the heap's ArrayBuffer");
-    return false;
-  }
-  *heap = static_cast<uint8_t*>(data);
-  for (size_t i = 0; i < expected; i++) {
-    if (napi_get_value_int64(env, argv[i + 1], &values[i]) != napi_ok) {
-      napi_throw_type_error(env, nullptr, "netc native kernels: arguments after the heap must be numbers");
-      return false;
-    }
-  }
-  return true;
-}
-
-/** Reads the 13 geometry values starting at `v` and checks them; false (after throwing) when they make no sense. */
-bool readGeometry(napi_env env, const int64_t* v, Geometry* g) {
-  for (int i = 0; i < 13; i++) {
-    const bool offset = i == 11 || i == 12;  // top, left may be negative (a crop) but small
-    if (v[i] > (1 << 30) || (!offset && v[i] < 1) || (offset && v[i] < -(1 << 20))) {
-      napi_throw_range_error(env, nullptr, "netc native kernels: convolution geometry out of range");
-      return false;
-    }
-  }
-  *g = Geometry{int(v[0]), int(v[1]), int(v[2]), int(v[3]), int(v[4]), int(v[5]), int(v[6]),
-                int(v[7]), int(v[8]), int(v[9]), int(v[10]), int(v[11]), int(v[12])};
-  return true;
-}
-
-/** A float32 operand of `count` values at byte offset `offset`, or null (after throwing) when it leaves the heap. */
-float* operand(napi_env env, uint8_t* heap, size_t heapBytes, int64_t offset, int64_t count) {
-  if (offset < 0 || offset % 4 != 0 || count < 0 || uint64_t(offset) + uint64_t(count) * 4 > heapBytes) {
-    napi_throw_range_error(env, nullptr, "netc native kernels: an operand lies outside the heap");
-    return nullptr;
-  }
-  return reinterpret_cast<float*>(heap + offset);
-}
-
-/** Runs a kernel, turning an allocation failure into a JavaScript error instead of ending the process. */
-template <typename Kernel>
-napi_value guarded(napi_env env, Kernel kernel) {
-  try {
-    kernel();
-  } catch (const std::bad_alloc&) {
-    napi_throw_error(env, "NN4005", "netc native kernels: out of memory for a convolution's scratch");
-  }
-  return nullptr;
-}
-
-// conv2dForward(heap, x, filter, bias (-1: none), y, n, h, w, c, oh, ow, o, kh, kw, sh, sw, top, left, relu)
-napi_value Conv2dForward(napi_env env, napi_callback_info info) {
-  uint8_t* heap;
-  size_t bytes;
-  int64_t v[18];
-  Geometry g;
-  if (!readArgs(env, info, 18, &heap, &bytes, v) || !readGeometry(env, v + 4, &g)) return nullptr;
-  float* x = operand(env, heap, bytes, v[0], int64_t(g.n) * g.h * g.w * g.c);
-  float* f = x ? operand(env, heap, bytes, v[1], int64_t(g.taps()) * g.o) : nullptr;
-  float* b = v[2] < 0 ? nullptr : (f ? operand(env, heap, bytes, v[2], g.o) : nullptr);
-  float* y = f && (v[2] < 0 || b) ? operand(env, heap, bytes, v[3], g.pixels() * g.o) : nullptr;
-  if (y == nullptr) return nullptr;
-  return guarded(env, [&] { forward(g, x, f, b, y, v[17] != 0); });
-}
-
-// conv2dInputGrad(heap, dy, filter, dx, n, h, w, c, oh, ow, o, kh, kw, sh, sw, top, left)
-napi_value Conv2dInputGrad(napi_env env, napi_callback_info info) {
-  uint8_t* heap;
-  size_t bytes;
-  int64_t v[16];
-  Geometry g;
-  if (!readArgs(env, info, 16, &heap, &bytes, v) || !readGeometry(env, v + 3, &g)) return nullptr;
-  float* dy = operand(env, heap, bytes, v[0], g.pixels() * g.o);
-  float* f = dy ? operand(env, heap, bytes, v[1], int64_t(g.taps()) * g.o) : nullptr;
-  float* dx = f ? operand(env, heap, bytes, v[2], int64_t(g.n) * g.h * g.w * g.c) : nullptr;
-  if (dx == nullptr) return nullptr;
-  return guarded(env, [&] { inputGrad(g, dy, f, dx); });
-}
-
-// conv2dFilterGrad(heap, x, dy, dw, n, h, w, c, oh, ow, o, kh, kw, sh, sw, top, left)
-napi_value Conv2dFilterGrad(napi_env env, napi_callback_info info) {
-  uint8_t* heap;
-  size_t bytes;
-  int64_t v[16];
-  Geometry g;
-  if (!readArgs(env, info, 16, &heap, &bytes, v) || !readGeometry(env, v + 3, &g)) return nullptr;
-  float* x = operand(env, heap, bytes, v[0], int64_t(g.n) * g.h * g.w * g.c);
-  float* dy = x ? operand(env, heap, bytes, v[1], g.pixels() * g.o) : nullptr;
-  float* dw = dy ? operand(env, heap, bytes, v[2], int64_t(g.taps()) * g.o) : nullptr;
-  if (dw == nullptr) return nullptr;
-  return guarded(env, [&] { filterGrad(g, x, dy, dw); });
-}
-
 }  // namespace
 
-NAPI_MODULE_INIT() {
-  const napi_property_descriptor functions[] = {
-      {"conv2dForward", nullptr, Conv2dForward, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"conv2dInputGrad", nullptr, Conv2dInputGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"conv2dFilterGrad", nullptr, Conv2dFilterGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
-  };
-  napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
-  return exports;
+void conv2dForward(const Geometry& g, const float* x, const float* filter, const float* bias, float* y, bool relu) {
+  forward(g, x, filter, bias, y, relu);
 }
+void conv2dInputGrad(const Geometry& g, const float* dy, const float* filter, float* dx) { inputGrad(g, dy, filter, dx); }
+void conv2dFilterGrad(const Geometry& g, const float* x, const float* dy, float* dw) { filterGrad(g, x, dy, dw); }
+
+}  // namespace netc

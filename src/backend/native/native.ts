@@ -3,10 +3,11 @@ import { createRequire } from 'node:module';
 import { arch, platform } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { PoolGeometryArgs } from '../simd/module.js';
 
 /*
- * netc's native convolution kernels (convolution.cc, built by `npm run build` into dist/netc-native.node when the
- * machine has a C++ compiler). Like the AssemblyScript kernels they work on tfjs's wasm heap in place: pointers
+ * netc's native kernels (convolutions and max pooling in C++: the .cc files here, built by `npm run build` into
+ * dist/netc-native.node when the machine has a C++ compiler). Like the AssemblyScript kernels they work on tfjs's wasm heap in place: pointers
  * are byte offsets into the heap's ArrayBuffer. NETC_NATIVE=0 turns them off (the wasm kernels run instead).
  */
 
@@ -30,6 +31,10 @@ export interface NativeKernels {
     n: number, h: number, w: number, c: number, oh: number, ow: number, o: number,
     kh: number, kw: number, sh: number, sw: number, top: number, left: number,
   ): void;
+  /** Max pooling of x into y (windows clipped to the image). */
+  maxPool(heap: ArrayBuffer, x: number, y: number, ...geometry: PoolGeometryArgs): void;
+  /** Its gradient: each window's dy to the first of its largest values. */
+  maxPoolGrad(heap: ArrayBuffer, dy: number, x: number, dx: number, ...geometry: PoolGeometryArgs): void;
 }
 
 /** Where the build puts the module: dist/ under the package root (three levels up from src/ and dist/ alike). */

@@ -213,7 +213,7 @@ function reduce(kernelName: 'Sum' | 'Mean', name: BackendName) {
 }
 
 /** A pooling's geometry, or null for what these kernels leave to the backend (dilation, another layout). */
-function poolGeometry(xShape: readonly number[], attrs: tf.NamedAttrMap | undefined): { info: tf.backend_util.Conv2DInfo; args: PoolGeometryArgs } | null {
+export function poolGeometry(xShape: readonly number[], attrs: tf.NamedAttrMap | undefined): { info: tf.backend_util.Conv2DInfo; args: PoolGeometryArgs } | null {
   const a = attrs as unknown as tf.AvgPoolAttrs;
   if (xShape.length !== 4) return null;
   const info = tf.backend_util.computePool2DInfo(xShape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);

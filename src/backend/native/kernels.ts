@@ -1,12 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { convGeometry, type ConvGeometry } from '../kernels/flat.js';
+import { poolGeometry } from '../simd/kernels.js';
 import { isInputGradientSkipped } from '../kernels/unusedGradient.js';
 import { nativeKernels, type NativeKernels } from './native.js';
 
 /*
- * tfjs kernels on the wasm backend backed by netc's native convolutions: the forward convolution (with its bias and
- * a relu fused), its input gradient and its filter gradient, NHWC float32 with any stride and padding. Anything else
- * (dilations, other activations, NCHW, a first layer's skipped input gradient) goes to the kernel they replace.
+ * tfjs kernels on the wasm backend backed by netc's native code: the forward convolution (with its bias and a relu
+ * fused), its input gradient and its filter gradient, NHWC float32 with any stride and padding, and max pooling with
+ * its gradient. Anything else (dilations, other activations, NCHW, a first layer's skipped input gradient) goes to
+ * the kernel they replace.
  */
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: object; attrs?: tf.NamedAttrMap };
@@ -100,11 +102,35 @@ function filterGrad(native: NativeKernels, fallback: tf.KernelFunc): tf.KernelFu
   };
 }
 
+function maxPool(native: NativeKernels, fallback: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const g = poolGeometry(x.shape, args.attrs);
+    if (g === null || x.dtype !== 'float32') return fallback(args);
+    const backend = heapBackend(args.backend);
+    const y = backend.makeOutput([...g.info.outShape], 'float32');
+    native.maxPool(backend.wasm.asm.memory.buffer, offsetOf(backend, x), offsetOf(backend, y), ...g.args);
+    return y;
+  };
+}
+
+function maxPoolGrad(native: NativeKernels, fallback: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { dy, input } = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
+    const g = poolGeometry(input.shape, args.attrs);
+    if (g === null || dy.dtype !== 'float32' || input.dtype !== 'float32' || !tf.util.arraysEqual(g.info.outShape, dy.shape)) return fallback(args);
+    const backend = heapBackend(args.backend);
+    const dx = backend.makeOutput([...input.shape], 'float32');
+    native.maxPoolGrad(backend.wasm.asm.memory.buffer, offsetOf(backend, dy), offsetOf(backend, input), offsetOf(backend, dx), ...g.args);
+    return dx;
+  };
+}
+
 /**
- * The native convolution kernels for the wasm backend, each falling back to `replaced(name)` (the kernel it takes
+ * The native kernels for the wasm backend, each falling back to `replaced(name)` (the kernel it takes
  * the place of); empty when the native module is not available here.
  */
-export function nativeConvKernels(replaced: (kernelName: string) => tf.KernelFunc): tf.KernelConfig[] {
+export function nativeWasmKernels(replaced: (kernelName: string) => tf.KernelFunc): tf.KernelConfig[] {
   const native = nativeKernels();
   if (native === null) return [];
   const make = (kernelName: string, kernelFunc: tf.KernelFunc): tf.KernelConfig => ({ kernelName, backendName: 'wasm', kernelFunc });
@@ -113,5 +139,7 @@ export function nativeConvKernels(replaced: (kernelName: string) => tf.KernelFun
     make('Conv2D', forward(native, replaced('Conv2D'), false)),
     make('Conv2DBackpropInput', inputGrad(native, replaced('Conv2DBackpropInput'))),
     make('Conv2DBackpropFilter', filterGrad(native, replaced('Conv2DBackpropFilter'))),
+    make('MaxPool', maxPool(native, replaced('MaxPool'))),
+    make('MaxPoolGrad', maxPoolGrad(native, replaced('MaxPoolGrad'))),
   ];
 }

@@ -1,0 +1,169 @@
+// The Node-API face of netc's native kernels: each function takes the wasm heap's ArrayBuffer and then byte
+// offsets and sizes, checks that every operand lies inside the heap, and runs the kernel on the calling thread.
+
+#include <node_api.h>
+
+#include <cstdint>
+#include <new>
+
+#include "simd.h"
+
+namespace {
+
+using netc::Geometry;
+
+constexpr size_t kMaxArgs = 20;
+
+/** The call's arguments: the heap (an ArrayBuffer) first, then int64 values. Returns false after throwing. */
+bool readArgs(napi_env env, napi_callback_info info, size_t expected, uint8_t** heap, size_t* heapBytes, int64_t* values) {
+  size_t argc = kMaxArgs;
+  napi_value argv[kMaxArgs];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return false;
+  if (argc != expected + 1) {
+    napi_throw_type_error(env, nullptr, "netc native kernels: wrong number of arguments");
+    return false;
+  }
+  void* data = nullptr;
+  bool isBuffer = false;
+  napi_is_arraybuffer(env, argv[0], &isBuffer);
+  if (!isBuffer || napi_get_arraybuffer_info(env, argv[0], &data, heapBytes) != napi_ok) {
+    napi_throw_type_error(env, nullptr, "netc native kernels: the first argument must be the heap's ArrayBuffer");
+    return false;
+  }
+  *heap = static_cast<uint8_t*>(data);
+  for (size_t i = 0; i < expected; i++) {
+    if (napi_get_value_int64(env, argv[i + 1], &values[i]) != napi_ok) {
+      napi_throw_type_error(env, nullptr, "netc native kernels: arguments after the heap must be numbers");
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Reads the 13 geometry values starting at `v` and checks them; false (after throwing) when they make no sense. */
+bool readGeometry(napi_env env, const int64_t* v, Geometry* g) {
+  for (int i = 0; i < 13; i++) {
+    const bool offset = i == 11 || i == 12;  // top, left may be negative (a crop) but small
+    if (v[i] > (1 << 30) || (!offset && v[i] < 1) || (offset && v[i] < -(1 << 20))) {
+      napi_throw_range_error(env, nullptr, "netc native kernels: convolution geometry out of range");
+      return false;
+    }
+  }
+  *g = Geometry{int(v[0]), int(v[1]), int(v[2]), int(v[3]), int(v[4]), int(v[5]), int(v[6]),
+                int(v[7]), int(v[8]), int(v[9]), int(v[10]), int(v[11]), int(v[12])};
+  return true;
+}
+
+/** A float32 operand of `count` values at byte offset `offset`, or null (after throwing) when it leaves the heap. */
+float* operand(napi_env env, uint8_t* heap, size_t heapBytes, int64_t offset, int64_t count) {
+  if (offset < 0 || offset % 4 != 0 || count < 0 || uint64_t(offset) + uint64_t(count) * 4 > heapBytes) {
+    napi_throw_range_error(env, nullptr, "netc native kernels: an operand lies outside the heap");
+    return nullptr;
+  }
+  return reinterpret_cast<float*>(heap + offset);
+}
+
+/** Runs a kernel, turning an allocation failure into a JavaScript error instead of ending the process. */
+template <typename Kernel>
+napi_value guarded(napi_env env, Kernel kernel) {
+  try {
+    kernel();
+  } catch (const std::bad_alloc&) {
+    napi_throw_error(env, "NN4005", "netc native kernels: out of memory for a convolution's scratch");
+  }
+  return nullptr;
+}
+
+// conv2dForward(heap, x, filter, bias (-1: none), y, n, h, w, c, oh, ow, o, kh, kw, sh, sw, top, left, relu)
+napi_value Conv2dForward(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t bytes;
+  int64_t v[18];
+  Geometry g;
+  if (!readArgs(env, info, 18, &heap, &bytes, v) || !readGeometry(env, v + 4, &g)) return nullptr;
+  float* x = operand(env, heap, bytes, v[0], int64_t(g.n) * g.h * g.w * g.c);
+  float* f = x ? operand(env, heap, bytes, v[1], int64_t(g.taps()) * g.o) : nullptr;
+  float* b = v[2] < 0 ? nullptr : (f ? operand(env, heap, bytes, v[2], g.o) : nullptr);
+  float* y = f && (v[2] < 0 || b) ? operand(env, heap, bytes, v[3], g.pixels() * g.o) : nullptr;
+  if (y == nullptr) return nullptr;
+  return guarded(env, [&] { netc::conv2dForward(g, x, f, b, y, v[17] != 0); });
+}
+
+// conv2dInputGrad(heap, dy, filter, dx, n, h, w, c, oh, ow, o, kh, kw, sh, sw, top, left)
+napi_value Conv2dInputGrad(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t bytes;
+  int64_t v[16];
+  Geometry g;
+  if (!readArgs(env, info, 16, &heap, &bytes, v) || !readGeometry(env, v + 3, &g)) return nullptr;
+  float* dy = operand(env, heap, bytes, v[0], g.pixels() * g.o);
+  float* f = dy ? operand(env, heap, bytes, v[1], int64_t(g.taps()) * g.o) : nullptr;
+  float* dx = f ? operand(env, heap, bytes, v[2], int64_t(g.n) * g.h * g.w * g.c) : nullptr;
+  if (dx == nullptr) return nullptr;
+  return guarded(env, [&] { netc::conv2dInputGrad(g, dy, f, dx); });
+}
+
+// conv2dFilterGrad(heap, x, dy, dw, n, h, w, c, oh, ow, o, kh, kw, sh, sw, top, left)
+napi_value Conv2dFilterGrad(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t bytes;
+  int64_t v[16];
+  Geometry g;
+  if (!readArgs(env, info, 16, &heap, &bytes, v) || !readGeometry(env, v + 3, &g)) return nullptr;
+  float* x = operand(env, heap, bytes, v[0], int64_t(g.n) * g.h * g.w * g.c);
+  float* dy = x ? operand(env, heap, bytes, v[1], g.pixels() * g.o) : nullptr;
+  float* dw = dy ? operand(env, heap, bytes, v[2], int64_t(g.taps()) * g.o) : nullptr;
+  if (dw == nullptr) return nullptr;
+  return guarded(env, [&] { netc::conv2dFilterGrad(g, x, dy, dw); });
+}
+
+/** Reads a pooling's 12 geometry values (n, h, w, c, oh, ow, kh, kw, sh, sw, top, left) as a Geometry with O = C. */
+bool readPoolGeometry(napi_env env, const int64_t* v, Geometry* g) {
+  const int64_t conv[13] = {v[0], v[1], v[2], v[3], v[4], v[5], v[3], v[6], v[7], v[8], v[9], v[10], v[11]};
+  return readGeometry(env, conv, g);
+}
+
+// maxPool(heap, x, y, n, h, w, c, oh, ow, kh, kw, sh, sw, top, left)
+napi_value MaxPool(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t bytes;
+  int64_t v[14];
+  Geometry g;
+  if (!readArgs(env, info, 14, &heap, &bytes, v) || !readPoolGeometry(env, v + 2, &g)) return nullptr;
+  float* x = operand(env, heap, bytes, v[0], int64_t(g.n) * g.h * g.w * g.c);
+  float* y = x ? operand(env, heap, bytes, v[1], g.pixels() * g.c) : nullptr;
+  if (y == nullptr) return nullptr;
+  return guarded(env, [&] { netc::maxPool(g, x, y); });
+}
+
+// maxPoolGrad(heap, dy, x, dx, n, h, w, c, oh, ow, kh, kw, sh, sw, top, left)
+napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t bytes;
+  int64_t v[15];
+  Geometry g;
+  if (!readArgs(env, info, 15, &heap, &bytes, v) || !readPoolGeometry(env, v + 3, &g)) return nullptr;
+  if (int64_t(g.h) * g.w * g.c >= (int64_t(1) << 31)) {
+    napi_throw_range_error(env, nullptr, "netc native kernels: an image too large for max pooling's positions");
+    return nullptr;
+  }
+  float* dy = operand(env, heap, bytes, v[0], g.pixels() * g.c);
+  float* x = dy ? operand(env, heap, bytes, v[1], int64_t(g.n) * g.h * g.w * g.c) : nullptr;
+  float* dx = x ? operand(env, heap, bytes, v[2], int64_t(g.n) * g.h * g.w * g.c) : nullptr;
+  if (dx == nullptr) return nullptr;
+  return guarded(env, [&] { netc::maxPoolGrad(g, dy, x, dx); });
+}
+
+}  // namespace
+
+NAPI_MODULE_INIT() {
+  const napi_property_descriptor functions[] = {
+      {"conv2dForward", nullptr, Conv2dForward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dInputGrad", nullptr, Conv2dInputGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dFilterGrad", nullptr, Conv2dFilterGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maxPool", nullptr, MaxPool, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
+  return exports;
+}

@@ -1,0 +1,109 @@
+// netc's native max pooling, forward and gradient, for NHWC float32 tensors: eight channels at a time in 256-bit
+// SIMD (simd.h), the windows clipped to the image (as padding with -inf). The gradient sends each window's dY to the
+// first position holding its largest value (row-major order within the window), as tfjs and the wasm kernels do;
+// a window of NaNs or -infs sends it nowhere.
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+
+#include "simd.h"
+
+namespace netc {
+namespace {
+
+typedef int32_t ivec __attribute__((vector_size(32)));  // 8 int32 lanes, beside vec's 8 floats
+
+/** The rows [r0, r1) and columns [c0, c1) of output (i, j)'s window that lie inside the image. */
+struct Window {
+  int r0, r1, c0, c1;
+};
+inline Window windowOf(const Geometry& g, int i, int j) {
+  return {std::max(0, i * g.sh - g.top), std::min(g.h, i * g.sh - g.top + g.kh),
+          std::max(0, j * g.sw - g.left), std::min(g.w, j * g.sw - g.left + g.kw)};
+}
+
+}  // namespace
+
+void maxPool(const Geometry& g, const float* x, float* y) {
+  const float ninf = -std::numeric_limits<float>::infinity();
+  const int c8 = g.c / kLanes * kLanes;
+  for (int b = 0; b < g.n; b++) {
+    const float* image = x + int64_t(b) * g.h * g.w * g.c;
+    for (int i = 0; i < g.oh; i++) {
+      for (int j = 0; j < g.ow; j++) {
+        const Window win = windowOf(g, i, j);
+        float* out = y + ((int64_t(b) * g.oh + i) * g.ow + j) * g.c;
+        for (int ch = 0; ch < c8; ch += kLanes) {
+          vec best = splat(ninf);
+          for (int r = win.r0; r < win.r1; r++) {
+            const float* row = image + (int64_t(r) * g.w) * g.c + ch;
+            for (int s = win.c0; s < win.c1; s++) {
+              const vec v = load(row + int64_t(s) * g.c);
+              best = v > best ? v : best;
+            }
+          }
+          store(out + ch, best);
+        }
+        for (int ch = c8; ch < g.c; ch++) {
+          float best = ninf;
+          for (int r = win.r0; r < win.r1; r++)
+            for (int s = win.c0; s < win.c1; s++) {
+              const float v = image[(int64_t(r) * g.w + s) * g.c + ch];
+              if (v > best) best = v;
+            }
+          out[ch] = best;
+        }
+      }
+    }
+  }
+}
+
+void maxPoolGrad(const Geometry& g, const float* dy, const float* x, float* dx) {
+  const float ninf = -std::numeric_limits<float>::infinity();
+  const int64_t plane = int64_t(g.h) * g.w * g.c;
+  std::memset(dx, 0, sizeof(float) * size_t(g.n) * plane);
+  const int c8 = g.c / kLanes * kLanes;
+  const ivec lanes = {0, 1, 2, 3, 4, 5, 6, 7};
+  for (int b = 0; b < g.n; b++) {
+    const float* image = x + int64_t(b) * plane;
+    float* grad = dx + int64_t(b) * plane;
+    for (int i = 0; i < g.oh; i++) {
+      for (int j = 0; j < g.ow; j++) {
+        const Window win = windowOf(g, i, j);
+        const float* gy = dy + ((int64_t(b) * g.oh + i) * g.ow + j) * g.c;
+        for (int ch = 0; ch < c8; ch += kLanes) {
+          vec best = splat(ninf);
+          ivec at = ivec{} - 1;
+          for (int r = win.r0; r < win.r1; r++) {
+            for (int s = win.c0; s < win.c1; s++) {
+              const int pos = (r * g.w + s) * g.c + ch;
+              const vec v = load(image + pos);
+              const ivec better = v > best;
+              best = better ? v : best;
+              at = better ? lanes + pos : at;
+            }
+          }
+          for (int l = 0; l < kLanes; l++)
+            if (at[l] >= 0) grad[at[l]] += gy[ch + l];
+        }
+        for (int ch = c8; ch < g.c; ch++) {
+          float best = ninf;
+          int at = -1;
+          for (int r = win.r0; r < win.r1; r++)
+            for (int s = win.c0; s < win.c1; s++) {
+              const int pos = (r * g.w + s) * g.c + ch;
+              if (image[pos] > best) {
+                best = image[pos];
+                at = pos;
+              }
+            }
+          if (at >= 0) grad[at] += gy[ch];
+        }
+      }
+    }
+  }
+}
+
+}  // namespace netc

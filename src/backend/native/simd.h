@@ -1,0 +1,43 @@
+// What netc's native kernels share: a 256-bit vector of floats written with GCC's vector extensions (AVX2 with FMA
+// on x86-64, two NEON registers on arm64), its loads, stores and broadcast, and a convolution's geometry.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+namespace netc {
+
+typedef float vec __attribute__((vector_size(32)));  // 8 floats
+constexpr int kLanes = 8;
+constexpr int kRows = 6;       // rows of the micro-tile (pixels, or taps for the filter gradient)
+constexpr int kPanel = 16;     // columns of a packed panel: two vectors
+constexpr int kTile = 96;      // pixels per packed tile (a multiple of kRows)
+
+inline vec load(const float* p) {
+  vec v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void store(float* p, vec v) { std::memcpy(p, &v, sizeof v); }
+inline vec splat(float x) { return vec{x, x, x, x, x, x, x, x}; }
+
+/** One convolution's operands lie and its geometry (pads as the first row and column they add). */
+struct Geometry {
+  int n, h, w, c, oh, ow, o, kh, kw, sh, sw, top, left;
+  int64_t pixels() const { return int64_t(n) * oh * ow; }
+  int taps() const { return kh * kw * c; }
+};
+
+/** Y = X (*) W + bias (null: none), then relu when `relu`. */
+void conv2dForward(const Geometry& g, const float* x, const float* filter, const float* bias, float* y, bool relu);
+/** dX of a convolution from dY and W. */
+void conv2dInputGrad(const Geometry& g, const float* dy, const float* filter, float* dx);
+/** dW of a convolution from X and dY. */
+void conv2dFilterGrad(const Geometry& g, const float* x, const float* dy, float* dw);
+
+/** Max pooling of x [N, H, W, C] into y [N, OH, OW, C]; windows read -inf outside the image. */
+void maxPool(const Geometry& g, const float* x, float* y);
+/** Its gradient: each window's dY goes to the first of its largest values. */
+void maxPoolGrad(const Geometry& g, const float* dy, const float* x, float* dx);
+
+}  // namespace netc
