@@ -6,7 +6,7 @@ import {
 } from '../../src/backend/kernels/index.js';
 import { netcGradients } from '../../src/backend/kernels/gradients.js';
 import {
-  avgPoolGrad, conv2d, conv2dFilterGrad, conv2dInputGrad, geometry, maxPoolGrad, randomArr, relativeError, valuesOf, type Arr, type Pad, type ValueKind,
+  avgPoolGrad, conv2d, conv2dFilterGrad, maxPool, conv2dInputGrad, geometry, maxPoolGrad, randomArr, relativeError, valuesOf, type Arr, type Pad, type ValueKind,
 } from './reference.js';
 
 const tensor = (a: Arr): tf.Tensor => tf.tensor(Float32Array.from(a.data), [...a.shape]);
@@ -51,6 +51,10 @@ const maxPoolCases: { x: number[]; k: [number, number]; s: [number, number]; pad
   { x: [1, 7, 7, 3], k: [2, 2], s: [3, 3], pad: 'valid' },
   { x: [1, 6, 6, 1], k: [2, 2], s: [2, 2], pad: 'same' },
   { x: [2, 24, 24, 6], k: [2, 2], s: [2, 2], pad: 'valid' },
+  // Eight channels and more: whole vectors of channels, and a remainder past them.
+  { x: [2, 6, 6, 8], k: [2, 2], s: [2, 2], pad: 'valid' },
+  { x: [1, 7, 7, 11], k: [3, 3], s: [2, 2], pad: 'same' },
+  { x: [2, 9, 8, 16], k: [3, 2], s: [2, 1], pad: 'valid' },
 ];
 
 /** Inputs that once broke wasm's MaxPoolGrad: every value negative, and few distinct values (ties in most windows). */
@@ -318,6 +322,18 @@ for (const [backend, fast, native] of variants) {
       expect(relativeError(got.dataSync(), want.data)).toBeLessThan(1e-6);
       got.dispose();
     });
+
+    test.each(maxPoolCases.flatMap((c) => valueKinds.map((values) => ({ ...c, values }))))(
+      'MaxPool: $x, window $k, stride $s, $pad, $values values',
+      ({ x, k, s, pad, values }) => {
+        const xa = valuesOf(values, randomArr(x, 123));
+        const want = maxPool(xa, k[0], k[1], s, pad);
+        const got = tf.tidy(() => tf.maxPool(tensor(xa) as tf.Tensor4D, k, s, pad));
+        expect(got.shape).toEqual([...want.shape]);
+        expect(relativeError(got.dataSync(), want.data)).toBe(0);
+        got.dispose();
+      },
+    );
 
     test.each(maxPoolCases.flatMap((c) => valueKinds.map((values) => ({ ...c, values }))))(
       'MaxPoolGrad: $x, window $k, stride $s, $pad, $values values',

@@ -69,6 +69,22 @@ export function conv2d(x: Arr, filter: Arr, strides: [number, number], pad: Pad,
   return { shape: [n, oh, ow, o], data: out };
 }
 
+/** y[n, i, j, c] = the largest x in output (i, j)'s window (positions outside the image do not count). */
+export function maxPool(x: Arr, kh: number, kw: number, strides: [number, number], pad: Pad): Arr {
+  const { n, h, w, c, oh, ow, top, left } = geometry(x.shape, kh, kw, strides, pad);
+  const out = new Float64Array(n * oh * ow * c);
+  for (let b = 0; b < n; b++) for (let i = 0; i < oh; i++) for (let j = 0; j < ow; j++) for (let ci = 0; ci < c; ci++) {
+    let best = -Infinity;
+    for (let p = 0; p < kh; p++) for (let q = 0; q < kw; q++) {
+      const r = i * strides[0] + p - top;
+      const t = j * strides[1] + q - left;
+      if (r >= 0 && r < h && t >= 0 && t < w) best = Math.max(best, x.data[((b * h + r) * w + t) * c + ci]!);
+    }
+    out[((b * oh + i) * ow + j) * c + ci] = best;
+  }
+  return { shape: [n, oh, ow, c], data: out };
+}
+
 /** dW[p, q, c, o] = sum over n, i, j of x[n, i*sh + p - top, j*sw + q - left, c] * dy[n, i, j, o]. */
 export function conv2dFilterGrad(x: Arr, dy: Arr, filterShape: readonly number[], strides: [number, number], pad: Pad): Arr {
   const [kh, kw, , o] = filterShape as [number, number, number, number];
