@@ -181,6 +181,30 @@ for (const [backend, fast, native] of variants) {
     });
 
     test.each([
+      { shape: [4, 16, 16, 3], begin: [0, 1, 1, 0], size: [4, 14, 14, 3] },
+      { shape: [2, 5, 6, 4], begin: [1, 0, 2, 1], size: [1, 5, 3, 2] },
+      { shape: [3, 7], begin: [1, 0], size: [2, 7] },
+      { shape: [3, 7], begin: [0, 2], size: [-1, 4] },
+      { shape: [9], begin: [3], size: [5] },
+      { shape: [2, 3, 4, 5, 6], begin: [0, 1, 0, 2, 0], size: [2, 2, 4, 3, 6] },
+      { shape: [2, 2, 2], begin: [0, 0, 0], size: [2, 2, 2] },
+    ])('Slice $shape from $begin, size $size', ({ shape, begin, size }) => {
+      const xa = randomArr(shape, 61);
+      const got = tf.tidy(() => tf.slice(tensor(xa), begin, size));
+      const sizes = size.map((n, d) => (n === -1 ? shape[d]! - begin[d]! : n));
+      expect(got.shape).toEqual(sizes);
+      const want: number[] = [];
+      const walk = (d: number, offset: number): void => {
+        if (d === shape.length) return void want.push(xa.data[offset]!);
+        for (let i = 0; i < sizes[d]!; i++) walk(d + 1, offset * shape[d]! + begin[d]! + i);
+      };
+      // offset * shape[d] + index: the row-major position, built one axis at a time.
+      walk(0, 0);
+      expect(Array.from(got.dataSync())).toEqual(want.map(Math.fround));
+      got.dispose();
+    });
+
+    test.each([
       { shape: [1, 1, 1, 6], reps: [4, 3, 3, 1] },
       { shape: [2, 3], reps: [2, 1] },
       { shape: [2, 1, 3], reps: [1, 4, 2] },

@@ -10,6 +10,7 @@ import { reduceKernels } from './reduce.js';
 import { avgPoolGradKernels } from './avgPoolGrad.js';
 import { maxPoolGradKernels } from './maxPoolGrad.js';
 import { softmaxCrossEntropyGrad, softmaxCrossEntropyKernels } from './softmaxCrossEntropy.js';
+import { sliceKernels } from './slice.js';
 import { tileKernels } from './tile.js';
 import { simdGradients } from '../simd/gradients.js';
 import { simdKernels } from '../simd/kernels.js';
@@ -24,6 +25,7 @@ const allKernels: readonly tf.KernelConfig[] = [
   ...conv2dBackpropFilterKernels,
   ...conv2dBackpropInputKernels,
   ...tileKernels,
+  ...sliceKernels,
   ...batchMatMulKernels,
   ...broadcastKernels,
   ...identityKernels,
