@@ -1,7 +1,7 @@
 // `npm run bench`: every model in models/ against the same model in PyTorch on all cores (test/bench/vsTorch.ts),
 // then the CLI's cold start as a ratio to `node -e 0` (test/bench/coldStart.ts):
 //
-//   npm run bench -- [--models resnet-mini,vgg-mini] [--rounds 6] [--steps 3] [--warmup 2] [--cold 10]
+//   npm run bench -- [--models resnet-mini,vgg-mini] [--rounds 6] [--steps 3] [--warmup 10] [--cold 10]
 //   npm run bench -- --cold-only [N]
 //
 // `--variants`: training speed of every model on every backend this machine has, with netc's fast path off and
@@ -310,7 +310,8 @@ async function child(argv: readonly string[]): Promise<void> {
 async function mainAgainstTorch(argv: readonly string[]): Promise<void> {
   let rounds = 6;
   let steps = 3;
-  let warmup = 2;
+  // Both sides warm up alike; the data-parallel threads' JavaScript needs some steps before V8 has optimised it.
+  let warmup = 10;
   let cold = 10;
   let wanted: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -332,7 +333,7 @@ async function mainAgainstTorch(argv: readonly string[]): Promise<void> {
 async function main(): Promise<void> {
   if (process.argv[2] === '--serve') {
     const warmupAt = process.argv.indexOf('--warmup');
-    await serve(process.argv[3]!, warmupAt > 0 ? Number(process.argv[warmupAt + 1]) : 2);
+    await serve(process.argv[3]!, warmupAt > 0 ? Number(process.argv[warmupAt + 1]) : 10);
     process.exit(0);
   }
   if (process.argv[2] === '--cold-only') {
