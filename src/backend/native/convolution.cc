@@ -235,8 +235,101 @@ void directPanel(const Geometry& g, const float* xp, int hp, int wp, const int* 
   }
 }
 
+/**
+ * The narrow forward kernel, for stride 1 and few output channels (LeNet's layers, a first layer on one channel,
+ * the input gradient of a layer with few input channels): vectors run along the output pixels instead of the
+ * channels. The image is copied zero-padded into planes ([C, Hp, Wp] per image, a tail of zeros after each), so
+ * the values of one tap for NP*8 consecutive outputs (along the padded rows, the Wp - OW columns past each row
+ * computed and dropped) are NP vector loads, and each output channel's weight is one broadcast: OG x NP vectors of
+ * accumulators for OG output channels at a time.
+ */
+template <int OG, int NP>
+void narrowGroup(const Geometry& g, const float* planes, int64_t planeValues, int hp, int wp, const int* off,
+                 const float* weights, int o0, const float* bias, bool relu, float* y) {
+  const int K = g.taps();
+  const int og = std::min(OG, g.o - o0);
+  const int64_t span = int64_t(g.oh - 1) * wp + g.ow;  // the padded-grid positions holding outputs
+  alignas(32) float tile[OG][NP * kLanes];
+  for (int b = 0; b < g.n; b++) {
+    const float* image = planes + b * planeValues;
+    float* out = y + int64_t(b) * g.oh * g.ow * g.o;
+    for (int64_t q0 = 0; q0 < span; q0 += NP * kLanes) {
+      vec acc[OG][NP];
+      for (int o = 0; o < OG; o++)
+        for (int v = 0; v < NP; v++) acc[o][v] = vec{};
+      const float* at = image + q0;
+      for (int k = 0; k < K; k++) {
+        const float* src = at + off[k];
+        vec xv[NP];
+        for (int v = 0; v < NP; v++) xv[v] = load(src + v * kLanes);
+        const float* wk = weights + int64_t(k) * kLanes + o0;
+        for (int o = 0; o < OG; o++) {
+          const vec s = splat(wk[o]);
+          for (int v = 0; v < NP; v++) acc[o][v] += s * xv[v];
+        }
+      }
+      for (int o = 0; o < OG; o++)
+        for (int v = 0; v < NP; v++) store(tile[o] + v * kLanes, acc[o][v]);
+      const int64_t q1 = std::min<int64_t>(span, q0 + NP * kLanes);
+      int64_t oy = q0 / wp;
+      int ox = int(q0 - oy * wp);
+      for (int64_t q = q0; q < q1; q++) {
+        if (ox < g.ow) {
+          float* dst = out + (oy * g.ow + ox) * g.o + o0;
+          const int t = int(q - q0);
+          for (int o = 0; o < og; o++) {
+            const float value = tile[o][t] + (bias != nullptr ? bias[o0 + o] : 0.0f);
+            dst[o] = relu && value < 0.0f ? 0.0f : value;
+          }
+        }
+        if (++ox == wp) ox = 0, oy++;
+      }
+    }
+  }
+}
+
+/** Whether the narrow kernel serves this convolution: stride 1 and at most 8 output channels. */
+bool narrowFits(const Geometry& g) { return g.sh == 1 && g.sw == 1 && g.o <= kLanes; }
+
+void narrowForward(const Geometry& g, const float* x, const float* filter, const float* bias, float* y, bool relu) {
+  const int K = g.taps();
+  const int hp = g.oh - 1 + g.kh;
+  const int wp = g.ow - 1 + g.kw;
+  // Each image's planes, then room for the last vectors' reach past the last output (zeros).
+  const int64_t planeValues = int64_t(g.c) * hp * wp + wp + 4 * kLanes;
+  float* planes = sized(scratch.pad, size_t(g.n) * planeValues);
+  std::memset(planes, 0, sizeof(float) * size_t(g.n) * planeValues);
+  for (int b = 0; b < g.n; b++) {
+    const float* image = x + int64_t(b) * g.h * g.w * g.c;
+    float* dst = planes + b * planeValues;
+    for (int i = 0; i < hp; i++) {
+      const int si = i - g.top;
+      if (si < 0 || si >= g.h) continue;
+      for (int j = 0; j < wp; j++) {
+        const int sj = j - g.left;
+        if (sj < 0 || sj >= g.w) continue;
+        const float* px = image + (int64_t(si) * g.w + sj) * g.c;
+        for (int ci = 0; ci < g.c; ci++) dst[(int64_t(ci) * hp + i) * wp + j] = px[ci];
+      }
+    }
+  }
+  int* off = sized(scratch.offsets, size_t(K));
+  for (int p = 0, k = 0; p < g.kh; p++)
+    for (int q = 0; q < g.kw; q++)
+      for (int ci = 0; ci < g.c; ci++) off[k++] = (ci * hp + p) * wp + q;
+  // Weights as [K, 8], the channels past O zero.
+  float* weights = sized(scratch.b, size_t(K) * kLanes);
+  for (int k = 0; k < K; k++)
+    for (int o = 0; o < kLanes; o++) weights[int64_t(k) * kLanes + o] = o < g.o ? filter[int64_t(k) * g.o + o] : 0.0f;
+  if (g.o <= 2) narrowGroup<2, 4>(g, planes, planeValues, hp, wp, off, weights, 0, bias, relu, y);
+  else if (g.o <= 4) narrowGroup<4, 3>(g, planes, planeValues, hp, wp, off, weights, 0, bias, relu, y);
+  else if (g.o <= 6) narrowGroup<6, 2>(g, planes, planeValues, hp, wp, off, weights, 0, bias, relu, y);
+  else narrowGroup<8, 1>(g, planes, planeValues, hp, wp, off, weights, 0, bias, relu, y);
+}
+
 /** Y = X (*) W + bias, then relu when `relu`: the direct kernel over a padded copy of X. */
 void forward(const Geometry& g, const float* x, const float* filter, const float* bias, float* y, bool relu) {
+  if (narrowFits(g)) return narrowForward(g, x, filter, bias, y, relu);
   const int K = g.taps();
   const int hp = (g.oh - 1) * g.sh + g.kh;
   const int wp = (g.ow - 1) * g.sw + g.kw;
