@@ -39,6 +39,10 @@ const convCases: { name: string; x: number[]; k: [number, number]; o: number; s:
   { name: '11x10, k2x3, stride 3 (a window smaller than the stride on rows)', x: [2, 11, 10, 2], k: [2, 3], o: 3, s: [3, 3], pad: 'valid' },
   { name: '9x9, k5, stride 2x3, pad 2x1', x: [1, 9, 9, 2], k: [5, 5], o: 3, s: [2, 3], pad: [[0, 0], [2, 2], [1, 1], [0, 0]] },
   { name: '4x4 to 2x2, k3, stride 2, same', x: [3, 4, 4, 2], k: [3, 3], o: 5, s: [2, 2], pad: 'same' },
+  // Stride 1 with at most 8 outputs (the native narrow kernel) for each size of its output groups.
+  { name: '9x10x3 to 8 outputs, k3, stride 1, same', x: [2, 9, 10, 3], k: [3, 3], o: 8, s: [1, 1], pad: 'same' },
+  { name: '6x7x2 to 7 outputs, k2x3, stride 1, valid', x: [1, 6, 7, 2], k: [2, 3], o: 7, s: [1, 1], pad: 'valid' },
+  { name: '5x9x4 to 1 output, k3x2, stride 1, explicit pad', x: [3, 5, 9, 4], k: [3, 2], o: 1, s: [1, 1], pad: [[0, 0], [2, 0], [1, 1], [0, 0]] },
 ];
 
 /** Max-pool windows the language allows: overlapping (stride < window), gapped (stride > window), non-square, same. */
