@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { momentumUpdateKernel, sgdUpdateKernel, type UpdateAttrs } from '../backend/kernels/index.js';
 import type { Hyperparameters } from './hyperparameters.js';
 import { learningRateAt, type ScheduleSpec } from './schedule.js';
 
@@ -8,13 +9,88 @@ const rmspropDecay = 0.99;
 /** PyTorch's `clip_grad_norm_` adds this to the norm before dividing. */
 const clipEpsilon = 1e-6;
 
+/** What `applyGradients` receives (tfjs does not export the type's parts by name). */
+type VariableGradients = Parameters<tf.MomentumOptimizer['applyGradients']>[0];
+
+/** The gradients of an update as (variable, gradient) pairs in the order given, those without a gradient left out. */
+function pairs(variableGradients: VariableGradients): { index: number; variable: tf.Variable; gradient: tf.Tensor }[] {
+  const list: { name: string; tensor: tf.Tensor }[] = Array.isArray(variableGradients)
+    ? variableGradients
+    : Object.entries(variableGradients).map(([name, tensor]) => ({ name, tensor }));
+  const out: { index: number; variable: tf.Variable; gradient: tf.Tensor }[] = [];
+  list.forEach(({ name, tensor }, index) => {
+    const variable = tf.engine().registeredVariables[name];
+    if (tensor != null && variable !== undefined) out.push({ index, variable, gradient: tensor });
+  });
+  return out;
+}
+
+/**
+ * tfjs's SGD with every weight updated by one kernel call (netc's NetcSgdUpdate, where the backend has it: wasm and
+ * cpu) instead of two per weight; the same float32 operations, so the same weights bit for bit.
+ */
+class FusedSGDOptimizer extends tf.SGDOptimizer {
+  override applyGradients(variableGradients: VariableGradients): void {
+    if (tf.getKernel(sgdUpdateKernel, tf.getBackend()) === undefined) return super.applyGradients(variableGradients);
+    const todo = pairs(variableGradients);
+    const inputs: tf.NamedTensorMap = {};
+    todo.forEach(({ variable, gradient }, i) => {
+      inputs[`w${i}`] = variable;
+      inputs[`g${i}`] = gradient;
+    });
+    const attrs: UpdateAttrs = { count: todo.length, c: -this.learningRate };
+    tf.tidy(() => {
+      const out = tf.engine().runKernel(sgdUpdateKernel, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      todo.forEach(({ variable }, i) => variable.assign(out[i]!));
+    });
+    this.incrementIterations();
+  }
+}
+
+/** tfjs's momentum (and Nesterov) optimizer with every weight updated by one call (NetcMomentumUpdate), as above. */
+class FusedMomentumOptimizer extends tf.MomentumOptimizer {
+  constructor(
+    learningRate: number,
+    private readonly fusedMomentum: number,
+    private readonly fusedNesterov: boolean,
+  ) {
+    super(learningRate, fusedMomentum, fusedNesterov);
+  }
+
+  override applyGradients(variableGradients: VariableGradients): void {
+    if (tf.getKernel(momentumUpdateKernel, tf.getBackend()) === undefined) return super.applyGradients(variableGradients);
+    // tfjs's own state: one accumulation per position in the update, named `${weight}/momentum` (checkpoints keep it).
+    const state = this as unknown as { accumulations: { originalName: string; variable: tf.Variable }[] };
+    const todo = pairs(variableGradients);
+    const inputs: tf.NamedTensorMap = {};
+    todo.forEach(({ index, variable, gradient }, i) => {
+      state.accumulations[index] ??= {
+        originalName: `${variable.name}/momentum`,
+        variable: tf.tidy(() => tf.zerosLike(variable).variable(false)),
+      };
+      inputs[`w${i}`] = variable;
+      inputs[`g${i}`] = gradient;
+      inputs[`a${i}`] = state.accumulations[index]!.variable;
+    });
+    const attrs: UpdateAttrs = { count: todo.length, c: -this.learningRate, m: this.fusedMomentum, nesterov: this.fusedNesterov };
+    tf.tidy(() => {
+      const out = tf.engine().runKernel(momentumUpdateKernel, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      todo.forEach(({ index, variable }, i) => {
+        state.accumulations[index]!.variable.assign(out[todo.length + i]!);
+        variable.assign(out[i]!);
+      });
+    });
+    this.incrementIterations();
+  }
+}
+
 /** The tfjs optimizer that does the update itself, its rate set before every step. */
 function innerOptimizer(h: Hyperparameters): tf.Optimizer {
   switch (h.optimizer) {
     case 'sgd':
-      return tf.train.sgd(h.lr);
+      return new FusedSGDOptimizer(h.lr);
     case 'momentum':
-      return tf.train.momentum(h.lr, h.momentum, h.nesterov);
+      return new FusedMomentumOptimizer(h.lr, h.momentum, h.nesterov);
     case 'adam':
     case 'adamw':
       return tf.train.adam(h.lr);

@@ -10,6 +10,7 @@ import { reduceKernels } from './reduce.js';
 import { avgPoolGradKernels } from './avgPoolGrad.js';
 import { maxPoolGradKernels } from './maxPoolGrad.js';
 import { softmaxCrossEntropyGrad, softmaxCrossEntropyKernels } from './softmaxCrossEntropy.js';
+import { optimizerUpdateKernels } from './optimizerUpdate.js';
 import { sliceKernels } from './slice.js';
 import { tileKernels } from './tile.js';
 import { simdGradients } from '../simd/gradients.js';
@@ -19,6 +20,7 @@ import { nativeWasmKernels } from '../native/kernels.js';
 import { nativeUnavailableReason } from '../native/native.js';
 
 export { withoutInputGradient } from './unusedGradient.js';
+export { momentumUpdateKernel, sgdUpdateKernel, type UpdateAttrs } from './optimizerUpdate.js';
 
 /** Every kernel netc brings, for every backend it brings kernels to. */
 const allKernels: readonly tf.KernelConfig[] = [
@@ -26,6 +28,7 @@ const allKernels: readonly tf.KernelConfig[] = [
   ...conv2dBackpropInputKernels,
   ...tileKernels,
   ...sliceKernels,
+  ...optimizerUpdateKernels,
   ...batchMatMulKernels,
   ...broadcastKernels,
   ...identityKernels,

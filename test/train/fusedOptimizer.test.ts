@@ -1,0 +1,62 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { describe, expect, test } from 'vitest';
+import { momentumUpdateKernel, registerNetcKernels, sgdUpdateKernel } from '../../src/backend/kernels/index.js';
+import { recipeDefaults, resolveHyperparameters, type Hyperparameters } from '../../src/train/hyperparameters.js';
+import { createOptimizer } from '../../src/train/optimizer.js';
+
+// netc's SGD and momentum update every weight in one kernel call; the weights and the optimizer state must be tfjs's
+// own, bit for bit, step after step (and a weight without a gradient in a step keeps its value and its state).
+
+function recipe(optimizer: 'sgd' | 'momentum', nesterov = false): Hyperparameters {
+  return { ...resolveHyperparameters({}, {}), ...recipeDefaults, optimizer, lr: 0.37, momentum: 0.87, nesterov, epochs: 1 };
+}
+
+let counter = 0;
+
+/** Five steps of a small least-squares problem (the third without a gradient for b); the weights and the state. */
+async function run(make: () => tf.Optimizer): Promise<{ weights: number[][]; state: { name: string; values: number[] }[] }> {
+  const id = counter++;
+  const W = tf.variable(tf.tensor2d([[0.3, -0.2, 0.3], [0.4, 0.5, -0.6]]), true, `fused_${id}/kernel`);
+  const b = tf.variable(tf.tensor1d([0.05, -0.05, 0.1]), true, `fused_${id}/bias`);
+  const xs = tf.tensor2d([[0.5, -1.0], [1.5, 2.0], [-0.3, 0.8], [0.1, 0.7]]);
+  const ts = tf.tensor2d([[1.0, 0.0, -1.0], [0.5, 0.25, 2.0], [0.0, 1.0, 0.0], [0.3, -0.2, 0.9]]);
+  const optimizer = make();
+  for (let i = 0; i < 5; i++) {
+    const { grads } = tf.variableGrads(() => tf.sum(tf.square(tf.sub(tf.add(tf.matMul(xs, W), b), ts))) as tf.Scalar, [W, b]);
+    optimizer.applyGradients(i === 2 ? { [W.name]: grads[W.name]! } : grads);
+    tf.dispose(Object.values(grads));
+  }
+  const weights = [Array.from(W.dataSync()), Array.from(b.dataSync())];
+  const state = (await optimizer.getWeights()).map((w) => ({ name: w.name.replace(/fused_\d+/, 'fused'), values: Array.from(w.tensor.dataSync()) }));
+  tf.dispose([W, b, xs, ts]);
+  optimizer.dispose();
+  return { weights, state };
+}
+
+for (const backend of ['wasm', 'cpu'] as const) {
+  describe(`the fused optimizer update on ${backend}`, () => {
+    test.each([
+      { name: 'sgd', h: recipe('sgd'), tfjs: () => tf.train.sgd(0.37) },
+      { name: 'momentum', h: recipe('momentum'), tfjs: () => tf.train.momentum(0.37, 0.87) },
+      { name: 'momentum with Nesterov', h: recipe('momentum', true), tfjs: () => tf.train.momentum(0.37, 0.87, true) },
+    ])('$name: the weights and the state are tfjs\'s, bit for bit', async ({ h, tfjs }) => {
+      await tf.setBackend(backend);
+      await tf.ready();
+      registerNetcKernels(backend, { fast: true });
+      expect(tf.getKernel(sgdUpdateKernel, backend)).toBeDefined();
+      expect(tf.getKernel(momentumUpdateKernel, backend)).toBeDefined();
+      const calls: string[] = [];
+      const fused = await (async () => {
+        const profile = await tf.profile(() => run(() => createOptimizer(h)));
+        calls.push(...profile.kernelNames);
+        return profile.result as Awaited<ReturnType<typeof run>>;
+      })();
+      expect(calls).toContain(h.optimizer === 'sgd' ? sgdUpdateKernel : momentumUpdateKernel);
+      const own = await run(tfjs);
+      expect(fused.weights).toEqual(own.weights);
+      expect(fused.state).toEqual(own.state);
+      expect(fused.state.map((s) => s.name)).toEqual(h.optimizer === 'sgd' ? ['iter'] : ['iter', 'fused/kernel/momentum', 'fused/bias/momentum']);
+    });
+  });
+}
