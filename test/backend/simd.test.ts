@@ -57,7 +57,11 @@ function bnGradRef(x: Arr, dy: Arr, gamma: Arr, mean: Float64Array, variance: Fl
   return { dx, dgamma, dbeta };
 }
 
-const bnShapes: readonly number[][] = [[1, 7, 7, 3], [2, 5, 5, 6], [3, 4, 4, 5], [7, 13], [1, 1, 1, 4], [2, 24, 24, 6], [5, 16]];
+// Channel counts of every kind: below, at and past a vector of 8, tails after the last whole chunk, 120 and 84 (LeNet's
+// dense layers), and an odd count past 512 (whose chunk lcm(C, 8) is too long: the native kernels go row by row).
+const bnShapes: readonly number[][] = [
+  [1, 7, 7, 3], [2, 5, 5, 6], [3, 4, 4, 5], [7, 13], [1, 1, 1, 4], [2, 24, 24, 6], [5, 16], [9, 120], [11, 84], [3, 2, 2, 33], [6, 601],
+];
 
 /** Average pooling over the positions inside the input (tfjs's forward rule), float64. */
 function avgPoolRef(x: Arr, kh: number, kw: number, s: [number, number], pad: Pad, max: boolean): Float64Array {
@@ -149,12 +153,15 @@ describe('the SIMD module', () => {
   });
 });
 
-for (const backend of ['wasm', 'cpu'] as const) {
-  describe(`netc SIMD kernels on ${backend}`, () => {
+// On wasm the batch-norm arithmetic is netc's native code where it is built, else the SIMD module's: both are run.
+for (const [backend, native] of [['wasm', true], ['wasm', false], ['cpu', false]] as const) {
+  describe(`netc SIMD kernels on ${backend}${native ? ' (batch norm in native code)' : ''}`, () => {
     beforeAll(async () => {
       await tf.setBackend(backend);
       await tf.ready();
-      expect(registerNetcKernels(backend, { fast: true }).fast).toBe(true);
+      const registered = registerNetcKernels(backend, { fast: true, native });
+      expect(registered.fast).toBe(true);
+      expect(registered.native).toBe(native);
     });
 
     test.each(bnShapes.flatMap((shape) => activations.map((activation) => ({ shape, activation }))))(

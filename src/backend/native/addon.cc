@@ -3,8 +3,10 @@
 
 #include <node_api.h>
 
+#include <cmath>
 #include <cstdint>
 #include <new>
+#include <vector>
 
 #include "simd.h"
 
@@ -14,8 +16,8 @@ using netc::Geometry;
 
 constexpr size_t kMaxArgs = 20;
 
-/** The call's arguments: the heap (an ArrayBuffer) first, then int64 values. Returns false after throwing. */
-bool readArgs(napi_env env, napi_callback_info info, size_t expected, uint8_t** heap, size_t* heapBytes, int64_t* values) {
+/** The call's arguments: the heap (an ArrayBuffer) first, then numbers. Returns false after throwing. */
+bool readNumbers(napi_env env, napi_callback_info info, size_t expected, uint8_t** heap, size_t* heapBytes, double* values) {
   size_t argc = kMaxArgs;
   napi_value argv[kMaxArgs];
   if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return false;
@@ -32,10 +34,24 @@ bool readArgs(napi_env env, napi_callback_info info, size_t expected, uint8_t** 
   }
   *heap = static_cast<uint8_t*>(data);
   for (size_t i = 0; i < expected; i++) {
-    if (napi_get_value_int64(env, argv[i + 1], &values[i]) != napi_ok) {
+    if (napi_get_value_double(env, argv[i + 1], &values[i]) != napi_ok) {
       napi_throw_type_error(env, nullptr, "netc native kernels: arguments after the heap must be numbers");
       return false;
     }
+  }
+  return true;
+}
+
+/** As readNumbers, for calls whose arguments are all integers (offsets and sizes), read as int64. */
+bool readArgs(napi_env env, napi_callback_info info, size_t expected, uint8_t** heap, size_t* heapBytes, int64_t* values) {
+  double numbers[kMaxArgs];
+  if (!readNumbers(env, info, expected, heap, heapBytes, numbers)) return false;
+  for (size_t i = 0; i < expected; i++) {
+    if (!(numbers[i] >= -9.0e15 && numbers[i] <= 9.0e15) || numbers[i] != double(int64_t(numbers[i]))) {
+      napi_throw_range_error(env, nullptr, "netc native kernels: an offset or size is not an integer");
+      return false;
+    }
+    values[i] = int64_t(numbers[i]);
   }
   return true;
 }
@@ -154,6 +170,131 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
   return guarded(env, [&] { netc::maxPoolGrad(g, dy, x, dx); });
 }
 
+/** A float64 operand of `count` values (batch norm's per-channel sums), as `operand`. */
+double* operand64(napi_env env, uint8_t* heap, size_t heapBytes, double offset, int64_t count) {
+  if (!(offset >= 0) || std::fmod(offset, 8.0) != 0 || count < 0 || uint64_t(offset) + uint64_t(count) * 8 > heapBytes) {
+    napi_throw_range_error(env, nullptr, "netc native kernels: an operand lies outside the heap");
+    return nullptr;
+  }
+  return reinterpret_cast<double*>(heap + uint64_t(offset));
+}
+
+/** A float32 operand at a double-valued offset (the batch-norm calls read every argument as a double). */
+float* operandAt(napi_env env, uint8_t* heap, size_t heapBytes, double offset, int64_t count) {
+  if (!(offset >= 0 && offset < 9.0e15) || offset != std::floor(offset)) {
+    napi_throw_range_error(env, nullptr, "netc native kernels: an operand lies outside the heap");
+    return nullptr;
+  }
+  return operand(env, heap, heapBytes, int64_t(offset), count);
+}
+
+/** rows and C of a batch-norm call, checked. */
+bool readRowsChannels(napi_env env, double rows, double c, int64_t* r, int* ch) {
+  if (!(rows >= 0 && rows <= 9.0e15 && rows == std::floor(rows)) || !(c >= 1 && c <= (1 << 30) && c == std::floor(c))) {
+    napi_throw_range_error(env, nullptr, "netc native kernels: batch-norm rows or channels out of range");
+    return false;
+  }
+  *r = int64_t(rows);
+  *ch = int(c);
+  return true;
+}
+
+// bnStats(heap, x, rows, c, mean64, m2_64, scratch)
+napi_value BnStats(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t bytes;
+  double v[6];
+  int64_t rows;
+  int c;
+  if (!readNumbers(env, info, 6, &heap, &bytes, v) || !readRowsChannels(env, v[1], v[2], &rows, &c)) return nullptr;
+  float* x = operandAt(env, heap, bytes, v[0], rows * c);
+  double* mean = x ? operand64(env, heap, bytes, v[3], c) : nullptr;
+  double* m2 = mean ? operand64(env, heap, bytes, v[4], c) : nullptr;
+  if (m2 == nullptr) return nullptr;
+  return guarded(env, [&] { netc::bnStats(x, rows, c, mean, m2); });
+}
+
+// bnTrain / bnInfer(heap, x, y, rows, c, gamma, beta, mean, variance, eps, act, scratch)
+template <bool Train>
+napi_value BnForward(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t bytes;
+  double v[11];
+  int64_t rows;
+  int c;
+  if (!readNumbers(env, info, 11, &heap, &bytes, v) || !readRowsChannels(env, v[2], v[3], &rows, &c)) return nullptr;
+  float* p[6] = {};
+  const double at[6] = {v[0], v[1], v[4], v[5], v[6], v[7]};
+  const int64_t counts[6] = {rows * c, rows * c, c, c, c, c};
+  for (int i = 0; i < 6; i++)
+    if ((p[i] = operandAt(env, heap, bytes, at[i], counts[i])) == nullptr) return nullptr;
+  const float eps = float(v[8]);
+  const int act = int(v[9]);
+  if (Train) return guarded(env, [&] { netc::bnTrain(p[0], p[1], rows, c, p[2], p[3], p[4], p[5], eps, act); });
+  return guarded(env, [&] { netc::bnInfer(p[0], p[1], rows, c, p[2], p[3], p[4], p[5], eps, act); });
+}
+
+// bnGradSums(heap, dy, y, x, rows, c, mean, act, s1_64, s2_64, scratch)
+napi_value BnGradSums(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t bytes;
+  double v[10];
+  int64_t rows;
+  int c;
+  if (!readNumbers(env, info, 10, &heap, &bytes, v) || !readRowsChannels(env, v[3], v[4], &rows, &c)) return nullptr;
+  float* dy = operandAt(env, heap, bytes, v[0], rows * c);
+  float* y = dy ? operandAt(env, heap, bytes, v[1], rows * c) : nullptr;
+  float* x = y ? operandAt(env, heap, bytes, v[2], rows * c) : nullptr;
+  float* mean = x ? operandAt(env, heap, bytes, v[5], c) : nullptr;
+  double* s1 = mean ? operand64(env, heap, bytes, v[7], c) : nullptr;
+  double* s2 = s1 ? operand64(env, heap, bytes, v[8], c) : nullptr;
+  if (s2 == nullptr) return nullptr;
+  return guarded(env, [&] { netc::bnGradSums(dy, y, x, rows, c, mean, int(v[6]), s1, s2); });
+}
+
+// bnGradApply(heap, dy, y, x, rows, c, gamma, mean, variance, eps, act, training, count, s1_64, s2_64, dx, dgamma, dbeta, scratch)
+napi_value BnGradApply(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t bytes;
+  double v[18];
+  int64_t rows;
+  int c;
+  if (!readNumbers(env, info, 18, &heap, &bytes, v) || !readRowsChannels(env, v[3], v[4], &rows, &c)) return nullptr;
+  float* f[9] = {};
+  const double at[9] = {v[0], v[1], v[2], v[5], v[6], v[7], v[14], v[15], v[16]};
+  const int64_t counts[9] = {rows * c, rows * c, rows * c, c, c, c, rows * c, c, c};
+  for (int i = 0; i < 9; i++)
+    if ((f[i] = operandAt(env, heap, bytes, at[i], counts[i])) == nullptr) return nullptr;
+  double* s1 = operand64(env, heap, bytes, v[12], c);
+  double* s2 = s1 ? operand64(env, heap, bytes, v[13], c) : nullptr;
+  if (s2 == nullptr) return nullptr;
+  return guarded(env, [&] {
+    netc::bnGradApply(f[0], f[1], f[2], rows, c, f[3], f[4], f[5], float(v[8]), int(v[9]), v[10] != 0, v[11], s1, s2,
+                      f[6], f[7], f[8]);
+  });
+}
+
+// bnGrad(heap, dy, y, x, rows, c, gamma, mean, variance, eps, act, training, dx, dgamma, dbeta, scratch)
+napi_value BnGrad(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t bytes;
+  double v[15];
+  int64_t rows;
+  int c;
+  if (!readNumbers(env, info, 15, &heap, &bytes, v) || !readRowsChannels(env, v[3], v[4], &rows, &c)) return nullptr;
+  float* f[9] = {};
+  const double at[9] = {v[0], v[1], v[2], v[5], v[6], v[7], v[11], v[12], v[13]};
+  const int64_t counts[9] = {rows * c, rows * c, rows * c, c, c, c, rows * c, c, c};
+  for (int i = 0; i < 9; i++)
+    if ((f[i] = operandAt(env, heap, bytes, at[i], counts[i])) == nullptr) return nullptr;
+  return guarded(env, [&] {
+    std::vector<double> s1(static_cast<size_t>(c)), s2(static_cast<size_t>(c));
+    netc::bnGradSums(f[0], f[1], f[2], rows, c, f[4], int(v[9]), s1.data(), s2.data());
+    netc::bnGradApply(f[0], f[1], f[2], rows, c, f[3], f[4], f[5], float(v[8]), int(v[9]), v[10] != 0, double(rows),
+                      s1.data(), s2.data(), f[6], f[7], f[8]);
+  });
+}
+
 }  // namespace
 
 NAPI_MODULE_INIT() {
@@ -163,6 +304,12 @@ NAPI_MODULE_INIT() {
       {"conv2dFilterGrad", nullptr, Conv2dFilterGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPool", nullptr, MaxPool, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"bnStats", nullptr, BnStats, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"bnTrain", nullptr, BnForward<true>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"bnInfer", nullptr, BnForward<false>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"bnGradSums", nullptr, BnGradSums, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"bnGradApply", nullptr, BnGradApply, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"bnGrad", nullptr, BnGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
   return exports;

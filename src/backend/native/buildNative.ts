@@ -48,8 +48,12 @@ function main(): void {
   ];
   const run = spawnSync(compiler, args, { encoding: 'utf8' });
   if (run.error !== undefined || run.status !== 0) {
+    // No stale module from an earlier build either: what runs is what these sources make, or the wasm kernels.
     rmSync(partial, { force: true });
-    const reason = run.error !== undefined ? `${compiler}: ${run.error.message}` : run.stderr.trim().split('\n').slice(0, 3).join(' ');
+    rmSync(target, { force: true });
+    const lines = run.stderr.trim().split('\n');
+    const errors = lines.filter((l) => /\berror\b/.test(l));
+    const reason = run.error !== undefined ? `${compiler}: ${run.error.message}` : (errors.length > 0 ? errors : lines).slice(0, 3).join(' ');
     return skip(reason);
   }
   renameSync(partial, target);

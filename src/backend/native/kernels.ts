@@ -1,13 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { convGeometry, type ConvGeometry } from '../kernels/flat.js';
-import { poolGeometry } from '../simd/kernels.js';
+import { withSimdOverlay, type SimdOverlay } from '../simd/heap.js';
+import { bnGradKernel, bnInferKernel, bnTrainKernel, poolGeometry } from '../simd/kernels.js';
+import type { SimdExports, WasmMemory } from '../simd/module.js';
 import { isInputGradientSkipped } from '../kernels/unusedGradient.js';
 import { nativeKernels, type NativeKernels } from './native.js';
 
 /*
  * tfjs kernels on the wasm backend backed by netc's native code: the forward convolution (with its bias and a relu
- * fused), its input gradient and its filter gradient, NHWC float32 with any stride and padding, and max pooling with
- * its gradient. Anything else (dilations, other activations, NCHW, a first layer's skipped input gradient) goes to
+ * fused), its input gradient and its filter gradient, NHWC float32 with any stride and padding, max pooling with its
+ * gradient, and the arithmetic of the fast path's batch-norm kernels (their synchronisation across training threads
+ * unchanged: the SIMD module's batch-norm functions are swapped for native ones during their calls). Anything else (dilations, other activations, NCHW, a first layer's skipped input gradient) goes to
  * the kernel they replace.
  */
 
@@ -126,6 +129,32 @@ function maxPoolGrad(native: NativeKernels, fallback: tf.KernelFunc): tf.KernelF
   };
 }
 
+/** The SIMD module's functions with its batch-norm ones replaced by the native ones, per memory (made once each). */
+function batchNormOverlay(native: NativeKernels): SimdOverlay {
+  const made = new WeakMap<WasmMemory, SimdExports>();
+  return (memory, module) => {
+    const known = made.get(memory);
+    if (known !== undefined) return known;
+    // The heap's buffer is read at each call: a grown memory has a new one.
+    const exports: SimdExports = {
+      ...module,
+      bnStats: (...a) => native.bnStats(memory.buffer, ...a),
+      bnTrain: (...a) => native.bnTrain(memory.buffer, ...a),
+      bnInfer: (...a) => native.bnInfer(memory.buffer, ...a),
+      bnGradSums: (...a) => native.bnGradSums(memory.buffer, ...a),
+      bnGradApply: (...a) => native.bnGradApply(memory.buffer, ...a),
+      bnGrad: (...a) => native.bnGrad(memory.buffer, ...a),
+    };
+    made.set(memory, exports);
+    return exports;
+  };
+}
+
+/** A fast-path batch-norm kernel (its synchronisation and bookkeeping unchanged) running the native arithmetic. */
+function batchNorm(overlay: SimdOverlay, fallback: tf.KernelFunc): tf.KernelFunc {
+  return (args) => withSimdOverlay(overlay, () => fallback(args));
+}
+
 /**
  * The native kernels for the wasm backend, each falling back to `replaced(name)` (the kernel it takes
  * the place of); empty when the native module is not available here.
@@ -133,6 +162,7 @@ function maxPoolGrad(native: NativeKernels, fallback: tf.KernelFunc): tf.KernelF
 export function nativeWasmKernels(replaced: (kernelName: string) => tf.KernelFunc): tf.KernelConfig[] {
   const native = nativeKernels();
   if (native === null) return [];
+  const overlay = batchNormOverlay(native);
   const make = (kernelName: string, kernelFunc: tf.KernelFunc): tf.KernelConfig => ({ kernelName, backendName: 'wasm', kernelFunc });
   return [
     make('FusedConv2D', forward(native, replaced('FusedConv2D'), true)),
@@ -141,5 +171,6 @@ export function nativeWasmKernels(replaced: (kernelName: string) => tf.KernelFun
     make('Conv2DBackpropFilter', filterGrad(native, replaced('Conv2DBackpropFilter'))),
     make('MaxPool', maxPool(native, replaced('MaxPool'))),
     make('MaxPoolGrad', maxPoolGrad(native, replaced('MaxPoolGrad'))),
+    ...[bnTrainKernel, bnInferKernel, bnGradKernel].map((name) => make(name, batchNorm(overlay, replaced(name)))),
   ];
 }

@@ -3,10 +3,10 @@ import { createRequire } from 'node:module';
 import { arch, platform } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { PoolGeometryArgs } from '../simd/module.js';
+import type { PoolGeometryArgs, SimdExports } from '../simd/module.js';
 
 /*
- * netc's native kernels (convolutions and max pooling in C++: the .cc files here, built by `npm run build` into
+ * netc's native kernels (convolutions, max pooling and batch norm in C++: the .cc files here, built by `npm run build` into
  * dist/netc-native.node when the machine has a C++ compiler). Like the AssemblyScript kernels they work on tfjs's wasm heap in place: pointers
  * are byte offsets into the heap's ArrayBuffer. NETC_NATIVE=0 turns them off (the wasm kernels run instead).
  */
@@ -35,6 +35,13 @@ export interface NativeKernels {
   maxPool(heap: ArrayBuffer, x: number, y: number, ...geometry: PoolGeometryArgs): void;
   /** Its gradient: each window's dy to the first of its largest values. */
   maxPoolGrad(heap: ArrayBuffer, dy: number, x: number, dx: number, ...geometry: PoolGeometryArgs): void;
+  /** The batch-norm functions of the SIMD module (same arguments after the heap; the scratch pointer is unused). */
+  bnStats(heap: ArrayBuffer, ...args: Parameters<SimdExports['bnStats']>): void;
+  bnTrain(heap: ArrayBuffer, ...args: Parameters<SimdExports['bnTrain']>): void;
+  bnInfer(heap: ArrayBuffer, ...args: Parameters<SimdExports['bnInfer']>): void;
+  bnGradSums(heap: ArrayBuffer, ...args: Parameters<SimdExports['bnGradSums']>): void;
+  bnGradApply(heap: ArrayBuffer, ...args: Parameters<SimdExports['bnGradApply']>): void;
+  bnGrad(heap: ArrayBuffer, ...args: Parameters<SimdExports['bnGrad']>): void;
 }
 
 /** Where the build puts the module: dist/ under the package root (three levels up from src/ and dist/ alike). */

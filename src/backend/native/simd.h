@@ -40,4 +40,16 @@ void maxPool(const Geometry& g, const float* x, float* y);
 /** Its gradient: each window's dY goes to the first of its largest values. */
 void maxPoolGrad(const Geometry& g, const float* dy, const float* x, float* dx);
 
+/** Batch norm (channels.cc): the AssemblyScript kernels' functions and results, on [rows, C]. */
+void bnStats(const float* x, int64_t rows, int c, double* mean64, double* m2);
+void bnInfer(const float* x, float* y, int64_t rows, int c, const float* gamma, const float* beta, const float* mean,
+             const float* variance, float eps, int act);
+void bnTrain(const float* x, float* y, int64_t rows, int c, const float* gamma, const float* beta, float* mean,
+             float* variance, float eps, int act);
+void bnGradSums(const float* dy, const float* y, const float* x, int64_t rows, int c, const float* mean, int act,
+                double* s1, double* s2);
+void bnGradApply(const float* dy, const float* y, const float* x, int64_t rows, int c, const float* gamma,
+                 const float* mean, const float* variance, float eps, int act, bool training, double count,
+                 const double* s1, const double* s2, float* dx, float* dgamma, float* dbeta);
+
 }  // namespace netc

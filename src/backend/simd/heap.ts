@@ -55,8 +55,25 @@ export function openCall(backend: object, name: 'wasm' | 'cpu'): SimdCall {
   return cpuCall(backend as unknown as CpuBackendLike);
 }
 
+/** Functions that stand in for some of the module's on a given memory (netc's native kernels), while one is set. */
+export type SimdOverlay = (memory: WasmMemory, module: SimdExports) => SimdExports;
+
+let overlay: SimdOverlay | null = null;
+
+/** Runs `f` with the wasm calls it opens using `replacement`'s functions in place of the module's. */
+export function withSimdOverlay<T>(replacement: SimdOverlay, f: () => T): T {
+  const previous = overlay;
+  overlay = replacement;
+  try {
+    return f();
+  } finally {
+    overlay = previous;
+  }
+}
+
 function wasmCall(backend: WasmBackendLike): SimdCall {
-  const k = simdOn(backend.wasm.asm.memory);
+  const memory = backend.wasm.asm.memory;
+  const k = overlay === null ? simdOn(memory) : overlay(memory, simdOn(memory));
   const outputs: tf.TensorInfo[] = [];
   const blocks: number[] = [];
   const free = (): void => {

@@ -1,0 +1,298 @@
+// netc's native batch-norm kernels on [rows, C] (every axis but the channels' is a row), with the activation after
+// the batch norm fused: the same functions, arguments and float64 results as the AssemblyScript ones
+// (src/backend/simd/assembly/channels.ts), which they stand in for on the wasm heap.
+//
+// The flat array is walked in chunks of P = lcm(C, 8) values, so that lane j of every chunk belongs to channel
+// j % C and eight lanes at a time serve any C, with per-lane constants in pattern arrays of P values. Sums run in
+// float32 over blocks of chunks and are carried in float64 between blocks. Channel counts whose P would exceed
+// kMaxPattern run row by row instead (vectors along the channels, the rest one by one).
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <numeric>
+#include <vector>
+
+#include "simd.h"
+
+namespace netc {
+namespace {
+
+constexpr int kBlock = 128;        // chunks summed in float32 before the float64 totals take them
+constexpr int kMaxPattern = 4096;  // longest chunk walked by patterns
+
+enum Activation { kLinear = 0, kRelu = 1, kSigmoid = 2, kTanh = 3 };
+
+/** Floats per chunk for C channels: lcm(C, 8), or 0 when that is longer than kMaxPattern. */
+int chunkOf(int c) {
+  const int64_t p = std::lcm<int64_t>(c, kLanes);
+  return p <= kMaxPattern ? int(p) : 0;
+}
+
+/** A pattern: values[j % C] for j < P. */
+struct Pattern {
+  std::vector<float> v;
+  Pattern(int p, int c, const float* values) : v(size_t(p)) {
+    for (int j = 0; j < p; j++) v[size_t(j)] = values[j % c];
+  }
+  Pattern(int p, int c, const double* values) : v(size_t(p)) {
+    for (int j = 0; j < p; j++) v[size_t(j)] = float(values[j % c]);
+  }
+  vec at(int j) const { return load(v.data() + j); }
+};
+
+inline float activate(float z, int act) {
+  switch (act) {
+    case kRelu: return z > 0.0f ? z : 0.0f;
+    case kSigmoid: return 1.0f / (1.0f + std::exp(-z));
+    case kTanh: return std::tanh(z);
+    default: return z;
+  }
+}
+
+inline vec activate(vec z, int act) {
+  if (act == kLinear) return z;
+  if (act == kRelu) {
+    const vec zero = vec{};
+    return z > zero ? z : zero;
+  }
+  alignas(32) float lanes[kLanes];
+  store(lanes, z);
+  for (float& l : lanes) l = activate(l, act);
+  return load(lanes);
+}
+
+/** dy * act'(z) from the activation's output y: relu y > 0, sigmoid y (1 - y), tanh 1 - y^2. */
+inline float activationGrad(float dy, float y, int act) {
+  switch (act) {
+    case kRelu: return y > 0.0f ? dy : 0.0f;
+    case kSigmoid: return dy * (y * (1.0f - y));
+    case kTanh: return dy * (1.0f - y * y);
+    default: return dy;
+  }
+}
+
+inline vec activationGrad(vec dy, vec y, int act) {
+  const vec one = splat(1.0f);
+  switch (act) {
+    case kRelu: {
+      const vec zero = vec{};
+      return y > zero ? dy : zero;
+    }
+    case kSigmoid: return dy * (y * (one - y));
+    case kTanh: return dy * (one - y * y);
+    default: return dy;
+  }
+}
+
+/**
+ * Per-channel float64 totals of f over the flat array: out[c] = sum of f(lane values at i) for the i of channel c.
+ * `term(j, i)` gives the vector at lane group j (a multiple of 8) of flat position i (a chunk start); `scalar(i, j)`
+ * the one value at flat position i, lane j of its chunk.
+ */
+template <typename Term, typename Scalar>
+void channelTotals(int64_t rows, int c, double* out, Term term, Scalar scalar) {
+  const int p = chunkOf(c);
+  const int64_t total = rows * c;
+  std::vector<double> tot(static_cast<size_t>(p > 0 ? p : c), 0.0);
+  if (p > 0) {
+    const int64_t chunks = total / p;
+    alignas(32) float lanes[kLanes];
+    for (int64_t k = 0; k < chunks; k += kBlock) {
+      const int64_t end = std::min<int64_t>(chunks, k + kBlock);
+      for (int j = 0; j < p; j += kLanes) {
+        vec a = vec{};
+        for (int64_t i = k; i < end; i++) a += term(j, i * p);
+        store(lanes, a);
+        for (int l = 0; l < kLanes; l++) tot[size_t(j + l)] += lanes[l];
+      }
+    }
+    for (int64_t i = chunks * p; i < total; i++) tot[size_t(i - chunks * p)] += scalar(i, int(i - chunks * p));
+    for (int ch = 0; ch < c; ch++) {
+      double t = 0;
+      for (int j = ch; j < p; j += c) t += tot[size_t(j)];
+      out[ch] = t;
+    }
+    return;
+  }
+  // Row by row: blocks of kBlock rows summed in float32 per channel.
+  std::vector<float> acc(static_cast<size_t>(c), 0.0f);
+  for (int64_t r0 = 0; r0 < rows; r0 += kBlock) {
+    const int64_t r1 = std::min<int64_t>(rows, r0 + kBlock);
+    std::fill(acc.begin(), acc.end(), 0.0f);
+    for (int64_t r = r0; r < r1; r++)
+      for (int ch = 0; ch < c; ch++) acc[size_t(ch)] += scalar(r * c + ch, ch);
+    for (int ch = 0; ch < c; ch++) tot[size_t(ch)] += acc[size_t(ch)];
+  }
+  std::copy(tot.begin(), tot.begin() + c, out);
+}
+
+/** channelTotals of two terms in one pass over the data: `term(j, i, &a, &b)` and `scalar(i, j, &a, &b)` give both. */
+template <typename Term, typename Scalar>
+void channelTotalsPair(int64_t rows, int c, double* out1, double* out2, Term term, Scalar scalar) {
+  const int p = chunkOf(c);
+  const int64_t total = rows * c;
+  const size_t lanes = static_cast<size_t>(p > 0 ? p : c);
+  std::vector<double> t1(lanes, 0.0), t2(lanes, 0.0);
+  if (p > 0) {
+    const int64_t chunks = total / p;
+    alignas(32) float l1[kLanes], l2[kLanes];
+    for (int64_t k = 0; k < chunks; k += kBlock) {
+      const int64_t end = std::min<int64_t>(chunks, k + kBlock);
+      for (int j = 0; j < p; j += kLanes) {
+        vec a1 = vec{}, a2 = vec{};
+        for (int64_t i = k; i < end; i++) term(j, i * p, &a1, &a2);
+        store(l1, a1);
+        store(l2, a2);
+        for (int l = 0; l < kLanes; l++) t1[size_t(j + l)] += l1[l], t2[size_t(j + l)] += l2[l];
+      }
+    }
+    for (int64_t i = chunks * p; i < total; i++) {
+      float a = 0, b = 0;
+      scalar(i, int(i - chunks * p), &a, &b);
+      t1[size_t(i - chunks * p)] += a, t2[size_t(i - chunks * p)] += b;
+    }
+    for (int ch = 0; ch < c; ch++) {
+      double s1 = 0, s2 = 0;
+      for (int j = ch; j < p; j += c) s1 += t1[size_t(j)], s2 += t2[size_t(j)];
+      out1[ch] = s1;
+      out2[ch] = s2;
+    }
+    return;
+  }
+  std::vector<float> a1(lanes), a2(lanes);
+  for (int64_t r0 = 0; r0 < rows; r0 += kBlock) {
+    const int64_t r1 = std::min<int64_t>(rows, r0 + kBlock);
+    std::fill(a1.begin(), a1.end(), 0.0f);
+    std::fill(a2.begin(), a2.end(), 0.0f);
+    for (int64_t r = r0; r < r1; r++)
+      for (int ch = 0; ch < c; ch++) scalar(r * c + ch, ch, &a1[size_t(ch)], &a2[size_t(ch)]);
+    for (int ch = 0; ch < c; ch++) t1[size_t(ch)] += a1[size_t(ch)], t2[size_t(ch)] += a2[size_t(ch)];
+  }
+  std::copy(t1.begin(), t1.begin() + c, out1);
+  std::copy(t2.begin(), t2.begin() + c, out2);
+}
+
+/** Writes f(i) for every flat position: vectors of 8 over the chunks (patterns indexed by lane), the tail one by one. */
+template <typename Vector, typename Scalar>
+void forEachValue(int64_t rows, int c, Vector vector, Scalar scalar) {
+  const int p = chunkOf(c);
+  const int64_t total = rows * c;
+  if (p == 0) {
+    for (int64_t i = 0; i < total; i++) scalar(i, int(i % c));
+    return;
+  }
+  const int64_t chunks = total / p;
+  for (int64_t k = 0; k < chunks; k += kBlock) {
+    const int64_t end = std::min<int64_t>(chunks, k + kBlock);
+    for (int j = 0; j < p; j += kLanes)
+      for (int64_t i = k; i < end; i++) vector(j, i * p + j);
+  }
+  for (int64_t i = chunks * p; i < total; i++) scalar(i, int(i - chunks * p) % c);
+}
+
+/** The pattern length to index per-lane arrays by (C where there are no chunks). */
+int laneCount(int c) {
+  const int p = chunkOf(c);
+  return p > 0 ? p : c;
+}
+
+}  // namespace
+
+void bnStats(const float* x, int64_t rows, int c, double* mean64, double* m2) {
+  channelTotals(rows, c, mean64, [&](int j, int64_t i) { return load(x + i + j); },
+                [&](int64_t i, int) { return x[i]; });
+  for (int ch = 0; ch < c; ch++) mean64[ch] /= double(rows);
+  const Pattern mean(laneCount(c), c, mean64);
+  channelTotals(
+      rows, c, m2,
+      [&](int j, int64_t i) {
+        const vec d = load(x + i + j) - mean.at(j);
+        return d * d;
+      },
+      [&](int64_t i, int j) {
+        const float d = x[i] - mean.v[size_t(j)];
+        return d * d;
+      });
+}
+
+void bnInfer(const float* x, float* y, int64_t rows, int c, const float* gamma, const float* beta, const float* mean,
+             const float* variance, float eps, int act) {
+  const int p = laneCount(c);
+  std::vector<float> scale(static_cast<size_t>(c));
+  for (int ch = 0; ch < c; ch++) scale[size_t(ch)] = gamma[ch] * float(1.0 / std::sqrt(double(variance[ch]) + double(eps)));
+  const Pattern m(p, c, mean), s(p, c, scale.data()), b(p, c, beta);
+  forEachValue(
+      rows, c,
+      [&](int j, int64_t i) { store(y + i, activate((load(x + i) - m.at(j)) * s.at(j) + b.at(j), act)); },
+      [&](int64_t i, int j) { y[i] = activate((x[i] - m.v[size_t(j)]) * s.v[size_t(j)] + b.v[size_t(j)], act); });
+}
+
+void bnTrain(const float* x, float* y, int64_t rows, int c, const float* gamma, const float* beta, float* mean,
+             float* variance, float eps, int act) {
+  std::vector<double> mean64(static_cast<size_t>(c)), m2(static_cast<size_t>(c));
+  channelTotals(rows, c, mean64.data(), [&](int j, int64_t i) { return load(x + i + j); },
+                [&](int64_t i, int) { return x[i]; });
+  for (int ch = 0; ch < c; ch++) mean[ch] = float(mean64[size_t(ch)] / double(rows));
+  const Pattern m(laneCount(c), c, mean);
+  channelTotals(
+      rows, c, m2.data(),
+      [&](int j, int64_t i) {
+        const vec d = load(x + i + j) - m.at(j);
+        return d * d;
+      },
+      [&](int64_t i, int j) {
+        const float d = x[i] - m.v[size_t(j)];
+        return d * d;
+      });
+  for (int ch = 0; ch < c; ch++) variance[ch] = float(m2[size_t(ch)] / double(rows));
+  bnInfer(x, y, rows, c, gamma, beta, mean, variance, eps, act);
+}
+
+void bnGradSums(const float* dy, const float* y, const float* x, int64_t rows, int c, const float* mean, int act,
+                double* s1, double* s2) {
+  const Pattern m(laneCount(c), c, mean);
+  channelTotalsPair(
+      rows, c, s1, s2,
+      [&](int j, int64_t i, vec* a1, vec* a2) {
+        const vec dz = activationGrad(load(dy + i + j), load(y + i + j), act);
+        *a1 += dz;
+        *a2 += dz * (load(x + i + j) - m.at(j));
+      },
+      [&](int64_t i, int j, float* a1, float* a2) {
+        const float dz = activationGrad(dy[i], y[i], act);
+        *a1 += dz;
+        *a2 += dz * (x[i] - m.v[size_t(j)]);
+      });
+}
+
+void bnGradApply(const float* dy, const float* y, const float* x, int64_t rows, int c, const float* gamma,
+                 const float* mean, const float* variance, float eps, int act, bool training, double count,
+                 const double* s1, const double* s2, float* dx, float* dgamma, float* dbeta) {
+  std::vector<float> k1(static_cast<size_t>(c)), k2(static_cast<size_t>(c)), meanDz(static_cast<size_t>(c));
+  for (int ch = 0; ch < c; ch++) {
+    const double r = 1.0 / std::sqrt(double(variance[ch]) + double(eps));
+    const double g = gamma[ch];
+    dbeta[ch] = float(s1[ch]);
+    dgamma[ch] = float(s2[ch] * r);
+    k1[size_t(ch)] = float(g * r);
+    k2[size_t(ch)] = training ? float(-g * r * r * r * s2[ch] / count) : 0.0f;
+    meanDz[size_t(ch)] = training ? float(s1[ch] / count) : 0.0f;
+  }
+  const int p = laneCount(c);
+  const Pattern m(p, c, mean), a(p, c, k1.data()), b(p, c, k2.data()), md(p, c, meanDz.data());
+  forEachValue(
+      rows, c,
+      [&](int j, int64_t i) {
+        const vec dz = activationGrad(load(dy + i), load(y + i), act);
+        store(dx + i, a.at(j) * (dz - md.at(j)) + b.at(j) * (load(x + i) - m.at(j)));
+      },
+      [&](int64_t i, int j) {
+        const size_t l = size_t(j);
+        const float dz = activationGrad(dy[i], y[i], act);
+        dx[i] = a.v[l] * (dz - md.v[l]) + b.v[l] * (x[i] - m.v[l]);
+      });
+}
+
+}  // namespace netc
