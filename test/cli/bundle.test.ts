@@ -81,6 +81,20 @@ describe('the bundled front door (dist/cli/run.bundle.cjs, built by npm run buil
     }
   });
 
+  test('netc check loads none of the built-ins that only other commands use', () => {
+    const deferred = ['child_process', 'crypto', 'fs/promises', 'http', 'os', 'zlib'];
+    const script = [
+      `const { loadFrontDoor } = await import(${JSON.stringify(pathToFileURL(join(root, 'dist', 'cli', 'frontDoor.js')).href)});`,
+      `process.on('exit', () => process.stderr.write(JSON.stringify(process.moduleLoadList)));`,
+      `loadFrontDoor()(['check', ${JSON.stringify(join(root, 'models', 'lenet-bn.net'))}]);`,
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
+    expect(r.stdout).toBe('1 file checked: no problems.\n');
+    const loaded = new Set(JSON.parse(r.stderr) as string[]);
+    expect(loaded.has('NativeModule fs')).toBe(true);
+    expect(deferred.filter((name) => loaded.has(`NativeModule ${name}`))).toEqual([]);
+  });
+
   test('without a bundle the front door reports none (bin/netc.js then runs dist/cli/run.js)', () => {
     const dir = mkdtempSync(join(root, 'tmp', 'front-door-'));
     try {
