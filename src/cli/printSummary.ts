@@ -68,9 +68,12 @@ export function formatShape(shape: Shape): string {
   return shape.join('x');
 }
 
-/** `44,878`. */
+/**
+ * `44,878`, as `toLocaleString('en-US')` writes it. An integer is grouped here: the first `toLocaleString` of a
+ * process loads ICU's number formatting, about 12 ms of `netc summary`'s start.
+ */
 export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
+  return Number.isSafeInteger(n) ? String(n).replace(/\B(?=(\d{3})+$)/g, ',') : n.toLocaleString('en-US');
 }
 
 /**

@@ -8,7 +8,6 @@ import { promisify } from 'node:util';
 import { NetcError } from '../diagnostics/NetcError.js';
 import type { IdxKind } from './files.js';
 
-const gunzipAsync = promisify(gunzip);
 
 /** An images file decoded: `count` images of `rows` x `cols` bytes, row-major, one after another. */
 export interface IdxImages {
@@ -67,7 +66,8 @@ export async function decompressIfGzip(bytes: Uint8Array, path: string, advice =
     // and concatenating many small ones. Capped, since a corrupt trailer can claim anything.
     const trailerSize = bytes.length >= 18 ? readU32LE(bytes, bytes.length - 4) : 0;
     const chunkSize = Math.min(Math.max(trailerSize, 64 * 1024), 128 * 1024 * 1024);
-    return await gunzipAsync(bytes, { chunkSize });
+    // Promisified here, not at load: the CLI's bundle loads node:zlib on first use (src/cli/bundleFrontDoor.ts).
+    return await promisify(gunzip)(bytes, { chunkSize });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const code = (error as { code?: unknown }).code;

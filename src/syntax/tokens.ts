@@ -13,6 +13,24 @@ const num = String.raw`-?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?`;
  */
 const times = String.raw`(?:x[ \t]*|[ \t]+x[ \t]+)`;
 
+/**
+ * What chevrotain's first-character dispatch needs of a token, stated rather than derived: the characters it can
+ * start with (each argument a character or a range `a-z`) and that it holds no line break. chevrotain can work both
+ * out from the pattern, but that parses every pattern at each start, about 4 ms of `netc check`;
+ * test/syntax/lexer.test.ts checks that a lexer which works them out splits every text alike.
+ */
+function startsWith(...ranges: string[]): { start_chars_hint: number[]; line_breaks: boolean } {
+  const codes: number[] = [];
+  for (const range of ranges) {
+    const to = range.length === 3 && range[1] === '-' ? range.charCodeAt(2) : range.charCodeAt(0);
+    for (let code = range.charCodeAt(0); code <= to; code++) codes.push(code);
+  }
+  return { start_chars_hint: codes, line_breaks: false };
+}
+
+/** The characters a number can start with. */
+const numberStart = ['-', '.', '0-9'];
+
 /** Any number the parser accepts: a well-formed one or a malformed one (already reported by the lexer). */
 export const NumberToken = createToken({ name: 'Number', label: 'NUMBER', pattern: Lexer.NA });
 
@@ -27,6 +45,11 @@ export const Identifier = createToken({
   name: 'Identifier',
   label: 'IDENTIFIER',
   pattern: /[a-zA-Z_\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u1FFF\u2C00-\u2DFF\u3040-\uD7FF\uF900-\uFDFF\uFE70-\uFEFE\uFF21-\uFF3A\uFF41-\uFF5A\uFF66-\uFFDC][a-zA-Z0-9_\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u1FFF\u2C00-\u2DFF\u3040-\uD7FF\uF900-\uFDFF\uFE70-\uFEFE\uFF21-\uFF3A\uFF41-\uFF5A\uFF66-\uFFDC-]*/,
+  // The pattern's first character class, range for range.
+  ...startsWith(
+    ...['a-z', 'A-Z', '_', '\u00C0-\u00D6', '\u00D8-\u00F6', '\u00F8-\u1FFF', '\u2C00-\u2DFF', '\u3040-\uD7FF'],
+    ...['\uF900-\uFDFF', '\uFE70-\uFEFE', '\uFF21-\uFF3A', '\uFF41-\uFF5A', '\uFF66-\uFFDC'],
+  ),
 });
 
 /** Anything that starts like a number but is not one (`3.`, `1e`, `1x28x`, `5abc`): reported as NN1004. */
@@ -35,6 +58,7 @@ export const MalformedNumber = createToken({
   label: 'MALFORMED_NUMBER',
   pattern: /-?\.?\d(?:[eE][+-]|[a-zA-Z0-9_.])*/,
   categories: [NumberToken],
+  ...startsWith(...numberStart),
 });
 
 /** A well-formed number: `6`, `0.9`, `1e-5`, `-3`. */
@@ -44,6 +68,7 @@ export const NumberLiteral = createToken({
   pattern: new RegExp(num),
   longer_alt: MalformedNumber,
   categories: [NumberToken],
+  ...startsWith(...numberStart),
 });
 
 /**
@@ -55,6 +80,7 @@ export const Count = createToken({
   label: 'COUNT',
   pattern: /\d+(?:\.\d+)?[kMG]/,
   longer_alt: MalformedNumber,
+  ...startsWith('0-9'),
 });
 
 /** Dimensions glued or spaced: `3x5`, `1x28x28`, `1 x 28 x 28`. */
@@ -63,6 +89,7 @@ export const Dims = createToken({
   label: 'DIMS',
   pattern: new RegExp(`${num}(?:${times}${num})+`),
   longer_alt: MalformedNumber,
+  ...startsWith(...numberStart),
 });
 
 /** A short option: one letter glued to a number or dimensions, `k5`, `k3x5`, `s2`, `p1`. */
@@ -71,6 +98,7 @@ export const ShortOption = createToken({
   label: 'SHORT_OPTION',
   pattern: new RegExp(`[a-z]${num}(?:${times}${num})*`),
   longer_alt: Identifier,
+  ...startsWith('a-z'),
 });
 
 /** `x` glued to a number, `x3`, `x-1`, `x1.5`: a repetition count (language v2); `x3a` stays an identifier. */
@@ -79,6 +107,7 @@ export const Repeat = createToken({
   label: 'REPEAT',
   pattern: new RegExp(`x${num}`),
   longer_alt: Identifier,
+  ...startsWith('x'),
 });
 
 /**
@@ -91,6 +120,7 @@ export const Times = createToken({
   pattern: /x/,
   longer_alt: Identifier,
   categories: [Identifier],
+  ...startsWith('x'),
 });
 
 /** The word `proj` after `residual`; elsewhere an ordinary name, hence in the IDENTIFIER category. */
@@ -100,53 +130,55 @@ export const Proj = createToken({
   pattern: /proj/,
   longer_alt: Identifier,
   categories: [Identifier],
+  ...startsWith('p'),
 });
 
 /** The keyword `def` (language v2): defines a block. */
-export const Def = createToken({ name: 'Def', label: '"def"', pattern: /def/, longer_alt: Identifier });
+export const Def = createToken({ name: 'Def', label: '"def"', pattern: /def/, longer_alt: Identifier, ...startsWith('d') });
 /** The keyword `residual` (language v2): a block with a skip connection. */
-export const Residual = createToken({ name: 'Residual', label: '"residual"', pattern: /residual/, longer_alt: Identifier });
+export const Residual = createToken({ name: 'Residual', label: '"residual"', pattern: /residual/, longer_alt: Identifier, ...startsWith('r') });
 
 /** The keyword `expect`: a stage that checks the shape at its place in the pipeline and changes nothing. */
-export const Expect = createToken({ name: 'Expect', label: '"expect"', pattern: /expect/, longer_alt: Identifier });
+export const Expect = createToken({ name: 'Expect', label: '"expect"', pattern: /expect/, longer_alt: Identifier, ...startsWith('e') });
 /** The keyword `budget`: a top-level limit on the model's parameters, MACs or activation memory. */
-export const Budget = createToken({ name: 'Budget', label: '"budget"', pattern: /budget/, longer_alt: Identifier });
+export const Budget = createToken({ name: 'Budget', label: '"budget"', pattern: /budget/, longer_alt: Identifier, ...startsWith('b') });
 
 /** The keyword `model`. */
-export const Model = createToken({ name: 'Model', label: '"model"', pattern: /model/, longer_alt: Identifier });
+export const Model = createToken({ name: 'Model', label: '"model"', pattern: /model/, longer_alt: Identifier, ...startsWith('m') });
 /** The keyword `input`. */
-export const Input = createToken({ name: 'Input', label: '"input"', pattern: /input/, longer_alt: Identifier });
+export const Input = createToken({ name: 'Input', label: '"input"', pattern: /input/, longer_alt: Identifier, ...startsWith('i') });
 /** The keyword `train`. */
-export const Train = createToken({ name: 'Train', label: '"train"', pattern: /train/, longer_alt: Identifier });
+export const Train = createToken({ name: 'Train', label: '"train"', pattern: /train/, longer_alt: Identifier, ...startsWith('t') });
 
 /** `|` chains layers; at the end of a line it continues the statement on the next one. */
-export const Pipe = createToken({ name: 'Pipe', label: '"|"', pattern: /\|/ });
+export const Pipe = createToken({ name: 'Pipe', label: '"|"', pattern: /\|/, ...startsWith('|') });
 /** `=` in `key=value`, in a parameter's default and after a `def` header. */
-export const Equals = createToken({ name: 'Equals', label: '"="', pattern: /=/ });
+export const Equals = createToken({ name: 'Equals', label: '"="', pattern: /=/, ...startsWith('=') });
 /** `<=` between what a budget limits and its limit. */
-export const LessEqual = createToken({ name: 'LessEqual', label: '"<="', pattern: /<=/ });
+export const LessEqual = createToken({ name: 'LessEqual', label: '"<="', pattern: /<=/, ...startsWith('<') });
 /** `,` between a block's parameters and between the arguments of a block use. */
-export const Comma = createToken({ name: 'Comma', label: '","', pattern: /,/ });
+export const Comma = createToken({ name: 'Comma', label: '","', pattern: /,/, ...startsWith(',') });
 /** `(` opens a group, a block's parameter list or a block use's arguments; line breaks inside are blanks. */
-export const LParen = createToken({ name: 'LParen', label: '"("', pattern: /\(/ });
+export const LParen = createToken({ name: 'LParen', label: '"("', pattern: /\(/, ...startsWith('(') });
 /** `)` closes what `(` opened. */
-export const RParen = createToken({ name: 'RParen', label: '")"', pattern: /\)/ });
+export const RParen = createToken({ name: 'RParen', label: '")"', pattern: /\)/, ...startsWith(')') });
 /** `{` opens a residual block's body; line breaks inside are blanks. */
-export const LBrace = createToken({ name: 'LBrace', label: '"{"', pattern: /\{/ });
+export const LBrace = createToken({ name: 'LBrace', label: '"{"', pattern: /\{/, ...startsWith('{') });
 /** `}` closes what `{` opened. */
-export const RBrace = createToken({ name: 'RBrace', label: '"}"', pattern: /\}/ });
+export const RBrace = createToken({ name: 'RBrace', label: '"}"', pattern: /\}/, ...startsWith('}') });
 
 /** A line break ends a statement (`\n`, `\r\n` or a lone `\r`, as the code frame counts lines). */
-export const Newline = createToken({ name: 'Newline', label: 'NEWLINE', pattern: /\r\n|\r|\n/, line_breaks: true });
+export const Newline = createToken({ name: 'Newline', label: 'NEWLINE', pattern: /\r\n|\r|\n/, ...startsWith('\r', '\n'), line_breaks: true });
 /** Spaces, tabs and a byte-order mark separate tokens and are dropped. */
 export const WhiteSpace = createToken({
   name: 'WhiteSpace',
   label: 'WHITESPACE',
   pattern: /[ \t\uFEFF]+/,
   group: Lexer.SKIPPED,
+  ...startsWith(' ', '\t', '\uFEFF'),
 });
 /** `#` to the end of the line; kept in the lexer's `comments` group for tools that print source back. */
-export const Comment = createToken({ name: 'Comment', label: 'COMMENT', pattern: /#[^\r\n]*/, group: 'comments' });
+export const Comment = createToken({ name: 'Comment', label: 'COMMENT', pattern: /#[^\r\n]*/, group: 'comments', ...startsWith('#') });
 
 /** Every token type in lexer priority order. */
 export const allTokens: readonly TokenType[] = [

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { printSummary, toSummaryJson } from '../../src/cli/printSummary.js';
+import { formatCount, printSummary, toSummaryJson } from '../../src/cli/printSummary.js';
 import { checkSource } from '../check/harness.js';
 
 // The summary of language v2 models: every expanded row names the block use it came from, and a graph that is
@@ -77,5 +77,14 @@ describe('size', () => {
     const rows = text.split('\n').filter((l) => /^\s*\d+\s+\d+:\d+/.test(l));
     expect(rows).toHaveLength(130_000);
     expect(rows[129_999]).toMatch(/^130000\s+2:1\s+dense\s+-\s+10\s+7,850\s+0\s+7,840$/);
+  });
+});
+
+describe('counts', () => {
+  test('formatCount writes what toLocaleString("en-US") writes', () => {
+    const values = [0, 7, 12, 999, 1000, 44_878, 281_640, 1_000_000, -1, -1234, -999_999, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER];
+    for (let n = 1; n < 1e15; n *= 7) values.push(n, n + 1, -n);
+    values.push(0.5, 1234.5678, 1e21, Infinity, Number.NaN);
+    for (const n of values) expect(formatCount(n), String(n)).toBe(n.toLocaleString('en-US'));
   });
 });

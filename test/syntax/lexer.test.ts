@@ -1,5 +1,11 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { IToken, TokenType } from 'chevrotain';
 import { describe, expect, test } from 'vitest';
+import { Lexer } from '../../src/syntax/chevrotain.js';
 import { lex } from '../../src/syntax/lexer.js';
+import { allTokens, Identifier, Newline } from '../../src/syntax/tokens.js';
 import { endOfSource } from '../../src/syntax/spans.js';
 
 /** Token kinds and images, comments and blanks left out. */
@@ -197,5 +203,82 @@ describe('lexical problems', () => {
     expect(diagnostics).toHaveLength(1);
     expect(diagnostics[0]!.span.endColumn - diagnostics[0]!.span.column).toBe(5000);
     expect(diagnostics[0]!.message.length).toBeLessThan(80);
+  });
+});
+
+describe("the first-character hints in tokens.ts (start_chars_hint, line_breaks)", () => {
+  /** The lexer as netc builds it, and one that works the hints out from the patterns, as chevrotain does without them. */
+  function lexers(): [Lexer, Lexer] {
+    const options = { ensureOptimizations: true, positionTracking: 'full', skipValidations: true } as const;
+    const stated = new Lexer(allTokens as TokenType[], options);
+    const saved = allTokens.map((type) => ({ ...type }));
+    for (const type of allTokens) {
+      delete type.START_CHARS_HINT;
+      if (type !== Newline) delete type.LINE_BREAKS;
+    }
+    try {
+      return [stated, new Lexer(allTokens as TokenType[], options)];
+    } finally {
+      allTokens.forEach((type, i) => Object.assign(type, saved[i]));
+    }
+  }
+
+  const outcome = (lexer: Lexer, text: string): unknown => {
+    const r = lexer.tokenize(text);
+    const where = (t: IToken) => [t.tokenType.name, t.image, t.startOffset, t.startLine, t.startColumn, t.endLine, t.endColumn];
+    return [r.tokens.map(where), r.groups.comments?.map(where), r.errors.map((e) => [e.offset, e.length, e.line, e.column])];
+  };
+
+  /** chevrotain's dispatch table (its own, undocumented): for each first character, the token kinds it tries. */
+  const dispatch = (lexer: Lexer): unknown => {
+    const inner = lexer as unknown as {
+      charCodeToPatternIdxToConfig: Record<string, ({ tokenType: TokenType }[] | undefined)[]>;
+      patternIdxToConfig: Record<string, { tokenType: TokenType; canLineTerminator: boolean }[]>;
+    };
+    return {
+      byFirstCharacter: Array.from(inner.charCodeToPatternIdxToConfig.defaultMode!, (configs) => configs?.map((c) => c.tokenType.name)),
+      lineBreaks: inner.patternIdxToConfig.defaultMode!.map((c) => [c.tokenType.name, c.canLineTerminator]),
+    };
+  };
+
+  test('the stated hints give chevrotain the dispatch table it works out from the patterns', () => {
+    const [stated, derived] = lexers();
+    expect(dispatch(stated)).toEqual(dispatch(derived));
+  });
+
+  test('each of the 65,536 first characters lexes alike', () => {
+    const [stated, derived] = lexers();
+    const differ: string[] = [];
+    for (let code = 0; code <= 0xffff; code++) {
+      const c = String.fromCharCode(code);
+      for (const text of [c, `${c}x3 k5`, `${c}3\n${c}a`, `${c}5k`, `${c}1.5M`]) {
+        if (JSON.stringify(outcome(stated, text)) !== JSON.stringify(outcome(derived, text))) differ.push(code.toString(16));
+      }
+    }
+    expect(differ).toEqual([]);
+  });
+
+  test('the models in models/ lex alike, lines and columns included', () => {
+    const [stated, derived] = lexers();
+    const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'models');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.net'));
+    expect(files.length).toBeGreaterThan(3);
+    for (const file of files) {
+      const text = readFileSync(join(dir, file), 'utf8');
+      expect(outcome(stated, text), file).toEqual(outcome(derived, text));
+    }
+  });
+
+  test('a hint that misses a character is caught: the name `_x` then lexes otherwise', () => {
+    const [stated, derived] = lexers();
+    const hint = Identifier.START_CHARS_HINT!;
+    Identifier.START_CHARS_HINT = hint.filter((c) => c !== '_'.charCodeAt(0));
+    try {
+      const wrong = new Lexer(allTokens as TokenType[], { ensureOptimizations: true, positionTracking: 'full', skipValidations: true });
+      expect(outcome(wrong, '_x')).not.toEqual(outcome(derived, '_x'));
+      expect(dispatch(wrong)).not.toEqual(dispatch(stated));
+    } finally {
+      Identifier.START_CHARS_HINT = hint;
+    }
   });
 });
