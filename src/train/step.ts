@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { withoutInputGradient } from '../backend/kernels/index.js';
 import { softmaxCrossEntropyKernel } from '../backend/kernels/softmaxCrossEntropy.js';
 import { withSyncGroup, type SyncGroup } from '../backend/SyncGroup.js';
+import { withNativeThreads } from '../backend/native/native.js';
 
 /** What one training step measured, on the same forward pass that it trained on. */
 export interface StepResult {
@@ -174,8 +175,9 @@ export function createMemberStep(model: tf.LayersModel, optimizer: tf.Optimizer,
   if (tf.getKernel(softmaxCrossEntropyKernel, tf.getBackend()) === undefined) {
     throw new Error(`internal: a data-parallel step needs netc's fast-path kernels on ${tf.getBackend()}`);
   }
+  // The cores are the group's members already: each member's native kernels run on its own core only.
   return (x, y, batch, copies) =>
-    withSyncGroup(group, () => {
+    withNativeThreads(1, () => withSyncGroup(group, () => {
       let stats: tf.Tensor | null = null;
       const packed = tf.tidy(() => {
         const labels = y.dtype === 'int32' ? y : tf.cast(y, 'int32');
@@ -215,7 +217,7 @@ export function createMemberStep(model: tf.LayersModel, optimizer: tf.Optimizer,
       packed.dispose();
       (stats as tf.Tensor | null)?.dispose();
       return { loss: loss!, correct: correct! };
-    });
+    }));
 }
 
 /**

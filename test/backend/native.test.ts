@@ -19,7 +19,7 @@ describe('native convolution kernels', () => {
   test('are built by `npm run build` and load here', () => {
     expect(nativeUnavailableReason()).toBeNull();
     const k = nativeKernels()!;
-    for (const f of [k.conv2dForward, k.conv2dInputGrad, k.conv2dFilterGrad, k.maxPool, k.maxPoolGrad]) expect(typeof f).toBe('function');
+    for (const f of [k.conv2dForward, k.conv2dInputGrad, k.conv2dFilterGrad, k.maxPool, k.maxPoolGrad, k.setThreads]) expect(typeof f).toBe('function');
   });
 
   test('NETC_NATIVE=0 turns them off and says so', () => {
@@ -46,5 +46,31 @@ describe('native convolution kernels', () => {
     expect(() => k.conv2dInputGrad(heap, 0, 64, 128, 1, 4, 4, 1, 2, 2, 1, 3, 3, 1, 1, 0, 2 ** 40)).toThrow(/geometry/);
     expect(() => (k.conv2dInputGrad as unknown as (...a: unknown[]) => void)(new Float32Array(4), 0)).toThrow(TypeError);
     expect(nativeModulePath.endsWith(join('dist', 'netc-native.node'))).toBe(true);
+  });
+
+  test('give the same bits on one core as on all of them (work is split by images and filter rows, not within a sum)', () => {
+    const k = nativeKernels()!;
+    const heap = new ArrayBuffer(8 << 20);
+    const f32 = new Float32Array(heap);
+    let seed = 5;
+    for (let i = 0; i < f32.length; i++) f32[i] = ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+    // x at 0, filter at 2 MB, bias at 3 MB, outputs at 4 MB and 6 MB: a 6x9x9x16 image, 3x3 filter to 24 channels, stride 2.
+    const g = [6, 9, 9, 16, 5, 5, 24, 3, 3, 2, 2, 1, 1] as const;
+    const run = (threads: number): number[][] => {
+      const previous = k.setThreads(threads);
+      try {
+        const out: number[][] = [];
+        k.conv2dForward(heap, 0, 2 << 20, 3 << 20, 4 << 20, ...g, 1);
+        out.push(Array.from(new Float32Array(heap, 4 << 20, 6 * 5 * 5 * 24)));
+        k.conv2dFilterGrad(heap, 0, 4 << 20, 6 << 20, ...g);
+        out.push(Array.from(new Float32Array(heap, 6 << 20, 3 * 3 * 16 * 24)));
+        k.conv2dInputGrad(heap, 4 << 20, 2 << 20, 6 << 20, ...g);
+        out.push(Array.from(new Float32Array(heap, 6 << 20, 6 * 9 * 9 * 16)));
+        return out;
+      } finally {
+        k.setThreads(previous);
+      }
+    };
+    expect(run(0)).toEqual(run(1));
   });
 });

@@ -295,6 +295,21 @@ napi_value BnGrad(napi_env env, napi_callback_info info) {
   });
 }
 
+// setThreads(n): how many cores this thread's kernel calls may use (0: all); returns the previous number.
+napi_value SetThreads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t n = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 1 ||
+      napi_get_value_int32(env, argv[0], &n) != napi_ok || n < 0) {
+    napi_throw_type_error(env, nullptr, "netc native kernels: setThreads takes a count of 0 or more");
+    return nullptr;
+  }
+  napi_value result;
+  napi_create_int32(env, netc::setThreads(n), &result);
+  return result;
+}
+
 }  // namespace
 
 NAPI_MODULE_INIT() {
@@ -304,6 +319,7 @@ NAPI_MODULE_INIT() {
       {"conv2dFilterGrad", nullptr, Conv2dFilterGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPool", nullptr, MaxPool, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"bnStats", nullptr, BnStats, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"bnTrain", nullptr, BnForward<true>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"bnInfer", nullptr, BnForward<false>, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -42,7 +42,7 @@ function main(): void {
   mkdirSync(dirname(target), { recursive: true });
   const partial = `${target}.${process.pid}.partial`;
   const args = [
-    '-O3', '-std=gnu++17', '-ffp-contract=fast', '-fPIC', '-shared', '-fvisibility=hidden', ...flags,
+    '-O3', '-std=gnu++17', '-ffp-contract=fast', '-fPIC', '-shared', '-pthread', '-fvisibility=hidden', ...flags,
     ...headers.map((d) => `-I${d}`), ...(platform() === 'darwin' ? ['-undefined', 'dynamic_lookup'] : []),
     '-o', partial, ...readdirSync(sourceDir).filter((f) => f.endsWith('.cc')).sort().map((f) => join(sourceDir, f)),
   ];

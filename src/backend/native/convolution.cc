@@ -146,7 +146,8 @@ void multiplyPanels(int depth, const float* aPanels, int rows, const float* bPan
 const float* padded(const float* x, int n, int h, int w, int c, int hp, int wp, int top, int left) {
   float* out = sized(scratch.pad, size_t(n) * hp * wp * c);
   const size_t row = size_t(wp) * c;
-  for (int b = 0; b < n; b++) {
+  parallelFor(n, 4, [&](int64_t b0, int64_t b1) {
+  for (int64_t b = b0; b < b1; b++) {
     for (int i = 0; i < hp; i++) {
       float* dst = out + (size_t(b) * hp + i) * row;
       const int si = i - top;
@@ -163,6 +164,7 @@ const float* padded(const float* x, int n, int h, int w, int c, int hp, int wp, 
       if (tail < wp) std::memset(dst + size_t(tail) * c, 0, sizeof(float) * size_t(wp - tail) * c);
     }
   }
+  });
   return out;
 }
 
@@ -201,9 +203,8 @@ inline void directTile(int K, const int* off, const float* const* base, const fl
 /** Y [N, OH, OW, O] = the stride (sh, sw) convolution of the padded image xp [N, Hp, Wp, C] with packed filter panels. */
 template <int MR, int NV>
 void directPanel(const Geometry& g, const float* xp, int hp, int wp, const int* off, const float* panel, int c0,
-                 const float* bias, bool relu, float* y) {
+                 const float* bias, bool relu, float* y, int64_t mBegin, int64_t M) {
   const int K = g.taps();
-  const int64_t M = g.pixels();
   const int nc = std::min(NV * kLanes, g.o - c0);
   const float* base[MR];
   alignas(32) float tile[NV * kLanes];
@@ -212,8 +213,8 @@ void directPanel(const Geometry& g, const float* xp, int hp, int wp, const int* 
   vec biasVec[NV];
   for (int v = 0; v < NV; v++) biasVec[v] = load(biasLanes + v * kLanes);
   const vec zero = vec{};
-  PixelCursor cursor(g, hp, wp, 0);
-  for (int64_t m0 = 0; m0 < M; m0 += MR) {
+  PixelCursor cursor(g, hp, wp, mBegin);
+  for (int64_t m0 = mBegin; m0 < M; m0 += MR) {
     const int rows = int(std::min<int64_t>(MR, M - m0));
     for (int r = 0; r < MR; r++) {
       base[r] = xp + cursor.offset();
@@ -245,12 +246,12 @@ void directPanel(const Geometry& g, const float* xp, int hp, int wp, const int* 
  */
 template <int OG, int NP>
 void narrowGroup(const Geometry& g, const float* planes, int64_t planeValues, int hp, int wp, const int* off,
-                 const float* weights, int o0, const float* bias, bool relu, float* y) {
+                 const float* weights, int o0, const float* bias, bool relu, float* y, int64_t b0, int64_t b1) {
   const int K = g.taps();
   const int og = std::min(OG, g.o - o0);
   const int64_t span = int64_t(g.oh - 1) * wp + g.ow;  // the padded-grid positions holding outputs
   alignas(32) float tile[OG][NP * kLanes];
-  for (int b = 0; b < g.n; b++) {
+  for (int64_t b = b0; b < b1; b++) {
     const float* image = planes + b * planeValues;
     float* out = y + int64_t(b) * g.oh * g.ow * g.o;
     for (int64_t q0 = 0; q0 < span; q0 += NP * kLanes) {
@@ -298,9 +299,10 @@ void narrowForward(const Geometry& g, const float* x, const float* filter, const
   // Each image's planes, then room for the last vectors' reach past the last output (zeros).
   const int64_t planeValues = int64_t(g.c) * hp * wp + wp + 4 * kLanes;
   float* planes = sized(scratch.pad, size_t(g.n) * planeValues);
-  std::memset(planes, 0, sizeof(float) * size_t(g.n) * planeValues);
-  for (int b = 0; b < g.n; b++) {
-    const float* image = x + int64_t(b) * g.h * g.w * g.c;
+  parallelFor(g.n, 8, [&](int64_t b0, int64_t b1) {
+  std::memset(planes + b0 * planeValues, 0, sizeof(float) * size_t(b1 - b0) * planeValues);
+  for (int64_t b = b0; b < b1; b++) {
+    const float* image = x + b * g.h * g.w * g.c;
     float* dst = planes + b * planeValues;
     for (int i = 0; i < hp; i++) {
       const int si = i - g.top;
@@ -313,6 +315,7 @@ void narrowForward(const Geometry& g, const float* x, const float* filter, const
       }
     }
   }
+  });
   int* off = sized(scratch.offsets, size_t(K));
   for (int p = 0, k = 0; p < g.kh; p++)
     for (int q = 0; q < g.kw; q++)
@@ -321,10 +324,12 @@ void narrowForward(const Geometry& g, const float* x, const float* filter, const
   float* weights = sized(scratch.b, size_t(K) * kLanes);
   for (int k = 0; k < K; k++)
     for (int o = 0; o < kLanes; o++) weights[int64_t(k) * kLanes + o] = o < g.o ? filter[int64_t(k) * g.o + o] : 0.0f;
-  if (g.o <= 2) narrowGroup<2, 4>(g, planes, planeValues, hp, wp, off, weights, 0, bias, relu, y);
-  else if (g.o <= 4) narrowGroup<4, 3>(g, planes, planeValues, hp, wp, off, weights, 0, bias, relu, y);
-  else if (g.o <= 6) narrowGroup<6, 2>(g, planes, planeValues, hp, wp, off, weights, 0, bias, relu, y);
-  else narrowGroup<8, 1>(g, planes, planeValues, hp, wp, off, weights, 0, bias, relu, y);
+  parallelFor(g.n, 1, [&](int64_t b0, int64_t b1) {
+    if (g.o <= 2) narrowGroup<2, 4>(g, planes, planeValues, hp, wp, off, weights, 0, bias, relu, y, b0, b1);
+    else if (g.o <= 4) narrowGroup<4, 3>(g, planes, planeValues, hp, wp, off, weights, 0, bias, relu, y, b0, b1);
+    else if (g.o <= 6) narrowGroup<6, 2>(g, planes, planeValues, hp, wp, off, weights, 0, bias, relu, y, b0, b1);
+    else narrowGroup<8, 1>(g, planes, planeValues, hp, wp, off, weights, 0, bias, relu, y, b0, b1);
+  });
 }
 
 /** Y = X (*) W + bias, then relu when `relu`: the direct kernel over a padded copy of X. */
@@ -338,11 +343,17 @@ void forward(const Geometry& g, const float* x, const float* filter, const float
   const int panels = (g.o + kPanel - 1) / kPanel;
   float* bp = sized(scratch.b, size_t(panels) * K * kPanel);
   packPanels(filter, K, g.o, g.o, bp);
-  for (int j = 0; j < panels; j++) {
-    const float* panel = bp + int64_t(j) * K * kPanel;
-    if (g.o - j * kPanel <= kLanes) directPanel<12, 1>(g, xp, hp, wp, off, panel, j * kPanel, bias, relu, y);
-    else directPanel<6, 2>(g, xp, hp, wp, off, panel, j * kPanel, bias, relu, y);
-  }
+  // Ranges of whole 12-pixel tiles (a multiple of both micro-tiles' rows), one per core.
+  const int64_t M = g.pixels();
+  parallelFor((M + 11) / 12, 16, [&](int64_t t0, int64_t t1) {
+    const int64_t m0 = t0 * 12;
+    const int64_t m1 = std::min(M, t1 * 12);
+    for (int j = 0; j < panels; j++) {
+      const float* panel = bp + int64_t(j) * K * kPanel;
+      if (g.o - j * kPanel <= kLanes) directPanel<12, 1>(g, xp, hp, wp, off, panel, j * kPanel, bias, relu, y, m0, m1);
+      else directPanel<6, 2>(g, xp, hp, wp, off, panel, j * kPanel, bias, relu, y, m0, m1);
+    }
+  });
 }
 
 /** dX from dY: D = dY * W^T tile by tile, each row's taps added onto the input rows they came from. */
@@ -362,17 +373,20 @@ void inputGrad(const Geometry& g, const float* dy, const float* filter, float* d
     forward(back, dy, turned, nullptr, dx, false);
     return;
   }
-  const int64_t M = g.pixels();
-  std::memset(dx, 0, sizeof(float) * size_t(g.n) * g.h * g.w * g.c);
   // W^T [O, K] in column panels of K.
   float* wt = sized(scratch.c, size_t(O) * K);
   for (int k = 0; k < K; k++)
     for (int oi = 0; oi < O; oi++) wt[int64_t(oi) * K + k] = filter[int64_t(k) * O + oi];
   float* bp = sized(scratch.b, size_t((K + kPanel - 1) / kPanel) * O * kPanel);
   packPanels(wt, O, K, K, bp);
+  // Images split between the cores: the rows a core scatters onto belong to its own images only.
+  parallelFor(g.n, 1, [&](int64_t b0, int64_t b1) {
+  const int64_t image = int64_t(g.h) * g.w * g.c;
+  std::memset(dx + b0 * image, 0, sizeof(float) * size_t((b1 - b0) * image));
+  const int64_t M = b1 * g.oh * g.ow;
   float* ap = sized(scratch.a, size_t(kTile) * O + size_t(kTile) * K);
   float* cols = ap + size_t(kTile) * O;
-  for (int64_t m0 = 0; m0 < M; m0 += kTile) {
+  for (int64_t m0 = b0 * g.oh * g.ow; m0 < M; m0 += kTile) {
     const int rows = int(std::min<int64_t>(kTile, M - m0));
     const int panels = (rows + kRows - 1) / kRows;
     for (int i = 0; i < panels; i++) {
@@ -402,6 +416,7 @@ void inputGrad(const Geometry& g, const float* dy, const float* filter, float* d
       }
     }
   }
+  });
 }
 
 typedef double dvec __attribute__((vector_size(32)));  // 4 doubles
@@ -437,8 +452,10 @@ void filterGrad(const Geometry& g, const float* x, const float* dy, float* dw) {
   double* sum = sized(scratch.d, size_t(kPadded) * oPadded);
   std::fill(sum, sum + size_t(kPadded) * oPadded, 0.0);
   constexpr int tileRows = 256;
-  int64_t* bases = sized(scratch.bases, tileRows);
   const bool direct = O == oPadded;
+  // Blocks of kRows taps split between the cores: each owns its rows of the sums.
+  parallelFor(kPadded / kRows, 1, [&](int64_t blockBegin, int64_t blockEnd) {
+  int64_t* bases = sized(scratch.bases, tileRows);
   float* dyTile = direct ? nullptr : sized(scratch.a, size_t(tileRows) * oPadded);
   PixelCursor cursor(g, hp, wp, 0);
   for (int64_t m0 = 0; m0 < M; m0 += tileRows) {
@@ -452,7 +469,7 @@ void filterGrad(const Geometry& g, const float* x, const float* dy, float* dw) {
       }
       dyRows = dyTile;
     }
-    for (int k0 = 0; k0 < kPadded; k0 += kRows) {
+    for (int k0 = int(blockBegin) * kRows; k0 < int(blockEnd) * kRows; k0 += kRows) {
       int o[kRows];
       for (int t = 0; t < kRows; t++) o[t] = off[k0 + t];
       int o0 = 0;
@@ -487,6 +504,7 @@ void filterGrad(const Geometry& g, const float* x, const float* dy, float* dw) {
       }
     }
   }
+  });
   for (int k = 0; k < K; k++)
     for (int oi = 0; oi < O; oi++) dw[int64_t(k) * O + oi] = float(sum[int64_t(k) * oPadded + oi]);
 }

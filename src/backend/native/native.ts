@@ -35,6 +35,8 @@ export interface NativeKernels {
   maxPool(heap: ArrayBuffer, x: number, y: number, ...geometry: PoolGeometryArgs): void;
   /** Its gradient: each window's dy to the first of its largest values. */
   maxPoolGrad(heap: ArrayBuffer, dy: number, x: number, dx: number, ...geometry: PoolGeometryArgs): void;
+  /** How many cores this thread's calls may use (0: all of the pool's); returns the previous number. */
+  setThreads(n: number): number;
   /** The batch-norm functions of the SIMD module (same arguments after the heap; the scratch pointer is unused). */
   bnStats(heap: ArrayBuffer, ...args: Parameters<SimdExports['bnStats']>): void;
   bnTrain(heap: ArrayBuffer, ...args: Parameters<SimdExports['bnTrain']>): void;
@@ -82,4 +84,19 @@ export function nativeKernels(): NativeKernels | null {
 /** Why the native kernels do not run here, or null when they do. */
 export function nativeUnavailableReason(): string | null {
   return nativeKernels() === null ? failure : null;
+}
+
+/**
+ * Runs `f` with this thread's native kernel calls on `n` cores at most (netc's data-parallel training threads each
+ * use one: the cores are theirs already). Where the native kernels do not run, just runs `f`.
+ */
+export function withNativeThreads<T>(n: number, f: () => T): T {
+  const native = nativeKernels();
+  if (native === null) return f();
+  const previous = native.setThreads(n);
+  try {
+    return f();
+  } finally {
+    native.setThreads(previous);
+  }
 }

@@ -29,8 +29,9 @@ inline Window windowOf(const Geometry& g, int i, int j) {
 void maxPool(const Geometry& g, const float* x, float* y) {
   const float ninf = -std::numeric_limits<float>::infinity();
   const int c8 = g.c / kLanes * kLanes;
-  for (int b = 0; b < g.n; b++) {
-    const float* image = x + int64_t(b) * g.h * g.w * g.c;
+  parallelFor(g.n, 1, [&](int64_t b0, int64_t b1) {
+  for (int64_t b = b0; b < b1; b++) {
+    const float* image = x + b * g.h * g.w * g.c;
     for (int i = 0; i < g.oh; i++) {
       for (int j = 0; j < g.ow; j++) {
         const Window win = windowOf(g, i, j);
@@ -58,15 +59,17 @@ void maxPool(const Geometry& g, const float* x, float* y) {
       }
     }
   }
+  });
 }
 
 void maxPoolGrad(const Geometry& g, const float* dy, const float* x, float* dx) {
   const float ninf = -std::numeric_limits<float>::infinity();
   const int64_t plane = int64_t(g.h) * g.w * g.c;
-  std::memset(dx, 0, sizeof(float) * size_t(g.n) * plane);
   const int c8 = g.c / kLanes * kLanes;
   const ivec lanes = {0, 1, 2, 3, 4, 5, 6, 7};
-  for (int b = 0; b < g.n; b++) {
+  parallelFor(g.n, 1, [&](int64_t b0, int64_t b1) {
+  std::memset(dx + b0 * plane, 0, sizeof(float) * size_t((b1 - b0) * plane));
+  for (int64_t b = b0; b < b1; b++) {
     const float* image = x + int64_t(b) * plane;
     float* grad = dx + int64_t(b) * plane;
     for (int i = 0; i < g.oh; i++) {
@@ -104,6 +107,7 @@ void maxPoolGrad(const Geometry& g, const float* dy, const float* x, float* dx) 
       }
     }
   }
+  });
 }
 
 }  // namespace netc

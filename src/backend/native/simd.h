@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <functional>
 
 namespace netc {
 
@@ -27,6 +28,16 @@ struct Geometry {
   int64_t pixels() const { return int64_t(n) * oh * ow; }
   int taps() const { return kh * kw * c; }
 };
+
+/**
+ * Runs body(begin, end) over [0, count) split into as many ranges as this thread may use cores (parallel.cc), each
+ * at least `grain` long where possible; returns when all are done.
+ */
+void parallelFor(int64_t count, int64_t grain, const std::function<void(int64_t, int64_t)>& body);
+/** Sets how many cores this thread's kernel calls may use (0: all of the pool's); returns the previous number. */
+int setThreads(int n);
+/** How many cores this thread's kernel calls use. */
+int threads();
 
 /** Y = X (*) W + bias (null: none), then relu when `relu`. */
 void conv2dForward(const Geometry& g, const float* x, const float* filter, const float* bias, float* y, bool relu);
