@@ -469,38 +469,40 @@ void filterGrad(const Geometry& g, const float* x, const float* dy, float* dw) {
       }
       dyRows = dyTile;
     }
-    for (int k0 = int(blockBegin) * kRows; k0 < int(blockEnd) * kRows; k0 += kRows) {
-      int o[kRows];
-      for (int t = 0; t < kRows; t++) o[t] = off[k0 + t];
-      int o0 = 0;
-      for (; o0 + 2 * kLanes <= oPadded; o0 += 2 * kLanes) {
-        vec acc[kRows][2] = {};
-        for (int r = 0; r < rows; r++) {
-          const float* a = xp + bases[r];
-          const vec b0 = load(dyRows + int64_t(r) * oPadded + o0);
-          const vec b1 = load(dyRows + int64_t(r) * oPadded + o0 + kLanes);
+    // Output columns outside, taps inside: a column block of the tile's dY stays in L1 while every tap block reads it.
+    for (int o0 = 0; o0 < oPadded; o0 += 2 * kLanes) {
+      const bool pair = o0 + 2 * kLanes <= oPadded;
+      for (int k0 = int(blockBegin) * kRows; k0 < int(blockEnd) * kRows; k0 += kRows) {
+        int o[kRows];
+        for (int t = 0; t < kRows; t++) o[t] = off[k0 + t];
+        if (pair) {
+          vec acc[kRows][2] = {};
+          for (int r = 0; r < rows; r++) {
+            const float* a = xp + bases[r];
+            const vec b0 = load(dyRows + int64_t(r) * oPadded + o0);
+            const vec b1 = load(dyRows + int64_t(r) * oPadded + o0 + kLanes);
 #pragma GCC unroll 6
-          for (int t = 0; t < kRows; t++) {
-            const vec s = splat(a[o[t]]);
-            acc[t][0] += s * b0;
-            acc[t][1] += s * b1;
+            for (int t = 0; t < kRows; t++) {
+              const vec s = splat(a[o[t]]);
+              acc[t][0] += s * b0;
+              acc[t][1] += s * b1;
+            }
           }
-        }
-        for (int t = 0; t < kRows; t++) {
-          double* out = sum + int64_t(k0 + t) * oPadded + o0;
-          addWidened(out, acc[t][0]);
-          addWidened(out + kLanes, acc[t][1]);
-        }
-      }
-      for (; o0 < oPadded; o0 += kLanes) {
-        vec acc[kRows] = {};
-        for (int r = 0; r < rows; r++) {
-          const float* a = xp + bases[r];
-          const vec b0 = load(dyRows + int64_t(r) * oPadded + o0);
+          for (int t = 0; t < kRows; t++) {
+            double* out = sum + int64_t(k0 + t) * oPadded + o0;
+            addWidened(out, acc[t][0]);
+            addWidened(out + kLanes, acc[t][1]);
+          }
+        } else {
+          vec acc[kRows] = {};
+          for (int r = 0; r < rows; r++) {
+            const float* a = xp + bases[r];
+            const vec b0 = load(dyRows + int64_t(r) * oPadded + o0);
 #pragma GCC unroll 6
-          for (int t = 0; t < kRows; t++) acc[t] += splat(a[o[t]]) * b0;
+            for (int t = 0; t < kRows; t++) acc[t] += splat(a[o[t]]) * b0;
+          }
+          for (int t = 0; t < kRows; t++) addWidened(sum + int64_t(k0 + t) * oPadded + o0, acc[t]);
         }
-        for (int t = 0; t < kRows; t++) addWidened(sum + int64_t(k0 + t) * oPadded + o0, acc[t]);
       }
     }
   }
