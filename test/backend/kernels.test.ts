@@ -246,6 +246,10 @@ for (const [backend, fast, native] of variants) {
       { a: [1, 4, 3], b: [1, 4, 5], ta: true, tb: false },
       { a: [2, 4, 3], b: [2, 5, 4], ta: true, tb: true },
       { a: [3, 2, 4], b: [3, 4, 5], ta: false, tb: false },
+      // Several row tiles (96 rows), column panels (16) with a remainder, and depths past one panel's.
+      { a: [1, 203, 70], b: [1, 70, 37], ta: false, tb: false },
+      { a: [2, 70, 101], b: [2, 37, 70], ta: true, tb: true },
+      { a: [1, 130, 9], b: [1, 33, 9], ta: false, tb: true },
     ])('BatchMatMul $a x $b (transposeA $ta, transposeB $tb)', ({ a, b, ta, tb }) => {
       const aa = randomArr(a, 61);
       const ba = randomArr(b, 62);
@@ -263,6 +267,26 @@ for (const [backend, fast, native] of variants) {
       }
       const got = tf.tidy(() => tf.matMul(tensor(aa), tensor(ba), ta, tb));
       expect(got.shape).toEqual([batch, m, n]);
+      expect(relativeError(got.dataSync(), want)).toBeLessThan(1e-6);
+      got.dispose();
+    });
+
+    test.each([
+      { m: 7, k: 5, n: 3, activation: 'linear' as const },
+      { m: 150, k: 84, n: 10, activation: 'relu' as const },
+      { m: 97, k: 120, n: 84, activation: 'relu' as const },
+    ])('a fused matrix product with bias and $activation: $m x $k times $k x $n', ({ m, k, n, activation }) => {
+      const aa = randomArr([m, k], 71);
+      const ba = randomArr([k, n], 72);
+      const bias = randomArr([n], 73);
+      const want = new Float64Array(m * n);
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+        let s = bias.data[j]!;
+        for (let t = 0; t < k; t++) s += aa.data[i * k + t]! * ba.data[t * n + j]!;
+        want[i * n + j] = activation === 'relu' ? Math.max(0, s) : s;
+      }
+      const got = tf.tidy(() => tf.fused.matMul({ a: tensor(aa), b: tensor(ba), bias: tensor(bias), activation }));
+      expect(got.shape).toEqual([m, n]);
       expect(relativeError(got.dataSync(), want)).toBeLessThan(1e-6);
       got.dispose();
     });

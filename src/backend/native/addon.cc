@@ -295,6 +295,25 @@ napi_value BnGrad(napi_env env, napi_callback_info info) {
   });
 }
 
+// matmul(heap, a, b, bias (-1: none), c, batch, m, n, k, transA, transB, relu)
+napi_value Matmul(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t bytes;
+  int64_t v[11];
+  if (!readArgs(env, info, 11, &heap, &bytes, v)) return nullptr;
+  const int64_t batch = v[4], m = v[5], n = v[6], k = v[7];
+  if (batch < 1 || m < 1 || n < 1 || k < 1 || m > (1 << 30) || n > (1 << 30) || k > (1 << 30)) {
+    napi_throw_range_error(env, nullptr, "netc native kernels: matrix sizes out of range");
+    return nullptr;
+  }
+  float* a = operand(env, heap, bytes, v[0], batch * m * k);
+  float* b = a ? operand(env, heap, bytes, v[1], batch * k * n) : nullptr;
+  float* bias = v[2] < 0 ? nullptr : (b ? operand(env, heap, bytes, v[2], n) : nullptr);
+  float* c = b && (v[2] < 0 || bias) ? operand(env, heap, bytes, v[3], batch * m * n) : nullptr;
+  if (c == nullptr) return nullptr;
+  return guarded(env, [&] { netc::matmul(a, b, bias, c, batch, int(m), int(n), int(k), v[8] != 0, v[9] != 0, v[10] != 0); });
+}
+
 // setThreads(n): how many cores this thread's kernel calls may use (0: all); returns the previous number.
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -319,6 +338,7 @@ NAPI_MODULE_INIT() {
       {"conv2dFilterGrad", nullptr, Conv2dFilterGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPool", nullptr, MaxPool, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"matmul", nullptr, Matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"bnStats", nullptr, BnStats, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"bnTrain", nullptr, BnForward<true>, nullptr, nullptr, nullptr, napi_default, nullptr},

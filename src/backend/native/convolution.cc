@@ -111,6 +111,22 @@ void packPanels(const float* src, int depth, int cols, int64_t ld, float* out) {
   }
 }
 
+/** As packPanels, for a matrix read through strides: element (k, c) at src[k * rowStride + c * colStride]. */
+void packPanelsStrided(const float* src, int depth, int cols, int64_t rowStride, int64_t colStride, float* out) {
+  const int panels = (cols + kPanel - 1) / kPanel;
+  for (int j = 0; j < panels; j++) {
+    float* panel = out + int64_t(j) * depth * kPanel;
+    const int c0 = j * kPanel;
+    const int width = std::min(kPanel, cols - c0);
+    for (int k = 0; k < depth; k++) {
+      float* dst = panel + int64_t(k) * kPanel;
+      int t = 0;
+      for (; t < width; t++) dst[t] = src[k * rowStride + (c0 + t) * colStride];
+      for (; t < kPanel; t++) dst[t] = 0.0f;
+    }
+  }
+}
+
 /** Runs the micro-kernel over every (row panel, column panel) pair and hands each tile to `emit(row, col, tile)`. */
 template <typename Emit>
 void multiplyPanels(int depth, const float* aPanels, int rows, const float* bPanels, int cols, Emit emit) {
@@ -518,5 +534,54 @@ void conv2dForward(const Geometry& g, const float* x, const float* filter, const
 }
 void conv2dInputGrad(const Geometry& g, const float* dy, const float* filter, float* dx) { inputGrad(g, dy, filter, dx); }
 void conv2dFilterGrad(const Geometry& g, const float* x, const float* dy, float* dw) { filterGrad(g, x, dy, dw); }
+
+/**
+ * C = A B (+ bias, then relu) for `batch` pairs of matrices: A is [M, K] ([K, M] when transA), B is [K, N] ([N, K]
+ * when transB), C is [M, N]; the dense layers' products and both their gradients. B is packed into column panels
+ * once per pair; rows of A are packed in tiles, the tiles split between cores.
+ */
+void matmul(const float* a, const float* b, const float* bias, float* c, int64_t batch, int M, int N, int K, bool transA,
+            bool transB, bool relu) {
+  const int panels = (N + kPanel - 1) / kPanel;
+  for (int64_t i = 0; i < batch; i++) {
+    const float* ai = a + i * M * K;
+    const float* bi = b + i * K * N;
+    float* ci = c + i * M * N;
+    float* bp = sized(scratch.b, size_t(panels) * K * kPanel);
+    if (transB) packPanelsStrided(bi, K, N, 1, K, bp);
+    else packPanels(bi, K, N, N, bp);
+    parallelFor((M + kTile - 1) / kTile, 1, [&](int64_t t0, int64_t t1) {
+      float* ap = sized(scratch.a, size_t(kTile) * K);
+      for (int64_t m0 = t0 * kTile; m0 < std::min<int64_t>(M, t1 * kTile); m0 += kTile) {
+        const int rows = int(std::min<int64_t>(kTile, M - m0));
+        for (int p = 0; p < (rows + kRows - 1) / kRows; p++) {
+          float* panel = ap + int64_t(p) * K * kRows;
+          for (int r = 0; r < kRows; r++) {
+            const int64_t m = m0 + p * kRows + r;
+            if (p * kRows + r >= rows) {
+              for (int k = 0; k < K; k++) panel[k * kRows + r] = 0.0f;
+            } else if (transA) {
+              for (int k = 0; k < K; k++) panel[k * kRows + r] = ai[int64_t(k) * M + m];
+            } else {
+              const float* row = ai + m * K;
+              for (int k = 0; k < K; k++) panel[k * kRows + r] = row[k];
+            }
+          }
+        }
+        multiplyPanels(K, ap, rows, bp, N, [&](int r0, int c0, const float (*tile)[kPanel]) {
+          const int nr = std::min(kRows, rows - r0);
+          const int nc = std::min(kPanel, N - c0);
+          for (int r = 0; r < nr; r++) {
+            float* out = ci + (m0 + r0 + r) * N + c0;
+            for (int t = 0; t < nc; t++) {
+              const float v = tile[r][t] + (bias != nullptr ? bias[c0 + t] : 0.0f);
+              out[t] = relu && v < 0.0f ? 0.0f : v;
+            }
+          }
+        });
+      }
+    });
+  }
+}
 
 }  // namespace netc

@@ -8,8 +8,8 @@ import { nativeKernels, type NativeKernels } from './native.js';
 
 /*
  * tfjs kernels on the wasm backend backed by netc's native code: the forward convolution (with its bias and a relu
- * fused), its input gradient and its filter gradient, NHWC float32 with any stride and padding, max pooling with its
- * gradient, and the arithmetic of the fast path's batch-norm kernels (their synchronisation across training threads
+ * fused), its input gradient and its filter gradient, NHWC float32 with any stride and padding, matrix products (the
+ * dense layers' and their gradients), max pooling with its gradient, and the arithmetic of the fast path's batch-norm kernels (their synchronisation across training threads
  * unchanged: the SIMD module's batch-norm functions are swapped for native ones during their calls). Anything else (dilations, other activations, NCHW, a first layer's skipped input gradient) goes to
  * the kernel they replace.
  */
@@ -105,6 +105,38 @@ function filterGrad(native: NativeKernels, fallback: tf.KernelFunc): tf.KernelFu
   };
 }
 
+/**
+ * BatchMatMul and _FusedMatMul (bias, relu) of float32 matrices with equal batch dimensions (a dense layer's
+ * product and both its gradients); broadcasting batches, other activations and a first layer's skipped input
+ * gradient go to the kernel replaced.
+ */
+function matmul(native: NativeKernels, fallback: tf.KernelFunc, fused: boolean): tf.KernelFunc {
+  return (args) => {
+    const { a, b, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+    const attrs = args.attrs as unknown as tf.BatchMatMulAttrs & { activation?: string };
+    const activation = fused ? attrs.activation ?? 'linear' : 'linear';
+    if (
+      a === undefined || b === undefined || a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 ||
+      a.shape.length !== b.shape.length || preluActivationWeights != null || (activation !== 'linear' && activation !== 'relu') ||
+      (!attrs.transposeA && attrs.transposeB && isInputGradientSkipped(b))
+    ) return fallback(args);
+    const rank = a.shape.length;
+    const batchShape = a.shape.slice(0, -2);
+    if (!tf.util.arraysEqual(batchShape, b.shape.slice(0, -2))) return fallback(args);
+    const [m, ka] = attrs.transposeA ? [a.shape[rank - 1]!, a.shape[rank - 2]!] : [a.shape[rank - 2]!, a.shape[rank - 1]!];
+    const [kb, n] = attrs.transposeB ? [b.shape[rank - 1]!, b.shape[rank - 2]!] : [b.shape[rank - 2]!, b.shape[rank - 1]!];
+    const hasBias = fused && bias != null;
+    if (ka !== kb || m === 0 || n === 0 || ka === 0 || (hasBias && (bias.dtype !== 'float32' || tf.util.sizeFromShape(bias.shape) !== n))) return fallback(args);
+    const backend = heapBackend(args.backend);
+    const out = backend.makeOutput([...batchShape, m, n], 'float32');
+    native.matmul(
+      backend.wasm.asm.memory.buffer, offsetOf(backend, a), offsetOf(backend, b), hasBias ? offsetOf(backend, bias) : -1, offsetOf(backend, out),
+      tf.util.sizeFromShape(batchShape), m, n, ka, attrs.transposeA ? 1 : 0, attrs.transposeB ? 1 : 0, activation === 'relu' ? 1 : 0,
+    );
+    return out;
+  };
+}
+
 function maxPool(native: NativeKernels, fallback: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
     const { x } = args.inputs as { x: tf.TensorInfo };
@@ -169,6 +201,8 @@ export function nativeWasmKernels(replaced: (kernelName: string) => tf.KernelFun
     make('Conv2D', forward(native, replaced('Conv2D'), false)),
     make('Conv2DBackpropInput', inputGrad(native, replaced('Conv2DBackpropInput'))),
     make('Conv2DBackpropFilter', filterGrad(native, replaced('Conv2DBackpropFilter'))),
+    make('BatchMatMul', matmul(native, replaced('BatchMatMul'), false)),
+    make('_FusedMatMul', matmul(native, replaced('_FusedMatMul'), true)),
     make('MaxPool', maxPool(native, replaced('MaxPool'))),
     make('MaxPoolGrad', maxPoolGrad(native, replaced('MaxPoolGrad'))),
     ...[bnTrainKernel, bnInferKernel, bnGradKernel].map((name) => make(name, batchNorm(overlay, replaced(name)))),

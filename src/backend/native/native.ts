@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { PoolGeometryArgs, SimdExports } from '../simd/module.js';
 
 /*
- * netc's native kernels (convolutions, max pooling and batch norm in C++: the .cc files here, built by `npm run build` into
+ * netc's native kernels (convolutions, matrix products, max pooling and batch norm in C++: the .cc files here, built by `npm run build` into
  * dist/netc-native.node when the machine has a C++ compiler). Like the AssemblyScript kernels they work on tfjs's wasm heap in place: pointers
  * are byte offsets into the heap's ArrayBuffer. NETC_NATIVE=0 turns them off (the wasm kernels run instead).
  */
@@ -35,6 +35,11 @@ export interface NativeKernels {
   maxPool(heap: ArrayBuffer, x: number, y: number, ...geometry: PoolGeometryArgs): void;
   /** Its gradient: each window's dy to the first of its largest values. */
   maxPoolGrad(heap: ArrayBuffer, dy: number, x: number, dx: number, ...geometry: PoolGeometryArgs): void;
+  /** C = A B (+ bias; -1 for none), then relu when `relu` is 1, for `batch` pairs; A [M, K] or [K, M], B [K, N] or [N, K]. */
+  matmul(
+    heap: ArrayBuffer, a: number, b: number, bias: number, c: number,
+    batch: number, m: number, n: number, k: number, transA: number, transB: number, relu: number,
+  ): void;
   /** How many cores this thread's calls may use (0: all of the pool's); returns the previous number. */
   setThreads(n: number): number;
   /** The batch-norm functions of the SIMD module (same arguments after the heap; the scratch pointer is unused). */

@@ -46,6 +46,10 @@ void conv2dInputGrad(const Geometry& g, const float* dy, const float* filter, fl
 /** dW of a convolution from X and dY. */
 void conv2dFilterGrad(const Geometry& g, const float* x, const float* dy, float* dw);
 
+/** C = A B (+ bias, relu) for `batch` pairs; A [M, K] or [K, M] (transA), B [K, N] or [N, K] (transB). */
+void matmul(const float* a, const float* b, const float* bias, float* c, int64_t batch, int M, int N, int K, bool transA,
+            bool transB, bool relu);
+
 /** Max pooling of x [N, H, W, C] into y [N, OH, OW, C]; windows read -inf outside the image. */
 void maxPool(const Geometry& g, const float* x, float* y);
 /** Its gradient: each window's dY goes to the first of its largest values. */
