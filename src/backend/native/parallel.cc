@@ -22,7 +22,7 @@
 namespace netc {
 namespace {
 
-constexpr auto kSpin = std::chrono::microseconds(2000);
+constexpr auto kSpin = std::chrono::microseconds(10000);
 
 class Pool {
  public:
