@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { addOp } from '../check/graph.js';
+import { FusedAddActivation } from './fused/FusedAddActivation.js';
 import { toChannelsLast } from '../ir/layout.js';
 import type { CheckedLayer, CheckedModel, Shape } from '../ir/model.js';
 import type { BnImpl } from '../ir/catalogue.js';
@@ -109,8 +110,8 @@ export function compileGraph(model: CheckedModel, options: CompileOptions = {}):
       },
     };
 
-    let x = joinInputs(layer, outputs, ctx, kind === null);
-    if (kind !== null) for (const tfLayer of fusion?.get(layer.index)?.(layer, ctx) ?? kind.lower(layer, ctx)) x = tfLayer.apply(x) as tf.SymbolicTensor;
+    let x = joinInputs(layer, outputs, ctx, kind === null, fusion?.joins.get(layer.index));
+    if (kind !== null) for (const tfLayer of fusion?.nodes.get(layer.index)?.(layer, ctx) ?? kind.lower(layer, ctx)) x = tfLayer.apply(x) as tf.SymbolicTensor;
     outputs.set(layer.index, x);
     const output = names[names.length - 1];
     if (output === undefined) throw new Error(`internal: '${layer.op}' lowered to no layer`);
@@ -147,6 +148,7 @@ function joinInputs(
   outputs: Map<number, tf.SymbolicTensor>,
   ctx: LowerContext,
   whole: boolean,
+  fusedActivation?: 'relu',
 ): tf.SymbolicTensor {
   const inputs = layer.inputs.map((id) => {
     const tensor = outputs.get(id);
@@ -157,5 +159,9 @@ function joinInputs(
     throw new Error(`internal: node ${layer.index} has ${inputs.length} inputs`);
   }
   if (inputs.length === 1) return inputs[0]!;
+  // On the fast path a join read only by a relu applies it too (src/compile/fused/fusion.ts).
+  if (whole && fusedActivation !== undefined && inputs.length === 2) {
+    return new FusedAddActivation({ name: ctx.name(), activation: fusedActivation }).apply(inputs) as tf.SymbolicTensor;
+  }
   return tf.layers.add({ name: whole ? ctx.name() : ctx.name('add') }).apply(inputs) as tf.SymbolicTensor;
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { FusedAddActivation } from './fused/FusedAddActivation.js';
 import { FusedBatchNormActivation } from './fused/FusedBatchNormActivation.js';
 import { NegInfPadding2D } from './NegInfPadding2D.js';
 import { ScratchBatchNorm } from './ScratchBatchNorm.js';
@@ -15,7 +16,7 @@ export type NetcLayerClass = (new (config: never) => tf.layers.Layer) & { readon
 
 /** netc's custom tfjs layers, by the class name they are saved under. */
 export const netcLayerClasses: ReadonlyMap<string, NetcLayerClass> = new Map<string, NetcLayerClass>(
-  [ScratchBatchNorm, FusedBatchNormActivation, NegInfPadding2D, SeededDropout].map((cls) => [cls.className, cls]),
+  [ScratchBatchNorm, FusedBatchNormActivation, FusedAddActivation, NegInfPadding2D, SeededDropout].map((cls) => [cls.className, cls]),
 );
 
 let registered = false;

@@ -15,10 +15,12 @@ import { checkSource } from '../check/harness.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-// Every netc layer class: a from-scratch bn and a padded max pool; compiled for the fast path, fused bns.
+// Every netc layer class: a from-scratch bn and a padded max pool; compiled for the fast path, fused bns and a
+// residual join fused with its relu.
 const source = `model all_netc_layers
 input 1x8x8
 conv 4 k3 p1 | bn impl=scratch | relu | maxpool 3 s2 p1
+residual { conv 4 k3 p1 | bn } | relu
 conv 4 k3 | bn | sigmoid
 flatten
 dense 10
@@ -67,8 +69,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('registerNetcLayers', () => {
   const x = (): tf.Tensor => tf.linspace(0, 1, 64).reshape([1, 8, 8, 1]);
 
-  test('netc has four layer classes of its own', () => {
-    expect([...netcLayerClasses.keys()].sort()).toEqual(['NetcBatchNorm', 'NetcFusedBatchNormActivation', 'NetcNegInfPadding2D', 'NetcSeededDropout']);
+  test('netc has five layer classes of its own', () => {
+    expect([...netcLayerClasses.keys()].sort()).toEqual([
+      'NetcBatchNorm', 'NetcFusedAddActivation', 'NetcFusedBatchNormActivation', 'NetcNegInfPadding2D', 'NetcSeededDropout',
+    ]);
   });
 
   test('a compiled model with netc layer classes loads with exactly the README import', async () => {
@@ -104,6 +108,7 @@ describe('registerNetcLayers', () => {
     const want = Array.from((model.predict(x()) as tf.Tensor).dataSync());
     const loaded = loadAsReadmeSays(checkpoint);
     expect(loaded.classes).toContain('NetcFusedBatchNormActivation');
+    expect(loaded.classes).toContain('NetcFusedAddActivation');
     expect(loaded.classes).toContain('NetcNegInfPadding2D');
     loaded.output.forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 6));
   }, 60_000);

@@ -18,6 +18,7 @@ import { simdKernels } from '../simd/kernels.js';
 import { simdUnavailableReason } from '../simd/module.js';
 import { nativeWasmKernels } from '../native/kernels.js';
 import { nativeUnavailableReason } from '../native/native.js';
+import { addActivationGrad } from '../native/addActivation.js';
 
 export { withoutInputGradient } from './unusedGradient.js';
 export { momentumUpdateKernel, sgdUpdateKernel, type UpdateAttrs } from './optimizerUpdate.js';
@@ -148,7 +149,7 @@ export function registerNetcKernels(backendName: string, options: RegisterOption
   }
   if (fast) {
     // The fused kernels' own gradients: those names are netc's, so nothing of tfjs's is displaced.
-    for (const g of [...simdGradients, softmaxCrossEntropyGrad]) {
+    for (const g of [...simdGradients, softmaxCrossEntropyGrad, addActivationGrad]) {
       if (tf.getGradient(g.kernelName) !== g) tf.registerGradient(g);
     }
   }

@@ -314,6 +314,24 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
   return guarded(env, [&] { netc::matmul(a, b, bias, c, batch, int(m), int(n), int(k), v[8] != 0, v[9] != 0, v[10] != 0); });
 }
 
+// addActivation(heap, a, b, y, n, relu) and activationGrad(heap, dy, y, dz, n, relu): three operands of n floats.
+template <bool Grad>
+napi_value Elementwise(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t bytes;
+  int64_t v[5];
+  if (!readArgs(env, info, 5, &heap, &bytes, v)) return nullptr;
+  if (v[3] < 0) {
+    napi_throw_range_error(env, nullptr, "netc native kernels: a negative length");
+    return nullptr;
+  }
+  float* p[3] = {};
+  for (int i = 0; i < 3; i++)
+    if ((p[i] = operand(env, heap, bytes, v[i], v[3])) == nullptr) return nullptr;
+  if (Grad) return guarded(env, [&] { netc::activationGrad(p[0], p[1], p[2], v[3], v[4] != 0); });
+  return guarded(env, [&] { netc::addActivation(p[0], p[1], p[2], v[3], v[4] != 0); });
+}
+
 // setThreads(n): how many cores this thread's kernel calls may use (0: all); returns the previous number.
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -338,6 +356,8 @@ NAPI_MODULE_INIT() {
       {"conv2dFilterGrad", nullptr, Conv2dFilterGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPool", nullptr, MaxPool, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"addActivation", nullptr, Elementwise<false>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"activationGrad", nullptr, Elementwise<true>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"matmul", nullptr, Matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"bnStats", nullptr, BnStats, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -4,12 +4,14 @@ import { withSimdOverlay, type SimdOverlay } from '../simd/heap.js';
 import { bnGradKernel, bnInferKernel, bnTrainKernel, poolGeometry } from '../simd/kernels.js';
 import type { SimdExports, WasmMemory } from '../simd/module.js';
 import { isInputGradientSkipped } from '../kernels/unusedGradient.js';
+import { activationGradKernel, addActivationKernel } from './addActivation.js';
 import { nativeKernels, type NativeKernels } from './native.js';
 
 /*
  * tfjs kernels on the wasm backend backed by netc's native code: the forward convolution (with its bias and a relu
  * fused), its input gradient and its filter gradient, NHWC float32 with any stride and padding, matrix products (the
- * dense layers' and their gradients), max pooling with its gradient, and the arithmetic of the fast path's batch-norm kernels (their synchronisation across training threads
+ * dense layers' and their gradients), a residual join with the relu after it (and its gradient), max pooling with its
+ * gradient, and the arithmetic of the fast path's batch-norm kernels (their synchronisation across training threads
  * unchanged: the SIMD module's batch-norm functions are swapped for native ones during their calls). Anything else (dilations, other activations, NCHW, a first layer's skipped input gradient) goes to
  * the kernel they replace.
  */
@@ -137,6 +139,23 @@ function matmul(native: NativeKernels, fallback: tf.KernelFunc, fused: boolean):
   };
 }
 
+/** act(a + b) or dy * act'(y) on three float32 tensors of one shape (`grad` picks which). */
+function elementwise(native: NativeKernels, grad: boolean): tf.KernelFunc {
+  return (args) => {
+    const [first, second] = grad ? [args.inputs['dy']!, args.inputs['y']!] : [args.inputs['a']!, args.inputs['b']!];
+    const activation = (args.attrs as { activation?: string } | undefined)?.activation ?? 'linear';
+    if (activation !== 'relu' && activation !== 'linear') throw new Error(`netc ${grad ? activationGradKernel : addActivationKernel}: no activation '${activation}'`);
+    if (first.dtype !== 'float32' || second.dtype !== 'float32' || !tf.util.arraysEqual(first.shape, second.shape)) {
+      throw new Error(`netc ${grad ? activationGradKernel : addActivationKernel}: inputs of ${first.dtype} ${first.shape} and ${second.dtype} ${second.shape}`);
+    }
+    const backend = heapBackend(args.backend);
+    const out = backend.makeOutput([...first.shape], 'float32');
+    const run = grad ? native.activationGrad : native.addActivation;
+    run(backend.wasm.asm.memory.buffer, offsetOf(backend, first), offsetOf(backend, second), offsetOf(backend, out), tf.util.sizeFromShape(first.shape), activation === 'relu' ? 1 : 0);
+    return out;
+  };
+}
+
 function maxPool(native: NativeKernels, fallback: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
     const { x } = args.inputs as { x: tf.TensorInfo };
@@ -203,6 +222,8 @@ export function nativeWasmKernels(replaced: (kernelName: string) => tf.KernelFun
     make('Conv2DBackpropFilter', filterGrad(native, replaced('Conv2DBackpropFilter'))),
     make('BatchMatMul', matmul(native, replaced('BatchMatMul'), false)),
     make('_FusedMatMul', matmul(native, replaced('_FusedMatMul'), true)),
+    make(addActivationKernel, elementwise(native, false)),
+    make(activationGradKernel, elementwise(native, true)),
     make('MaxPool', maxPool(native, replaced('MaxPool'))),
     make('MaxPoolGrad', maxPoolGrad(native, replaced('MaxPoolGrad'))),
     ...[bnTrainKernel, bnInferKernel, bnGradKernel].map((name) => make(name, batchNorm(overlay, replaced(name)))),

@@ -40,6 +40,10 @@ export interface NativeKernels {
     heap: ArrayBuffer, a: number, b: number, bias: number, c: number,
     batch: number, m: number, n: number, k: number, transA: number, transB: number, relu: number,
   ): void;
+  /** y = a + b, then relu when `relu` is 1: n floats each. */
+  addActivation(heap: ArrayBuffer, a: number, b: number, y: number, n: number, relu: number): void;
+  /** dz = dy * act'(y) (relu when `relu` is 1, else dz = dy): n floats each. */
+  activationGrad(heap: ArrayBuffer, dy: number, y: number, dz: number, n: number, relu: number): void;
   /** How many cores this thread's calls may use (0: all of the pool's); returns the previous number. */
   setThreads(n: number): number;
   /** The batch-norm functions of the SIMD module (same arguments after the heap; the scratch pointer is unused). */

@@ -50,6 +50,11 @@ void conv2dFilterGrad(const Geometry& g, const float* x, const float* dy, float*
 void matmul(const float* a, const float* b, const float* bias, float* c, int64_t batch, int M, int N, int K, bool transA,
             bool transB, bool relu);
 
+/** y = a + b, then relu when `relu` (elementwise.cc). */
+void addActivation(const float* a, const float* b, float* y, int64_t n, bool relu);
+/** dz = dy where y > 0 (relu), else 0; dz = dy when not `relu`. */
+void activationGrad(const float* dy, const float* y, float* dz, int64_t n, bool relu);
+
 /** Max pooling of x [N, H, W, C] into y [N, OH, OW, C]; windows read -inf outside the image. */
 void maxPool(const Geometry& g, const float* x, float* y);
 /** Its gradient: each window's dY goes to the first of its largest values. */
