@@ -185,6 +185,32 @@ for (const [backend, fast, native] of variants) {
     });
 
     test.each([
+      { shape: [4, 14, 14, 3], paddings: [[0, 0], [1, 1], [1, 1], [0, 0]], value: 0 },
+      { shape: [2, 5, 6, 4], paddings: [[1, 0], [0, 2], [3, 1], [0, 1]], value: -1.5 },
+      { shape: [3, 7], paddings: [[0, 0], [2, 0]], value: 0 },
+      { shape: [9], paddings: [[3, 4]], value: 2 },
+      { shape: [2, 2, 2], paddings: [[0, 0], [0, 0], [0, 0]], value: 0 },
+      { shape: [2, 3, 4, 5, 6], paddings: [[0, 1], [1, 0], [0, 0], [2, 2], [0, 0]], value: 0.25 },
+    ] as { shape: number[]; paddings: [number, number][]; value: number }[])('PadV2 $shape by $paddings with $value', ({ shape, paddings, value }) => {
+      const xa = randomArr(shape, 63);
+      const got = tf.tidy(() => tf.pad(tensor(xa), paddings, value));
+      const outShape = shape.map((d, i) => d + paddings[i]![0] + paddings[i]![1]);
+      expect(got.shape).toEqual(outShape);
+      const want: number[] = [];
+      const walk = (d: number, offset: number, inside: boolean): void => {
+        if (d === shape.length) return void want.push(inside ? xa.data[offset]! : value);
+        for (let i = 0; i < outShape[d]!; i++) {
+          const j = i - paddings[d]![0];
+          const ok = j >= 0 && j < shape[d]!;
+          walk(d + 1, offset * shape[d]! + (ok ? j : 0), inside && ok);
+        }
+      };
+      walk(0, 0, true);
+      expect(Array.from(got.dataSync())).toEqual(want.map(Math.fround));
+      got.dispose();
+    });
+
+    test.each([
       { shape: [4, 16, 16, 3], begin: [0, 1, 1, 0], size: [4, 14, 14, 3] },
       { shape: [2, 5, 6, 4], begin: [1, 0, 2, 1], size: [1, 5, 3, 2] },
       { shape: [3, 7], begin: [1, 0], size: [2, 7] },

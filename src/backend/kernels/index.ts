@@ -11,6 +11,7 @@ import { avgPoolGradKernels } from './avgPoolGrad.js';
 import { maxPoolGradKernels } from './maxPoolGrad.js';
 import { softmaxCrossEntropyGrad, softmaxCrossEntropyKernels } from './softmaxCrossEntropy.js';
 import { optimizerUpdateKernels } from './optimizerUpdate.js';
+import { padKernels } from './pad.js';
 import { sliceKernels } from './slice.js';
 import { tileKernels } from './tile.js';
 import { simdGradients } from '../simd/gradients.js';
@@ -29,6 +30,7 @@ const allKernels: readonly tf.KernelConfig[] = [
   ...conv2dBackpropInputKernels,
   ...tileKernels,
   ...sliceKernels,
+  ...padKernels,
   ...optimizerUpdateKernels,
   ...batchMatMulKernels,
   ...broadcastKernels,
