@@ -16,3 +16,8 @@ export function nativeKernels(): null {
 export function nativeUnavailableReason(): string {
   return 'a browser page cannot load a Node addon; the playground uses the wasm kernels';
 }
+
+/** No native kernels in the page: runs `f`. */
+export function withNativeThreads<T>(_n: number, f: () => T): T {
+  return f();
+}
