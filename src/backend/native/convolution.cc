@@ -453,7 +453,8 @@ inline void addWidened(double* out, vec v) {
 
 /**
  * dW = A^T * dY, direct: for a tile of pixels, kRows taps (read in place from the padded image through their
- * offsets) against column vectors of dY, accumulated in registers over the tile and summed across tiles in float64.
+ * offsets) against column vectors of dY, accumulated in registers over the tile and summed across tiles in float64,
+ * chunks of tiles split between the cores.
  */
 void filterGrad(const Geometry& g, const float* x, const float* dy, float* dw) {
   const int K = g.taps();
@@ -465,16 +466,24 @@ void filterGrad(const Geometry& g, const float* x, const float* dy, float* dw) {
   const int kPadded = (K + kRows - 1) / kRows * kRows;
   const int oPadded = (O + kLanes - 1) / kLanes * kLanes;
   const int* off = tapOffsets(g.kh, g.kw, g.c, wp, kPadded);
-  double* sum = sized(scratch.d, size_t(kPadded) * oPadded);
-  std::fill(sum, sum + size_t(kPadded) * oPadded, 0.0);
   constexpr int tileRows = 256;
   const bool direct = O == oPadded;
-  // Blocks of kRows taps split between the cores: each owns its rows of the sums.
-  parallelFor(kPadded / kRows, 1, [&](int64_t blockBegin, int64_t blockEnd) {
+  // The pixels in chunks whose size depends on M alone (at most 64 chunks, whole tiles): each chunk sums into its
+  // own float64 partial and the partials are added in chunk order, so the result is the same bits however many
+  // cores share the chunks, and each core reads only its chunks' share of X and dY.
+  const int64_t tiles = (M + tileRows - 1) / tileRows;
+  const int64_t tilesPerChunk = std::max<int64_t>(2, (tiles + 63) / 64);
+  const int64_t chunks = (tiles + tilesPerChunk - 1) / tilesPerChunk;
+  const size_t partialValues = size_t(kPadded) * oPadded;
+  double* partials = sized(scratch.d, size_t(chunks) * partialValues);
+  std::fill(partials, partials + size_t(chunks) * partialValues, 0.0);
+  const int64_t blockBegin = 0, blockEnd = kPadded / kRows;
+  parallelFor(chunks, 1, [&](int64_t chunk0, int64_t chunk1) {
   int64_t* bases = sized(scratch.bases, tileRows);
   float* dyTile = direct ? nullptr : sized(scratch.a, size_t(tileRows) * oPadded);
-  PixelCursor cursor(g, hp, wp, 0);
-  for (int64_t m0 = 0; m0 < M; m0 += tileRows) {
+  PixelCursor cursor(g, hp, wp, chunk0 * tilesPerChunk * tileRows);
+  for (int64_t m0 = chunk0 * tilesPerChunk * tileRows; m0 < std::min(M, chunk1 * tilesPerChunk * tileRows); m0 += tileRows) {
+    double* sum = partials + size_t(m0 / tileRows / tilesPerChunk) * partialValues;
     const int rows = int(std::min<int64_t>(tileRows, M - m0));
     for (int r = 0; r < rows; r++, cursor.next()) bases[r] = cursor.offset();
     const float* dyRows = dy + m0 * O;
@@ -523,8 +532,10 @@ void filterGrad(const Geometry& g, const float* x, const float* dy, float* dw) {
     }
   }
   });
+  for (int64_t chunk = 1; chunk < chunks; chunk++)
+    for (size_t i = 0; i < partialValues; i++) partials[i] += partials[size_t(chunk) * partialValues + i];
   for (int k = 0; k < K; k++)
-    for (int oi = 0; oi < O; oi++) dw[int64_t(k) * O + oi] = float(sum[int64_t(k) * oPadded + oi]);
+    for (int oi = 0; oi < O; oi++) dw[int64_t(k) * O + oi] = float(partials[int64_t(k) * oPadded + oi]);
 }
 
 }  // namespace
