@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <vector>
 
 #include "simd.h"
 
@@ -62,7 +63,48 @@ void maxPool(const Geometry& g, const float* x, float* y) {
   });
 }
 
+/**
+ * The gradient when the windows tile the image exactly (stride = window, no padding, nothing left over: a 2x2 pool
+ * of an even map): every position belongs to one window, so dX is written once, window by window (dY at the first
+ * largest value, zeros elsewhere), with no clearing pass first. Eight channels at a time.
+ */
+static bool tiledMaxPoolGrad(const Geometry& g, const float* dy, const float* x, float* dx) {
+  if (g.sh != g.kh || g.sw != g.kw || g.top != 0 || g.left != 0 || g.oh * g.kh != g.h || g.ow * g.kw != g.w || g.c % kLanes != 0) return false;
+  const float ninf = -std::numeric_limits<float>::infinity();
+  const int64_t plane = int64_t(g.h) * g.w * g.c;
+  const int window = g.kh * g.kw;
+  parallelFor(g.n, 1, [&](int64_t b0, int64_t b1) {
+    std::vector<int> taps(static_cast<size_t>(window));
+    for (int64_t b = b0; b < b1; b++) {
+      const float* image = x + b * plane;
+      float* grad = dx + b * plane;
+      for (int i = 0; i < g.oh; i++) {
+        for (int j = 0; j < g.ow; j++) {
+          for (int r = 0, t = 0; r < g.kh; r++)
+            for (int s = 0; s < g.kw; s++, t++) taps[size_t(t)] = ((i * g.kh + r) * g.w + j * g.kw + s) * g.c;
+          const float* gy = dy + ((b * g.oh + i) * g.ow + j) * g.c;
+          for (int ch = 0; ch < g.c; ch += kLanes) {
+            vec best = splat(ninf);
+            ivec at = ivec{} - 1;
+            for (int t = 0; t < window; t++) {
+              const vec v = load(image + taps[size_t(t)] + ch);
+              const ivec better = v > best;
+              best = better ? v : best;
+              at = better ? (ivec{} + t) : at;
+            }
+            const vec gv = load(gy + ch);
+            const vec zero = vec{};
+            for (int t = 0; t < window; t++) store(grad + taps[size_t(t)] + ch, at == t ? gv : zero);
+          }
+        }
+      }
+    }
+  });
+  return true;
+}
+
 void maxPoolGrad(const Geometry& g, const float* dy, const float* x, float* dx) {
+  if (tiledMaxPoolGrad(g, dy, x, dx)) return;
   const float ninf = -std::numeric_limits<float>::infinity();
   const int64_t plane = int64_t(g.h) * g.w * g.c;
   const int c8 = g.c / kLanes * kLanes;
