@@ -73,4 +73,26 @@ describe('native convolution kernels', () => {
     };
     expect(run(0)).toEqual(run(1));
   });
+
+  test.each([
+    { name: 'direct (24 channels, stride 2)', g: [6, 9, 9, 16, 5, 5, 24, 3, 3, 2, 2, 1, 1] },
+    { name: 'narrow (6 channels, stride 1)', g: [3, 10, 10, 2, 8, 8, 6, 3, 3, 1, 1, 0, 0] },
+  ])('a $name convolution also gives its output\'s per-channel sums and sums of squares (for the batch norm after it)', ({ g }) => {
+    const k = nativeKernels()!;
+    const heap = new ArrayBuffer(8 << 20);
+    const f32 = new Float32Array(heap);
+    let seed = 9;
+    for (let i = 0; i < f32.length; i++) f32[i] = ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+    const [n, , , , oh, ow, o] = g as [number, number, number, number, number, number, number];
+    const sums = new Float64Array(2 * o);
+    k.conv2dForward(heap, 0, 2 << 20, 3 << 20, 4 << 20, ...(g as [number, number, number, number, number, number, number, number, number, number, number, number, number]), 1, sums.buffer);
+    const y = new Float32Array(heap, 4 << 20, n * oh * ow * o);
+    const want = new Float64Array(2 * o);
+    y.forEach((v, i) => {
+      want[i % o] += v;
+      want[o + (i % o)] += v * v;
+    });
+    sums.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(1e-9 * Math.max(1, Math.abs(want[i]!))));
+    expect(() => k.conv2dForward(heap, 0, 2 << 20, 3 << 20, 4 << 20, ...(g as [number, number, number, number, number, number, number, number, number, number, number, number, number]), 1, new ArrayBuffer(8))).toThrow(/too small/);
+  });
 });

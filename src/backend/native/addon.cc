@@ -17,13 +17,25 @@ using netc::Geometry;
 constexpr size_t kMaxArgs = 20;
 
 /** The call's arguments: the heap (an ArrayBuffer) first, then numbers. Returns false after throwing. */
-bool readNumbers(napi_env env, napi_callback_info info, size_t expected, uint8_t** heap, size_t* heapBytes, double* values) {
+bool readNumbers(napi_env env, napi_callback_info info, size_t expected, uint8_t** heap, size_t* heapBytes, double* values,
+                 void** extra = nullptr, size_t* extraBytes = nullptr) {
   size_t argc = kMaxArgs;
   napi_value argv[kMaxArgs];
   if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return false;
-  if (argc != expected + 1) {
+  // One more argument may follow the numbers where the caller allows it: an ArrayBuffer for a side result.
+  const bool withExtra = extra != nullptr && argc == expected + 2;
+  if (extra != nullptr) *extra = nullptr;
+  if (argc != expected + 1 && !withExtra) {
     napi_throw_type_error(env, nullptr, "netc native kernels: wrong number of arguments");
     return false;
+  }
+  if (withExtra) {
+    bool isBuffer = false;
+    napi_is_arraybuffer(env, argv[expected + 1], &isBuffer);
+    if (!isBuffer || napi_get_arraybuffer_info(env, argv[expected + 1], extra, extraBytes) != napi_ok) {
+      napi_throw_type_error(env, nullptr, "netc native kernels: the last argument must be an ArrayBuffer");
+      return false;
+    }
   }
   void* data = nullptr;
   bool isBuffer = false;
@@ -43,9 +55,10 @@ bool readNumbers(napi_env env, napi_callback_info info, size_t expected, uint8_t
 }
 
 /** As readNumbers, for calls whose arguments are all integers (offsets and sizes), read as int64. */
-bool readArgs(napi_env env, napi_callback_info info, size_t expected, uint8_t** heap, size_t* heapBytes, int64_t* values) {
+bool readArgs(napi_env env, napi_callback_info info, size_t expected, uint8_t** heap, size_t* heapBytes, int64_t* values,
+              void** extra = nullptr, size_t* extraBytes = nullptr) {
   double numbers[kMaxArgs];
-  if (!readNumbers(env, info, expected, heap, heapBytes, numbers)) return false;
+  if (!readNumbers(env, info, expected, heap, heapBytes, numbers, extra, extraBytes)) return false;
   for (size_t i = 0; i < expected; i++) {
     if (!(numbers[i] >= -9.0e15 && numbers[i] <= 9.0e15) || numbers[i] != double(int64_t(numbers[i]))) {
       napi_throw_range_error(env, nullptr, "netc native kernels: an offset or size is not an integer");
@@ -90,19 +103,26 @@ napi_value guarded(napi_env env, Kernel kernel) {
   return nullptr;
 }
 
-// conv2dForward(heap, x, filter, bias (-1: none), y, n, h, w, c, oh, ow, o, kh, kw, sh, sw, top, left, relu)
+// conv2dForward(heap, x, filter, bias (-1: none), y, n, h, w, c, oh, ow, o, kh, kw, sh, sw, top, left, relu[, stats])
+// With `stats` (an ArrayBuffer of at least 2*O float64s), also the output's per-channel sums and sums of squares.
 napi_value Conv2dForward(napi_env env, napi_callback_info info) {
   uint8_t* heap;
   size_t bytes;
   int64_t v[18];
   Geometry g;
-  if (!readArgs(env, info, 18, &heap, &bytes, v) || !readGeometry(env, v + 4, &g)) return nullptr;
+  void* statsData = nullptr;
+  size_t statsBytes = 0;
+  if (!readArgs(env, info, 18, &heap, &bytes, v, &statsData, &statsBytes) || !readGeometry(env, v + 4, &g)) return nullptr;
+  if (statsData != nullptr && statsBytes < size_t(2) * g.o * sizeof(double)) {
+    napi_throw_range_error(env, nullptr, "netc native kernels: the statistics buffer is too small");
+    return nullptr;
+  }
   float* x = operand(env, heap, bytes, v[0], int64_t(g.n) * g.h * g.w * g.c);
   float* f = x ? operand(env, heap, bytes, v[1], int64_t(g.taps()) * g.o) : nullptr;
   float* b = v[2] < 0 ? nullptr : (f ? operand(env, heap, bytes, v[2], g.o) : nullptr);
   float* y = f && (v[2] < 0 || b) ? operand(env, heap, bytes, v[3], g.pixels() * g.o) : nullptr;
   if (y == nullptr) return nullptr;
-  return guarded(env, [&] { netc::conv2dForward(g, x, f, b, y, v[17] != 0); });
+  return guarded(env, [&] { netc::conv2dForward(g, x, f, b, y, v[17] != 0, static_cast<double*>(statsData)); });
 }
 
 // conv2dInputGrad(heap, dy, filter, dx, n, h, w, c, oh, ow, o, kh, kw, sh, sw, top, left)
@@ -232,6 +252,53 @@ napi_value BnForward(napi_env env, napi_callback_info info) {
   const int act = int(v[9]);
   if (Train) return guarded(env, [&] { netc::bnTrain(p[0], p[1], rows, c, p[2], p[3], p[4], p[5], eps, act); });
   return guarded(env, [&] { netc::bnInfer(p[0], p[1], rows, c, p[2], p[3], p[4], p[5], eps, act); });
+}
+
+/** The sums buffer of a *FromSums call (2*C float64s: sums, then sums of squares), or null after throwing. */
+const double* sumsOf(napi_env env, void* data, size_t bytes, int c) {
+  if (data == nullptr || bytes < size_t(2) * c * sizeof(double)) {
+    napi_throw_type_error(env, nullptr, "netc native kernels: a batch norm from sums needs a buffer of 2*C float64s");
+    return nullptr;
+  }
+  return static_cast<const double*>(data);
+}
+
+// bnTrainFromSums(heap, x, y, rows, c, gamma, beta, mean, variance, eps, act, scratch, sums): bnTrain with the
+// statistics from the per-channel sums and sums of squares of x (made by the convolution that wrote x).
+napi_value BnTrainFromSums(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t bytes;
+  double v[11];
+  int64_t rows;
+  int c;
+  void* data = nullptr;
+  size_t dataBytes = 0;
+  if (!readNumbers(env, info, 11, &heap, &bytes, v, &data, &dataBytes) || !readRowsChannels(env, v[2], v[3], &rows, &c)) return nullptr;
+  const double* sums = sumsOf(env, data, dataBytes, c);
+  if (sums == nullptr) return nullptr;
+  float* p[6] = {};
+  const double at[6] = {v[0], v[1], v[4], v[5], v[6], v[7]};
+  const int64_t counts[6] = {rows * c, rows * c, c, c, c, c};
+  for (int i = 0; i < 6; i++)
+    if ((p[i] = operandAt(env, heap, bytes, at[i], counts[i])) == nullptr) return nullptr;
+  return guarded(env, [&] { netc::bnTrainFromSums(p[0], p[1], rows, c, p[2], p[3], p[4], p[5], float(v[8]), int(v[9]), sums); });
+}
+
+// bnStatsFromSums(heap, x, rows, c, mean64, m2_64, scratch, sums): bnStats from the sums, without reading x.
+napi_value BnStatsFromSums(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t bytes;
+  double v[6];
+  int64_t rows;
+  int c;
+  void* data = nullptr;
+  size_t dataBytes = 0;
+  if (!readNumbers(env, info, 6, &heap, &bytes, v, &data, &dataBytes) || !readRowsChannels(env, v[1], v[2], &rows, &c)) return nullptr;
+  const double* sums = sumsOf(env, data, dataBytes, c);
+  double* mean = sums ? operand64(env, heap, bytes, v[3], c) : nullptr;
+  double* m2 = mean ? operand64(env, heap, bytes, v[4], c) : nullptr;
+  if (m2 == nullptr) return nullptr;
+  return guarded(env, [&] { netc::bnStatsFromSums(rows, c, sums, mean, m2); });
 }
 
 // bnGradSums(heap, dy, y, x, rows, c, mean, act, s1_64, s2_64, scratch)
@@ -365,6 +432,8 @@ NAPI_MODULE_INIT() {
       {"bnInfer", nullptr, BnForward<false>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"bnGradSums", nullptr, BnGradSums, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"bnGradApply", nullptr, BnGradApply, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"bnTrainFromSums", nullptr, BnTrainFromSums, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"bnStatsFromSums", nullptr, BnStatsFromSums, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"bnGrad", nullptr, BnGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);

@@ -295,4 +295,24 @@ void bnGradApply(const float* dy, const float* y, const float* x, int64_t rows, 
       });
 }
 
+/** Mean and sum of squared deviations per channel from its sum and sum of squares over `rows` values. */
+void bnStatsFromSums(int64_t rows, int c, const double* sums, double* mean64, double* m2) {
+  for (int ch = 0; ch < c; ch++) {
+    const double mean = sums[ch] / double(rows);
+    mean64[ch] = mean;
+    m2[ch] = std::max(0.0, sums[c + ch] - sums[ch] * mean);
+  }
+}
+
+void bnTrainFromSums(const float* x, float* y, int64_t rows, int c, const float* gamma, const float* beta, float* mean,
+                     float* variance, float eps, int act, const double* sums) {
+  std::vector<double> mean64(static_cast<size_t>(c)), m2(static_cast<size_t>(c));
+  bnStatsFromSums(rows, c, sums, mean64.data(), m2.data());
+  for (int ch = 0; ch < c; ch++) {
+    mean[ch] = float(mean64[size_t(ch)]);
+    variance[ch] = float(m2[size_t(ch)] / double(rows));
+  }
+  bnInfer(x, y, rows, c, gamma, beta, mean, variance, eps, act);
+}
+
 }  // namespace netc

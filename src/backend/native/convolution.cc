@@ -196,6 +196,43 @@ const int* tapOffsets(int kh, int kw, int c, int wp, int padTo) {
   return off;
 }
 
+typedef double dvec __attribute__((vector_size(32)));  // 4 doubles
+typedef float hvec __attribute__((vector_size(16)));   // 4 floats
+
+/** out[0..8) += v * v, squared in float64. */
+inline void addWidenedSquares(double* out, vec v) {
+  const hvec lo = {v[0], v[1], v[2], v[3]};
+  const hvec hi = {v[4], v[5], v[6], v[7]};
+  const dvec l = __builtin_convertvector(lo, dvec);
+  const dvec h = __builtin_convertvector(hi, dvec);
+  dvec a, b;
+  std::memcpy(&a, out, sizeof a);
+  std::memcpy(&b, out + 4, sizeof b);
+  a += l * l;
+  b += h * h;
+  std::memcpy(out, &a, sizeof a);
+  std::memcpy(out + 4, &b, sizeof b);
+}
+
+/** out[0..8) += v, in float64. */
+inline void addWidened(double* out, vec v) {
+  const hvec lo = {v[0], v[1], v[2], v[3]};
+  const hvec hi = {v[4], v[5], v[6], v[7]};
+  dvec a, b;
+  std::memcpy(&a, out, sizeof a);
+  std::memcpy(&b, out + 4, sizeof b);
+  a += __builtin_convertvector(lo, dvec);
+  b += __builtin_convertvector(hi, dvec);
+  std::memcpy(out, &a, sizeof a);
+  std::memcpy(out + 4, &b, sizeof b);
+}
+
+/**
+ * Channel statistics of a convolution's or product's output, for the batch norm that reads it: per chunk of
+ * output rows, sum[O'] then sum of squares[O'] in float64, O' = O rounded up to whole panels (the padding unread).
+ */
+inline int64_t statsStride(const Geometry& g) { return (g.o + kPanel - 1) / kPanel * kPanel; }
+
 /**
  * The direct micro-kernel: acc[r][v] = sum over taps k of base[r][off[k]] * b[k*kPanel + v*8 ..], for MR output
  * pixels whose windows start at base[r]. The image's values are read in place: no column matrix is built.
@@ -219,7 +256,7 @@ inline void directTile(int K, const int* off, const float* const* base, const fl
 /** Y [N, OH, OW, O] = the stride (sh, sw) convolution of the padded image xp [N, Hp, Wp, C] with packed filter panels. */
 template <int MR, int NV>
 void directPanel(const Geometry& g, const float* xp, int hp, int wp, const int* off, const float* panel, int c0,
-                 const float* bias, bool relu, float* y, int64_t mBegin, int64_t M) {
+                 const float* bias, bool relu, float* y, int64_t mBegin, int64_t M, double* stats) {
   const int K = g.taps();
   const int nc = std::min(NV * kLanes, g.o - c0);
   const float* base[MR];
@@ -244,6 +281,11 @@ void directPanel(const Geometry& g, const float* xp, int hp, int wp, const int* 
       for (int v = 0; v < NV; v++) {
         vec value = acc[r][v] + biasVec[v];
         if (relu) value = value < zero ? zero : value;
+        if (stats != nullptr) {
+          // Padded lanes (past O) hold zeros and land in the sums' padding, which nobody reads.
+          addWidened(stats + c0 + v * kLanes, value);
+          addWidenedSquares(stats + statsStride(g) + c0 + v * kLanes, value);
+        }
         if (nc == NV * kLanes) store(out + v * kLanes, value);
         else store(tile + v * kLanes, value);
       }
@@ -262,7 +304,8 @@ void directPanel(const Geometry& g, const float* xp, int hp, int wp, const int* 
  */
 template <int OG, int NP>
 void narrowGroup(const Geometry& g, const float* planes, int64_t planeValues, int hp, int wp, const int* off,
-                 const float* weights, int o0, const float* bias, bool relu, float* y, int64_t b0, int64_t b1) {
+                 const float* weights, int o0, const float* bias, bool relu, float* y, int64_t b0, int64_t b1,
+                 double* partials) {
   const int K = g.taps();
   const int og = std::min(OG, g.o - o0);
   const int64_t span = int64_t(g.oh - 1) * wp + g.ow;  // the padded-grid positions holding outputs
@@ -295,8 +338,14 @@ void narrowGroup(const Geometry& g, const float* planes, int64_t planeValues, in
           float* dst = out + (oy * g.ow + ox) * g.o + o0;
           const int t = int(q - q0);
           for (int o = 0; o < og; o++) {
-            const float value = tile[o][t] + (bias != nullptr ? bias[o0 + o] : 0.0f);
-            dst[o] = relu && value < 0.0f ? 0.0f : value;
+            float value = tile[o][t] + (bias != nullptr ? bias[o0 + o] : 0.0f);
+            if (relu && value < 0.0f) value = 0.0f;
+            dst[o] = value;
+            if (partials != nullptr) {
+              double* partial = partials + b * 2 * statsStride(g);
+              partial[o0 + o] += value;
+              partial[statsStride(g) + o0 + o] += double(value) * value;
+            }
           }
         }
         if (++ox == wp) ox = 0, oy++;
@@ -305,10 +354,13 @@ void narrowGroup(const Geometry& g, const float* planes, int64_t planeValues, in
   }
 }
 
+void sumPartials(const double* partials, int64_t count, int64_t stride, int o, double* stats);
+
 /** Whether the narrow kernel serves this convolution: stride 1 and at most 8 output channels. */
 bool narrowFits(const Geometry& g) { return g.sh == 1 && g.sw == 1 && g.o <= kLanes; }
 
-void narrowForward(const Geometry& g, const float* x, const float* filter, const float* bias, float* y, bool relu) {
+void narrowForward(const Geometry& g, const float* x, const float* filter, const float* bias, float* y, bool relu,
+                   double* stats) {
   const int K = g.taps();
   const int hp = g.oh - 1 + g.kh;
   const int wp = g.ow - 1 + g.kw;
@@ -340,17 +392,32 @@ void narrowForward(const Geometry& g, const float* x, const float* filter, const
   float* weights = sized(scratch.b, size_t(K) * kLanes);
   for (int k = 0; k < K; k++)
     for (int o = 0; o < kLanes; o++) weights[int64_t(k) * kLanes + o] = o < g.o ? filter[int64_t(k) * g.o + o] : 0.0f;
+  // With statistics, a partial per image, added in image order.
+  std::vector<double> partials(stats != nullptr ? size_t(g.n) * 2 * statsStride(g) : 0, 0.0);
+  double* p = stats != nullptr ? partials.data() : nullptr;
   parallelFor(g.n, 1, [&](int64_t b0, int64_t b1) {
-    if (g.o <= 2) narrowGroup<2, 4>(g, planes, planeValues, hp, wp, off, weights, 0, bias, relu, y, b0, b1);
-    else if (g.o <= 4) narrowGroup<4, 3>(g, planes, planeValues, hp, wp, off, weights, 0, bias, relu, y, b0, b1);
-    else if (g.o <= 6) narrowGroup<6, 2>(g, planes, planeValues, hp, wp, off, weights, 0, bias, relu, y, b0, b1);
-    else narrowGroup<8, 1>(g, planes, planeValues, hp, wp, off, weights, 0, bias, relu, y, b0, b1);
+    if (g.o <= 2) narrowGroup<2, 4>(g, planes, planeValues, hp, wp, off, weights, 0, bias, relu, y, b0, b1, p);
+    else if (g.o <= 4) narrowGroup<4, 3>(g, planes, planeValues, hp, wp, off, weights, 0, bias, relu, y, b0, b1, p);
+    else if (g.o <= 6) narrowGroup<6, 2>(g, planes, planeValues, hp, wp, off, weights, 0, bias, relu, y, b0, b1, p);
+    else narrowGroup<8, 1>(g, planes, planeValues, hp, wp, off, weights, 0, bias, relu, y, b0, b1, p);
   });
+  if (stats != nullptr) sumPartials(partials.data(), g.n, statsStride(g), g.o, stats);
+}
+
+/** stats[0..O) = the partials' sums, stats[O..2O) their sums of squares, added in partial order. */
+void sumPartials(const double* partials, int64_t count, int64_t stride, int o, double* stats) {
+  std::fill(stats, stats + 2 * o, 0.0);
+  for (int64_t p = 0; p < count; p++)
+    for (int c = 0; c < o; c++) {
+      stats[c] += partials[p * 2 * stride + c];
+      stats[o + c] += partials[p * 2 * stride + stride + c];
+    }
 }
 
 /** Y = X (*) W + bias, then relu when `relu`: the direct kernel over a padded copy of X. */
-void forward(const Geometry& g, const float* x, const float* filter, const float* bias, float* y, bool relu) {
-  if (narrowFits(g)) return narrowForward(g, x, filter, bias, y, relu);
+void forward(const Geometry& g, const float* x, const float* filter, const float* bias, float* y, bool relu,
+             double* stats = nullptr) {
+  if (narrowFits(g)) return narrowForward(g, x, filter, bias, y, relu, stats);
   const int K = g.taps();
   const int hp = (g.oh - 1) * g.sh + g.kh;
   const int wp = (g.ow - 1) * g.sw + g.kw;
@@ -359,17 +426,27 @@ void forward(const Geometry& g, const float* x, const float* filter, const float
   const int panels = (g.o + kPanel - 1) / kPanel;
   float* bp = sized(scratch.b, size_t(panels) * K * kPanel);
   packPanels(filter, K, g.o, g.o, bp);
-  // Ranges of whole 12-pixel tiles (a multiple of both micro-tiles' rows), one per core.
+  // Chunks of whole 12-pixel tiles (a multiple of both micro-tiles' rows), split between the cores. With
+  // statistics, each chunk sums into its own partial and the partials are added in chunk order: the same bits
+  // however many cores ran.
   const int64_t M = g.pixels();
-  parallelFor((M + 11) / 12, 16, [&](int64_t t0, int64_t t1) {
-    const int64_t m0 = t0 * 12;
-    const int64_t m1 = std::min(M, t1 * 12);
-    for (int j = 0; j < panels; j++) {
-      const float* panel = bp + int64_t(j) * K * kPanel;
-      if (g.o - j * kPanel <= kLanes) directPanel<12, 1>(g, xp, hp, wp, off, panel, j * kPanel, bias, relu, y, m0, m1);
-      else directPanel<6, 2>(g, xp, hp, wp, off, panel, j * kPanel, bias, relu, y, m0, m1);
+  constexpr int64_t chunkRows = 64 * 12;
+  const int64_t chunks = (M + chunkRows - 1) / chunkRows;
+  const int64_t stride = statsStride(g);
+  std::vector<double> partials(stats != nullptr ? size_t(chunks * 2 * stride) : 0, 0.0);
+  parallelFor(chunks, 1, [&](int64_t chunk0, int64_t chunk1) {
+    for (int64_t chunk = chunk0; chunk < chunk1; chunk++) {
+      const int64_t m0 = chunk * chunkRows;
+      const int64_t m1 = std::min(M, m0 + chunkRows);
+      double* partial = stats != nullptr ? partials.data() + chunk * 2 * stride : nullptr;
+      for (int j = 0; j < panels; j++) {
+        const float* panel = bp + int64_t(j) * K * kPanel;
+        if (g.o - j * kPanel <= kLanes) directPanel<12, 1>(g, xp, hp, wp, off, panel, j * kPanel, bias, relu, y, m0, m1, partial);
+        else directPanel<6, 2>(g, xp, hp, wp, off, panel, j * kPanel, bias, relu, y, m0, m1, partial);
+      }
     }
   });
+  if (stats != nullptr) sumPartials(partials.data(), chunks, stride, g.o, stats);
 }
 
 /** dX from dY: D = dY * W^T tile by tile, each row's taps added onto the input rows they came from. */
@@ -433,22 +510,6 @@ void inputGrad(const Geometry& g, const float* dy, const float* filter, float* d
     }
   }
   });
-}
-
-typedef double dvec __attribute__((vector_size(32)));  // 4 doubles
-typedef float hvec __attribute__((vector_size(16)));   // 4 floats
-
-/** out[0..8) += v, in float64. */
-inline void addWidened(double* out, vec v) {
-  const hvec lo = {v[0], v[1], v[2], v[3]};
-  const hvec hi = {v[4], v[5], v[6], v[7]};
-  dvec a, b;
-  std::memcpy(&a, out, sizeof a);
-  std::memcpy(&b, out + 4, sizeof b);
-  a += __builtin_convertvector(lo, dvec);
-  b += __builtin_convertvector(hi, dvec);
-  std::memcpy(out, &a, sizeof a);
-  std::memcpy(out + 4, &b, sizeof b);
 }
 
 /**
@@ -540,8 +601,9 @@ void filterGrad(const Geometry& g, const float* x, const float* dy, float* dw) {
 
 }  // namespace
 
-void conv2dForward(const Geometry& g, const float* x, const float* filter, const float* bias, float* y, bool relu) {
-  forward(g, x, filter, bias, y, relu);
+void conv2dForward(const Geometry& g, const float* x, const float* filter, const float* bias, float* y, bool relu,
+                   double* stats) {
+  forward(g, x, filter, bias, y, relu, stats);
 }
 void conv2dInputGrad(const Geometry& g, const float* dy, const float* filter, float* dx) { inputGrad(g, dy, filter, dx); }
 void conv2dFilterGrad(const Geometry& g, const float* x, const float* dy, float* dw) { filterGrad(g, x, dy, dw); }

@@ -52,6 +52,13 @@ function geometryArgs({ info, top, left }: ConvGeometry): GeometryArgs {
 const undilated = (dilations: number | [number, number] | undefined): boolean =>
   dilations === undefined || (typeof dilations === 'number' ? dilations === 1 : dilations[0] === 1 && dilations[1] === 1);
 
+/**
+ * The per-channel sums and sums of squares of a convolution's output, made while the native kernel wrote it, by the
+ * output's storage (tensors are immutable, so they stay true for it): the batch norm that reads the output takes its
+ * batch statistics from them instead of two passes over the tensor.
+ */
+const channelSums = new WeakMap<object, Float64Array<ArrayBuffer>>();
+
 /** Forward convolution; `fused` for FusedConv2D (bias and activation), else Conv2D. */
 function forward(native: NativeKernels, fallback: tf.KernelFunc, fused: boolean): tf.KernelFunc {
   return (args) => {
@@ -67,10 +74,12 @@ function forward(native: NativeKernels, fallback: tf.KernelFunc, fused: boolean)
     if (hasBias && (bias.dtype !== 'float32' || tf.util.sizeFromShape(bias.shape) !== geometry.info.outChannels)) return fallback(args);
     const backend = heapBackend(args.backend);
     const y = backend.makeOutput([...geometry.info.outShape], 'float32');
+    const sums = new Float64Array(2 * geometry.info.outChannels);
     native.conv2dForward(
       backend.wasm.asm.memory.buffer, offsetOf(backend, x), offsetOf(backend, filter), hasBias ? offsetOf(backend, bias) : -1,
-      offsetOf(backend, y), ...geometryArgs(geometry), activation === 'relu' ? 1 : 0,
+      offsetOf(backend, y), ...geometryArgs(geometry), activation === 'relu' ? 1 : 0, sums.buffer,
     );
+    channelSums.set(y.dataId, sums);
     return y;
   };
 }
@@ -202,8 +211,20 @@ function batchNormOverlay(native: NativeKernels): SimdOverlay {
 }
 
 /** A fast-path batch-norm kernel (its synchronisation and bookkeeping unchanged) running the native arithmetic. */
-function batchNorm(overlay: SimdOverlay, fallback: tf.KernelFunc): tf.KernelFunc {
-  return (args) => withSimdOverlay(overlay, () => fallback(args));
+function batchNorm(native: NativeKernels, overlay: SimdOverlay, fallback: tf.KernelFunc, train: boolean): tf.KernelFunc {
+  return (args) => {
+    const x = args.inputs['x'];
+    const c = x?.shape[x.shape.length - 1];
+    const sums = train && x !== undefined ? channelSums.get(x.dataId) : undefined;
+    if (sums === undefined || sums.length !== 2 * (c ?? 0)) return withSimdOverlay(overlay, () => fallback(args));
+    // A convolution's output: the batch statistics come from its sums (training mode, one process or a group).
+    const fromSums: SimdOverlay = (memory, module) => ({
+      ...overlay(memory, module),
+      bnTrain: (...a) => native.bnTrainFromSums(memory.buffer, ...a, sums.buffer),
+      bnStats: (...a) => native.bnStatsFromSums(memory.buffer, ...a, sums.buffer),
+    });
+    return withSimdOverlay(fromSums, () => fallback(args));
+  };
 }
 
 /**
@@ -226,6 +247,6 @@ export function nativeWasmKernels(replaced: (kernelName: string) => tf.KernelFun
     make(activationGradKernel, elementwise(native, true)),
     make('MaxPool', maxPool(native, replaced('MaxPool'))),
     make('MaxPoolGrad', maxPoolGrad(native, replaced('MaxPoolGrad'))),
-    ...[bnTrainKernel, bnInferKernel, bnGradKernel].map((name) => make(name, batchNorm(overlay, replaced(name)))),
+    ...[bnTrainKernel, bnInferKernel, bnGradKernel].map((name) => make(name, batchNorm(native, overlay, replaced(name), name === bnTrainKernel))),
   ];
 }

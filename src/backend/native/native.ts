@@ -18,6 +18,8 @@ export interface NativeKernels {
     heap: ArrayBuffer, x: number, filter: number, bias: number, y: number,
     n: number, h: number, w: number, c: number, oh: number, ow: number, o: number,
     kh: number, kw: number, sh: number, sw: number, top: number, left: number, relu: number,
+    /** Where to put the output's per-channel sums, then sums of squares (2*O float64s), for a batch norm after. */
+    stats?: ArrayBuffer,
   ): void;
   /** dX of a convolution from dY and W. */
   conv2dInputGrad(
@@ -53,6 +55,10 @@ export interface NativeKernels {
   bnGradSums(heap: ArrayBuffer, ...args: Parameters<SimdExports['bnGradSums']>): void;
   bnGradApply(heap: ArrayBuffer, ...args: Parameters<SimdExports['bnGradApply']>): void;
   bnGrad(heap: ArrayBuffer, ...args: Parameters<SimdExports['bnGrad']>): void;
+  /** bnTrain with the statistics from x's per-channel sums and sums of squares (`sums`, 2*C float64s). */
+  bnTrainFromSums(heap: ArrayBuffer, ...args: [...Parameters<SimdExports['bnTrain']>, ArrayBuffer]): void;
+  /** bnStats from x's per-channel sums and sums of squares, without reading x. */
+  bnStatsFromSums(heap: ArrayBuffer, ...args: [...Parameters<SimdExports['bnStats']>, ArrayBuffer]): void;
 }
 
 /** Where the build puts the module: dist/ under the package root (three levels up from src/ and dist/ alike). */

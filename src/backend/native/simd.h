@@ -39,8 +39,12 @@ int setThreads(int n);
 /** How many cores this thread's kernel calls use. */
 int threads();
 
-/** Y = X (*) W + bias (null: none), then relu when `relu`. */
-void conv2dForward(const Geometry& g, const float* x, const float* filter, const float* bias, float* y, bool relu);
+/**
+ * Y = X (*) W + bias (null: none), then relu when `relu`; with `stats`, also the output's per-channel sums
+ * (stats[0..O)) and sums of squares (stats[O..2O)) in float64, for the batch norm that reads it.
+ */
+void conv2dForward(const Geometry& g, const float* x, const float* filter, const float* bias, float* y, bool relu,
+                   double* stats = nullptr);
 /** dX of a convolution from dY and W. */
 void conv2dInputGrad(const Geometry& g, const float* dy, const float* filter, float* dx);
 /** dW of a convolution from X and dY. */
@@ -66,6 +70,10 @@ void bnInfer(const float* x, float* y, int64_t rows, int c, const float* gamma, 
              const float* variance, float eps, int act);
 void bnTrain(const float* x, float* y, int64_t rows, int c, const float* gamma, const float* beta, float* mean,
              float* variance, float eps, int act);
+/** bnStats and bnTrain from the per-channel sums (sums[0..C)) and sums of squares (sums[C..2C)) of x. */
+void bnStatsFromSums(int64_t rows, int c, const double* sums, double* mean64, double* m2);
+void bnTrainFromSums(const float* x, float* y, int64_t rows, int c, const float* gamma, const float* beta, float* mean,
+                     float* variance, float eps, int act, const double* sums);
 void bnGradSums(const float* dy, const float* y, const float* x, int64_t rows, int c, const float* mean, int act,
                 double* s1, double* s2);
 void bnGradApply(const float* dy, const float* y, const float* x, int64_t rows, int c, const float* gamma,
