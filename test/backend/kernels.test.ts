@@ -325,7 +325,7 @@ for (const [backend, fast, native] of variants) {
       ['squaredDifference', tf.squaredDifference, (a, b) => (a - b) * (a - b)],
     ];
     test.each(ops.flatMap(([name, op, ref]) =>
-      [[[2, 3, 3, 4], [4]], [[4], [2, 3, 3, 4]], [[2, 3, 3, 4], [1, 1, 1, 4]], [[3, 1], [1, 4]], [[2, 3, 3, 4], [3, 1, 4]], [[2, 3], []]]
+      [[[2, 3, 3, 4], [4]], [[4], [2, 3, 3, 4]], [[2, 3, 3, 4], [1, 1, 1, 4]], [[3, 1], [1, 4]], [[2, 3, 3, 4], [3, 1, 4]], [[2, 3], []], [[2, 40, 30, 7], [2, 40, 30, 7]]]
         .map(([sa, sb]) => ({ name, op, ref, sa: sa!, sb: sb! }))))('$name of $sa and $sb broadcasts like the definition', ({ op, ref, sa, sb }) => {
       const aa = randomArr(sa, 71);
       const ba = randomArr(sb, 72);

@@ -17,10 +17,13 @@ let counter = 0;
 /** Five steps of a small least-squares problem (the third without a gradient for b); the weights and the state. */
 async function run(make: () => tf.Optimizer): Promise<{ weights: number[][]; state: { name: string; values: number[] }[] }> {
   const id = counter++;
-  const W = tf.variable(tf.tensor2d([[0.3, -0.2, 0.3], [0.4, 0.5, -0.6]]), true, `fused_${id}/kernel`);
-  const b = tf.variable(tf.tensor1d([0.05, -0.05, 0.1]), true, `fused_${id}/bias`);
-  const xs = tf.tensor2d([[0.5, -1.0], [1.5, 2.0], [-0.3, 0.8], [0.1, 0.7]]);
-  const ts = tf.tensor2d([[1.0, 0.0, -1.0], [0.5, 0.25, 2.0], [0.0, 1.0, 0.0], [0.3, -0.2, 0.9]]);
+  // A 6x9 kernel (54 values: whole vectors of 8 and a remainder) and a 9-value bias, from a fixed sequence.
+  let s = 12345;
+  const next = (): number => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+  const W = tf.variable(tf.tensor2d(Array.from({ length: 54 }, next), [6, 9]), true, `fused_${id}/kernel`);
+  const b = tf.variable(tf.tensor1d(Array.from({ length: 9 }, next)), true, `fused_${id}/bias`);
+  const xs = tf.tensor2d(Array.from({ length: 24 }, next), [4, 6]);
+  const ts = tf.tensor2d(Array.from({ length: 36 }, next), [4, 9]);
   const optimizer = make();
   for (let i = 0; i < 5; i++) {
     const { grads } = tf.variableGrads(() => tf.sum(tf.square(tf.sub(tf.add(tf.matMul(xs, W), b), ts))) as tf.Scalar, [W, b]);

@@ -399,6 +399,39 @@ napi_value Elementwise(napi_env env, napi_callback_info info) {
   return guarded(env, [&] { netc::addActivation(p[0], p[1], p[2], v[3], v[4] != 0); });
 }
 
+// sgdUpdate(heap, w, g, out, n, c) and momentumUpdate(heap, w, g, a, outW, outA, n, c, m, nesterov).
+napi_value SgdUpdate(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t bytes;
+  double v[5];
+  if (!readNumbers(env, info, 5, &heap, &bytes, v)) return nullptr;
+  if (!(v[3] >= 0 && v[3] < 9.0e15)) {
+    napi_throw_range_error(env, nullptr, "netc native kernels: a bad length");
+    return nullptr;
+  }
+  const int64_t n = int64_t(v[3]);
+  float* p[3] = {};
+  for (int i = 0; i < 3; i++)
+    if ((p[i] = operandAt(env, heap, bytes, v[i], n)) == nullptr) return nullptr;
+  return guarded(env, [&] { netc::sgdUpdate(p[0], p[1], p[2], n, float(v[4])); });
+}
+
+napi_value MomentumUpdate(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t bytes;
+  double v[9];
+  if (!readNumbers(env, info, 9, &heap, &bytes, v)) return nullptr;
+  if (!(v[5] >= 0 && v[5] < 9.0e15)) {
+    napi_throw_range_error(env, nullptr, "netc native kernels: a bad length");
+    return nullptr;
+  }
+  const int64_t n = int64_t(v[5]);
+  float* p[5] = {};
+  for (int i = 0; i < 5; i++)
+    if ((p[i] = operandAt(env, heap, bytes, v[i], n)) == nullptr) return nullptr;
+  return guarded(env, [&] { netc::momentumUpdate(p[0], p[1], p[2], p[3], p[4], n, float(v[6]), float(v[7]), v[8] != 0); });
+}
+
 // setThreads(n): how many cores this thread's kernel calls may use (0: all); returns the previous number.
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -425,6 +458,8 @@ NAPI_MODULE_INIT() {
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"addActivation", nullptr, Elementwise<false>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"activationGrad", nullptr, Elementwise<true>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sgdUpdate", nullptr, SgdUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"momentumUpdate", nullptr, MomentumUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"matmul", nullptr, Matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"bnStats", nullptr, BnStats, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -39,3 +39,61 @@ void activationGrad(const float* dy, const float* y, float* dz, int64_t n, bool 
 }
 
 }  // namespace netc
+
+// The optimizer's update, rounded as tfjs's separate Mul and Add kernels round it: no multiply-add contraction here.
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off")
+
+namespace netc {
+
+void sgdUpdate(const float* w, const float* g, float* out, int64_t n, float c) {
+  const vec cv = splat(c);
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    const vec step = cv * load(g + i);
+    store(out + i, step + load(w + i));
+  }
+  for (; i < n; i++) {
+    const float step = c * g[i];
+    out[i] = step + w[i];
+  }
+}
+
+void momentumUpdate(const float* w, const float* g, const float* a, float* outW, float* outA, int64_t n, float c, float m,
+                    bool nesterov) {
+  const vec cv = splat(c), mv = splat(m);
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    const vec gv = load(g + i);
+    const vec decayed = mv * load(a + i);
+    const vec acc = decayed + gv;
+    store(outA + i, acc);
+    vec step;
+    if (nesterov) {
+      const vec ahead = acc * mv;
+      const vec sum = gv + ahead;
+      step = cv * sum;
+    } else {
+      step = cv * acc;
+    }
+    store(outW + i, step + load(w + i));
+  }
+  for (; i < n; i++) {
+    const float decayed = m * a[i];
+    const float acc = decayed + g[i];
+    outA[i] = acc;
+    float step;
+    if (nesterov) {
+      const float ahead = acc * m;
+      const float sum = g[i] + ahead;
+      step = c * sum;
+    } else {
+      step = c * acc;
+    }
+    outW[i] = step + w[i];
+  }
+}
+
+}  // namespace netc
+
+#pragma GCC pop_options

@@ -4,14 +4,15 @@ import { withSimdOverlay, type SimdOverlay } from '../simd/heap.js';
 import { bnGradKernel, bnInferKernel, bnTrainKernel, poolGeometry } from '../simd/kernels.js';
 import type { SimdExports, WasmMemory } from '../simd/module.js';
 import { isInputGradientSkipped } from '../kernels/unusedGradient.js';
+import { momentumUpdateKernel, sgdUpdateKernel, type UpdateAttrs } from '../kernels/optimizerUpdate.js';
 import { activationGradKernel, addActivationKernel } from './addActivation.js';
 import { nativeKernels, type NativeKernels } from './native.js';
 
 /*
  * tfjs kernels on the wasm backend backed by netc's native code: the forward convolution (with its bias and a relu
  * fused), its input gradient and its filter gradient, NHWC float32 with any stride and padding, matrix products (the
- * dense layers' and their gradients), a residual join with the relu after it (and its gradient), max pooling with its
- * gradient, and the arithmetic of the fast path's batch-norm kernels (their synchronisation across training threads
+ * dense layers' and their gradients), a residual join with the relu after it (and its gradient), Add of equal shapes,
+ * the optimizer's update, max pooling with its gradient, and the arithmetic of the fast path's batch-norm kernels (their synchronisation across training threads
  * unchanged: the SIMD module's batch-norm functions are swapped for native ones during their calls). Anything else (dilations, other activations, NCHW, a first layer's skipped input gradient) goes to
  * the kernel they replace.
  */
@@ -165,6 +166,51 @@ function elementwise(native: NativeKernels, grad: boolean): tf.KernelFunc {
   };
 }
 
+/** Add of two float32 tensors of one shape (a gradient summed over a residual's two paths): the rest is tfjs's. */
+function add(native: NativeKernels, fallback: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const size = tf.util.sizeFromShape(a.shape);
+    if (a.dtype !== 'float32' || b.dtype !== 'float32' || !tf.util.arraysEqual(a.shape, b.shape) || size < 4096) return fallback(args);
+    const backend = heapBackend(args.backend);
+    const out = backend.makeOutput([...a.shape], 'float32');
+    native.addActivation(backend.wasm.asm.memory.buffer, offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, out), size, 0);
+    return out;
+  };
+}
+
+/** The optimizer's update of every weight (netc's fused SGD and momentum kernels), each weight one native call. */
+function optimizerUpdate(native: NativeKernels, momentum: boolean): tf.KernelFunc {
+  return (args) => {
+    const { count, c, m = 0, nesterov = false } = args.attrs as unknown as UpdateAttrs;
+    const backend = heapBackend(args.backend);
+    const inputs = args.inputs as Record<string, tf.TensorInfo>;
+    const weights: tf.TensorInfo[] = [];
+    const accumulations: tf.TensorInfo[] = [];
+    for (let i = 0; i < count; i++) {
+      const w = inputs[`w${i}`]!;
+      const g = inputs[`g${i}`]!;
+      if (w.dtype !== 'float32' || g.dtype !== 'float32' || !tf.util.arraysEqual(w.shape, g.shape)) {
+        throw new Error(`netc ${momentum ? momentumUpdateKernel : sgdUpdateKernel}: weight ${i} is ${w.dtype} ${w.shape}, its gradient ${g.dtype} ${g.shape}`);
+      }
+      const n = tf.util.sizeFromShape(w.shape);
+      const nw = backend.makeOutput([...w.shape], 'float32');
+      weights.push(nw);
+      if (momentum) {
+        const na = backend.makeOutput([...w.shape], 'float32');
+        accumulations.push(na);
+        native.momentumUpdate(
+          backend.wasm.asm.memory.buffer, offsetOf(backend, w), offsetOf(backend, g), offsetOf(backend, inputs[`a${i}`]!),
+          offsetOf(backend, nw), offsetOf(backend, na), n, c, m, nesterov ? 1 : 0,
+        );
+      } else {
+        native.sgdUpdate(backend.wasm.asm.memory.buffer, offsetOf(backend, w), offsetOf(backend, g), offsetOf(backend, nw), n, c);
+      }
+    }
+    return [...weights, ...accumulations];
+  };
+}
+
 function maxPool(native: NativeKernels, fallback: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
     const { x } = args.inputs as { x: tf.TensorInfo };
@@ -243,6 +289,9 @@ export function nativeWasmKernels(replaced: (kernelName: string) => tf.KernelFun
     make('Conv2DBackpropFilter', filterGrad(native, replaced('Conv2DBackpropFilter'))),
     make('BatchMatMul', matmul(native, replaced('BatchMatMul'), false)),
     make('_FusedMatMul', matmul(native, replaced('_FusedMatMul'), true)),
+    make('Add', add(native, replaced('Add'))),
+    make(sgdUpdateKernel, optimizerUpdate(native, false)),
+    make(momentumUpdateKernel, optimizerUpdate(native, true)),
     make(addActivationKernel, elementwise(native, false)),
     make(activationGradKernel, elementwise(native, true)),
     make('MaxPool', maxPool(native, replaced('MaxPool'))),

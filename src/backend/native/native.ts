@@ -46,6 +46,10 @@ export interface NativeKernels {
   addActivation(heap: ArrayBuffer, a: number, b: number, y: number, n: number, relu: number): void;
   /** dz = dy * act'(y) (relu when `relu` is 1, else dz = dy): n floats each. */
   activationGrad(heap: ArrayBuffer, dy: number, y: number, dz: number, n: number, relu: number): void;
+  /** out = c g + w (n floats), each product and sum rounded to float32 apart, as tfjs's kernels round them. */
+  sgdUpdate(heap: ArrayBuffer, w: number, g: number, out: number, n: number, c: number): void;
+  /** a' = m a + g; w' = c a' + w (or c (g + a' m) + w with Nesterov), rounded as sgdUpdate. */
+  momentumUpdate(heap: ArrayBuffer, w: number, g: number, a: number, outW: number, outA: number, n: number, c: number, m: number, nesterov: number): void;
   /** How many cores this thread's calls may use (0: all of the pool's); returns the previous number. */
   setThreads(n: number): number;
   /** The batch-norm functions of the SIMD module (same arguments after the heap; the scratch pointer is unused). */

@@ -59,6 +59,11 @@ void addActivation(const float* a, const float* b, float* y, int64_t n, bool rel
 /** dz = dy where y > 0 (relu), else 0; dz = dy when not `relu`. */
 void activationGrad(const float* dy, const float* y, float* dz, int64_t n, bool relu);
 
+/** The optimizer updates, each product and sum rounded to float32 apart (tfjs's Mul and Add kernels' results). */
+void sgdUpdate(const float* w, const float* g, float* out, int64_t n, float c);
+void momentumUpdate(const float* w, const float* g, const float* a, float* outW, float* outA, int64_t n, float c, float m,
+                    bool nesterov);
+
 /** Max pooling of x [N, H, W, C] into y [N, OH, OW, C]; windows read -inf outside the image. */
 void maxPool(const Geometry& g, const float* x, float* y);
 /** Its gradient: each window's dY goes to the first of its largest values. */
