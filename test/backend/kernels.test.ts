@@ -186,6 +186,7 @@ for (const [backend, fast, native] of variants) {
 
     test.each([
       { shape: [4, 14, 14, 3], paddings: [[0, 0], [1, 1], [1, 1], [0, 0]], value: 0 },
+      { shape: [3, 5, 7, 2], paddings: [[0, 0], [2, 0], [1, 3], [0, 0]], value: 0.5 },
       { shape: [2, 5, 6, 4], paddings: [[1, 0], [0, 2], [3, 1], [0, 1]], value: -1.5 },
       { shape: [3, 7], paddings: [[0, 0], [2, 0]], value: 0 },
       { shape: [9], paddings: [[3, 4]], value: 2 },
@@ -212,6 +213,7 @@ for (const [backend, fast, native] of variants) {
 
     test.each([
       { shape: [4, 16, 16, 3], begin: [0, 1, 1, 0], size: [4, 14, 14, 3] },
+      { shape: [2, 9, 8, 5], begin: [0, 2, 1, 0], size: [2, 4, 6, 5] },
       { shape: [2, 5, 6, 4], begin: [1, 0, 2, 1], size: [1, 5, 3, 2] },
       { shape: [3, 7], begin: [1, 0], size: [2, 7] },
       { shape: [3, 7], begin: [0, 2], size: [-1, 4] },

@@ -432,6 +432,41 @@ napi_value MomentumUpdate(napi_env env, napi_callback_info info) {
   return guarded(env, [&] { netc::momentumUpdate(p[0], p[1], p[2], p[3], p[4], n, float(v[6]), float(v[7]), v[8] != 0); });
 }
 
+// padImages(heap, x, out, n, h, w, c, top, bottom, left, right, value) and
+// cropImages(heap, x, out, n, h, w, c, top, left, oh, ow): images padded or cut along their rows and columns.
+napi_value PadImages(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t bytes;
+  double v[11];
+  if (!readNumbers(env, info, 11, &heap, &bytes, v)) return nullptr;
+  for (int i = 2; i < 10; i++)
+    if (!(v[i] >= 0 && v[i] <= (1 << 30) && v[i] == std::floor(v[i])) || (i < 6 && v[i] < 1)) {
+      napi_throw_range_error(env, nullptr, "netc native kernels: padding geometry out of range");
+      return nullptr;
+    }
+  const int n = int(v[2]), h = int(v[3]), w = int(v[4]), c = int(v[5]), t = int(v[6]), bt = int(v[7]), l = int(v[8]), r = int(v[9]);
+  float* x = operandAt(env, heap, bytes, v[0], int64_t(n) * h * w * c);
+  float* out = x ? operandAt(env, heap, bytes, v[1], int64_t(n) * (h + t + bt) * (w + l + r) * c) : nullptr;
+  if (out == nullptr) return nullptr;
+  return guarded(env, [&] { netc::padImages(x, out, n, h, w, c, t, bt, l, r, float(v[10])); });
+}
+
+napi_value CropImages(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t bytes;
+  int64_t v[10];
+  if (!readArgs(env, info, 10, &heap, &bytes, v)) return nullptr;
+  const int64_t n = v[2], h = v[3], w = v[4], c = v[5], top = v[6], left = v[7], oh = v[8], ow = v[9];
+  if (n < 1 || c < 1 || oh < 1 || ow < 1 || top < 0 || left < 0 || top + oh > h || left + ow > w || h > (1 << 30) || w > (1 << 30)) {
+    napi_throw_range_error(env, nullptr, "netc native kernels: crop geometry out of range");
+    return nullptr;
+  }
+  float* x = operand(env, heap, bytes, v[0], n * h * w * c);
+  float* out = x ? operand(env, heap, bytes, v[1], n * oh * ow * c) : nullptr;
+  if (out == nullptr) return nullptr;
+  return guarded(env, [&] { netc::cropImages(x, out, int(n), int(h), int(w), int(c), int(top), int(left), int(oh), int(ow)); });
+}
+
 // setThreads(n): how many cores this thread's kernel calls may use (0: all); returns the previous number.
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -460,6 +495,8 @@ NAPI_MODULE_INIT() {
       {"activationGrad", nullptr, Elementwise<true>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sgdUpdate", nullptr, SgdUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"momentumUpdate", nullptr, MomentumUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"padImages", nullptr, PadImages, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"cropImages", nullptr, CropImages, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"matmul", nullptr, Matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"bnStats", nullptr, BnStats, nullptr, nullptr, nullptr, napi_default, nullptr},

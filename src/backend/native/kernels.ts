@@ -179,6 +179,38 @@ function add(native: NativeKernels, fallback: tf.KernelFunc): tf.KernelFunc {
   };
 }
 
+/** PadV2 of float32 images along their rows and columns only (the padding before a strided convolution). */
+function pad(native: NativeKernels, fallback: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const { paddings, constantValue } = args.attrs as unknown as tf.PadV2Attrs;
+    if (x.dtype !== 'float32' || x.shape.length !== 4 || tf.util.sizeFromShape(x.shape) === 0) return fallback(args);
+    const [[nb, na], [top, bottom], [left, right], [cb, ca]] = paddings as [number, number][];
+    if (nb !== 0 || na !== 0 || cb !== 0 || ca !== 0 || top! < 0 || bottom! < 0 || left! < 0 || right! < 0) return fallback(args);
+    const [n, h, w, c] = x.shape as [number, number, number, number];
+    const backend = heapBackend(args.backend);
+    const out = backend.makeOutput([n, h + top! + bottom!, w + left! + right!, c], 'float32');
+    native.padImages(backend.wasm.asm.memory.buffer, offsetOf(backend, x), offsetOf(backend, out), n, h, w, c, top!, bottom!, left!, right!, constantValue);
+    return out;
+  };
+}
+
+/** Slice of float32 images along their rows and columns only (the gradient of that padding). */
+function slice(native: NativeKernels, fallback: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const attrs = args.attrs as unknown as tf.SliceAttrs;
+    if (x.dtype !== 'float32' || x.shape.length !== 4 || tf.util.sizeFromShape(x.shape) === 0) return fallback(args);
+    const [begin, size] = tf.slice_util.parseSliceParams(x as unknown as tf.Tensor, attrs.begin, attrs.size);
+    const [n, h, w, c] = x.shape as [number, number, number, number];
+    if (begin[0] !== 0 || size[0] !== n || begin[3] !== 0 || size[3] !== c || size[1]! < 1 || size[2]! < 1) return fallback(args);
+    const backend = heapBackend(args.backend);
+    const out = backend.makeOutput([...size], 'float32');
+    native.cropImages(backend.wasm.asm.memory.buffer, offsetOf(backend, x), offsetOf(backend, out), n, h, w, c, begin[1]!, begin[2]!, size[1]!, size[2]!);
+    return out;
+  };
+}
+
 /** The optimizer's update of every weight (netc's fused SGD and momentum kernels), each weight one native call. */
 function optimizerUpdate(native: NativeKernels, momentum: boolean): tf.KernelFunc {
   return (args) => {
@@ -290,6 +322,8 @@ export function nativeWasmKernels(replaced: (kernelName: string) => tf.KernelFun
     make('BatchMatMul', matmul(native, replaced('BatchMatMul'), false)),
     make('_FusedMatMul', matmul(native, replaced('_FusedMatMul'), true)),
     make('Add', add(native, replaced('Add'))),
+    make('PadV2', pad(native, replaced('PadV2'))),
+    make('Slice', slice(native, replaced('Slice'))),
     make(sgdUpdateKernel, optimizerUpdate(native, false)),
     make(momentumUpdateKernel, optimizerUpdate(native, true)),
     make(addActivationKernel, elementwise(native, false)),

@@ -50,6 +50,9 @@ export interface NativeKernels {
   sgdUpdate(heap: ArrayBuffer, w: number, g: number, out: number, n: number, c: number): void;
   /** a' = m a + g; w' = c a' + w (or c (g + a' m) + w with Nesterov), rounded as sgdUpdate. */
   momentumUpdate(heap: ArrayBuffer, w: number, g: number, a: number, outW: number, outA: number, n: number, c: number, m: number, nesterov: number): void;
+  /** x [N, H, W, C] padded along H and W with `value` into out; cropImages cuts the rows and columns back out. */
+  padImages(heap: ArrayBuffer, x: number, out: number, n: number, h: number, w: number, c: number, top: number, bottom: number, left: number, right: number, value: number): void;
+  cropImages(heap: ArrayBuffer, x: number, out: number, n: number, h: number, w: number, c: number, top: number, left: number, oh: number, ow: number): void;
   /** How many cores this thread's calls may use (0: all of the pool's); returns the previous number. */
   setThreads(n: number): number;
   /** The batch-norm functions of the SIMD module (same arguments after the heap; the scratch pointer is unused). */

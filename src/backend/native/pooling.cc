@@ -1,7 +1,8 @@
 // netc's native max pooling, forward and gradient, for NHWC float32 tensors: eight channels at a time in 256-bit
 // SIMD (simd.h), the windows clipped to the image (as padding with -inf). The gradient sends each window's dY to the
 // first position holding its largest value (row-major order within the window), as tfjs and the wasm kernels do;
-// a window of NaNs or -infs sends it nowhere.
+// a window of NaNs or -infs sends it nowhere. Also the padding of images along their rows and columns (before a
+// strided convolution) and its gradient, the cut back out: row copies.
 
 #include <algorithm>
 #include <cstdint>
@@ -149,6 +150,37 @@ void maxPoolGrad(const Geometry& g, const float* dy, const float* x, float* dx) 
       }
     }
   }
+  });
+}
+
+}  // namespace netc
+
+namespace netc {
+
+void padImages(const float* x, float* out, int n, int h, int w, int c, int top, int bottom, int left, int right, float value) {
+  const int oh = h + top + bottom, ow = w + left + right;
+  const int64_t inRow = int64_t(w) * c, outRow = int64_t(ow) * c;
+  parallelFor(n, 4, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; b++) {
+      float* image = out + b * oh * outRow;
+      std::fill(image, image + int64_t(top) * outRow, value);
+      for (int i = 0; i < h; i++) {
+        float* row = image + int64_t(top + i) * outRow;
+        std::fill(row, row + int64_t(left) * c, value);
+        std::memcpy(row + int64_t(left) * c, x + (b * h + i) * inRow, sizeof(float) * size_t(inRow));
+        std::fill(row + int64_t(left + w) * c, row + outRow, value);
+      }
+      std::fill(image + int64_t(top + h) * outRow, image + int64_t(oh) * outRow, value);
+    }
+  });
+}
+
+void cropImages(const float* x, float* out, int n, int h, int w, int c, int top, int left, int oh, int ow) {
+  const int64_t inRow = int64_t(w) * c, outRow = int64_t(ow) * c;
+  parallelFor(n, 4, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; b++)
+      for (int i = 0; i < oh; i++)
+        std::memcpy(out + (b * oh + i) * outRow, x + (b * h + top + i) * inRow + int64_t(left) * c, sizeof(float) * size_t(outRow));
   });
 }
 

@@ -64,6 +64,10 @@ void sgdUpdate(const float* w, const float* g, float* out, int64_t n, float c);
 void momentumUpdate(const float* w, const float* g, const float* a, float* outW, float* outA, int64_t n, float c, float m,
                     bool nesterov);
 
+/** x [N, H, W, C] into out [N, H+top+bottom, W+left+right, C] with `value` around it; and the reverse cut. */
+void padImages(const float* x, float* out, int n, int h, int w, int c, int top, int bottom, int left, int right, float value);
+void cropImages(const float* x, float* out, int n, int h, int w, int c, int top, int left, int oh, int ow);
+
 /** Max pooling of x [N, H, W, C] into y [N, OH, OW, C]; windows read -inf outside the image. */
 void maxPool(const Geometry& g, const float* x, float* y);
 /** Its gradient: each window's dY goes to the first of its largest values. */
