@@ -1,7 +1,7 @@
 // `npm run bench`: every model in models/ against the same model in PyTorch on all cores (test/bench/vsTorch.ts),
 // then the CLI's cold start as a ratio to `node -e 0` (test/bench/coldStart.ts):
 //
-//   npm run bench -- [--models resnet-mini,vgg-mini] [--rounds 6] [--steps 3] [--warmup 10] [--cold 10]
+//   npm run bench -- [--models resnet-mini,vgg-mini] [--rounds 8] [--steps 6] [--warmup 10] [--cold 10]
 //   npm run bench -- --cold-only [N]
 //
 // `--variants`: training speed of every model on every backend this machine has, with netc's fast path off and
@@ -308,8 +308,10 @@ async function child(argv: readonly string[]): Promise<void> {
 
 /** The default `npm run bench`: every model against PyTorch on all cores, then the CLI's cold start. */
 async function mainAgainstTorch(argv: readonly string[]): Promise<void> {
-  let rounds = 6;
-  let steps = 3;
+  // Enough rounds and steps that a machine whose speed drifts (by a third, minute to minute, on the one this was
+  // written on) still gives a steady median ratio.
+  let rounds = 8;
+  let steps = 6;
   // Both sides warm up alike; the data-parallel threads' JavaScript needs some steps before V8 has optimised it.
   let warmup = 10;
   let cold = 10;
