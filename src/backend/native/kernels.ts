@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { convGeometry, type ConvGeometry } from '../kernels/flat.js';
-import { withSimdOverlay, type SimdOverlay } from '../simd/heap.js';
+import { heapOffset, isWasmBackend, withSimdOverlay, type SimdOverlay, type WasmBackendLike } from '../simd/heap.js';
 import { bnGradKernel, bnInferKernel, bnTrainKernel, poolGeometry } from '../simd/kernels.js';
 import type { SimdExports, WasmMemory } from '../simd/module.js';
 import { isInputGradientSkipped } from '../kernels/unusedGradient.js';
@@ -11,33 +11,16 @@ import { nativeKernels, type NativeKernels } from './native.js';
 /*
  * tfjs kernels on the wasm backend backed by netc's native code: the forward convolution (with its bias and a relu
  * fused), its input gradient and its filter gradient, NHWC float32 with any stride and padding, matrix products (the
- * dense layers' and their gradients), a residual join with the relu after it (and its gradient), Add of equal shapes,
- * the optimizer's update, max pooling with its gradient, and the arithmetic of the fast path's batch-norm kernels (their synchronisation across training threads
- * unchanged: the SIMD module's batch-norm functions are swapped for native ones during their calls). Anything else (dilations, other activations, NCHW, a first layer's skipped input gradient) goes to
- * the kernel they replace.
+ * dense layers' and their gradients), a residual join with the relu after it (and its gradient), Add of equal
+ * shapes, the optimizer's update, padding and cutting images, max pooling with its gradient, and the arithmetic of
+ * the fast path's batch-norm kernels (their synchronisation across training threads unchanged: the SIMD module's
+ * batch-norm functions are swapped for native ones during their calls). Anything else (dilations, other
+ * activations, NCHW, a first layer's skipped input gradient) goes to the kernel they replace.
  */
 
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: object; attrs?: tf.NamedAttrMap };
-
-/** The parts of tfjs's wasm backend used here. */
-interface WasmHeapBackend {
-  wasm: { asm: { memory: { readonly buffer: ArrayBuffer } } };
-  dataIdMap: { get(id: tf.DataId): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-}
-
-function heapBackend(backend: object): WasmHeapBackend {
-  const b = backend as Partial<WasmHeapBackend>;
-  if (b.wasm?.asm?.memory === undefined || b.dataIdMap === undefined || b.makeOutput === undefined) {
-    throw new Error("netc native kernels: backend object is not tfjs's wasm backend");
-  }
-  return b as WasmHeapBackend;
-}
-
-function offsetOf(backend: WasmHeapBackend, info: tf.TensorInfo): number {
-  const data = backend.dataIdMap.get(info.dataId);
-  if (data === undefined) throw new Error('netc native kernels: a tensor has no data on the wasm backend');
-  return data.memoryOffset;
+function heapBackend(backend: object): WasmBackendLike {
+  if (!isWasmBackend(backend)) throw new Error("netc native kernels: backend object is not tfjs's wasm backend");
+  return backend;
 }
 
 /** n, h, w, c, oh, ow, o, kh, kw, sh, sw, top, left as the native functions take them. */
@@ -77,8 +60,8 @@ function forward(native: NativeKernels, fallback: tf.KernelFunc, fused: boolean)
     const y = backend.makeOutput([...geometry.info.outShape], 'float32');
     const sums = new Float64Array(2 * geometry.info.outChannels);
     native.conv2dForward(
-      backend.wasm.asm.memory.buffer, offsetOf(backend, x), offsetOf(backend, filter), hasBias ? offsetOf(backend, bias) : -1,
-      offsetOf(backend, y), ...geometryArgs(geometry), activation === 'relu' ? 1 : 0, sums.buffer,
+      backend.wasm.asm.memory.buffer, heapOffset(backend, x), heapOffset(backend, filter), hasBias ? heapOffset(backend, bias) : -1,
+      heapOffset(backend, y), ...geometryArgs(geometry), activation === 'relu' ? 1 : 0, sums.buffer,
     );
     channelSums.set(y.dataId, sums);
     return y;
@@ -95,7 +78,7 @@ function inputGrad(native: NativeKernels, fallback: tf.KernelFunc): tf.KernelFun
     const backend = heapBackend(args.backend);
     const dx = backend.makeOutput([...attrs.inputShape], 'float32');
     native.conv2dInputGrad(
-      backend.wasm.asm.memory.buffer, offsetOf(backend, dy), offsetOf(backend, filter), offsetOf(backend, dx), ...geometryArgs(geometry),
+      backend.wasm.asm.memory.buffer, heapOffset(backend, dy), heapOffset(backend, filter), heapOffset(backend, dx), ...geometryArgs(geometry),
     );
     return dx;
   };
@@ -111,7 +94,7 @@ function filterGrad(native: NativeKernels, fallback: tf.KernelFunc): tf.KernelFu
     const backend = heapBackend(args.backend);
     const dw = backend.makeOutput([...attrs.filterShape], 'float32');
     native.conv2dFilterGrad(
-      backend.wasm.asm.memory.buffer, offsetOf(backend, x), offsetOf(backend, dy), offsetOf(backend, dw), ...geometryArgs(geometry),
+      backend.wasm.asm.memory.buffer, heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, dw), ...geometryArgs(geometry),
     );
     return dw;
   };
@@ -142,7 +125,7 @@ function matmul(native: NativeKernels, fallback: tf.KernelFunc, fused: boolean):
     const backend = heapBackend(args.backend);
     const out = backend.makeOutput([...batchShape, m, n], 'float32');
     native.matmul(
-      backend.wasm.asm.memory.buffer, offsetOf(backend, a), offsetOf(backend, b), hasBias ? offsetOf(backend, bias) : -1, offsetOf(backend, out),
+      backend.wasm.asm.memory.buffer, heapOffset(backend, a), heapOffset(backend, b), hasBias ? heapOffset(backend, bias) : -1, heapOffset(backend, out),
       tf.util.sizeFromShape(batchShape), m, n, ka, attrs.transposeA ? 1 : 0, attrs.transposeB ? 1 : 0, activation === 'relu' ? 1 : 0,
     );
     return out;
@@ -161,7 +144,7 @@ function elementwise(native: NativeKernels, grad: boolean): tf.KernelFunc {
     const backend = heapBackend(args.backend);
     const out = backend.makeOutput([...first.shape], 'float32');
     const run = grad ? native.activationGrad : native.addActivation;
-    run(backend.wasm.asm.memory.buffer, offsetOf(backend, first), offsetOf(backend, second), offsetOf(backend, out), tf.util.sizeFromShape(first.shape), activation === 'relu' ? 1 : 0);
+    run(backend.wasm.asm.memory.buffer, heapOffset(backend, first), heapOffset(backend, second), heapOffset(backend, out), tf.util.sizeFromShape(first.shape), activation === 'relu' ? 1 : 0);
     return out;
   };
 }
@@ -174,7 +157,7 @@ function add(native: NativeKernels, fallback: tf.KernelFunc): tf.KernelFunc {
     if (a.dtype !== 'float32' || b.dtype !== 'float32' || !tf.util.arraysEqual(a.shape, b.shape) || size < 4096) return fallback(args);
     const backend = heapBackend(args.backend);
     const out = backend.makeOutput([...a.shape], 'float32');
-    native.addActivation(backend.wasm.asm.memory.buffer, offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, out), size, 0);
+    native.addActivation(backend.wasm.asm.memory.buffer, heapOffset(backend, a), heapOffset(backend, b), heapOffset(backend, out), size, 0);
     return out;
   };
 }
@@ -190,7 +173,7 @@ function pad(native: NativeKernels, fallback: tf.KernelFunc): tf.KernelFunc {
     const [n, h, w, c] = x.shape as [number, number, number, number];
     const backend = heapBackend(args.backend);
     const out = backend.makeOutput([n, h + top! + bottom!, w + left! + right!, c], 'float32');
-    native.padImages(backend.wasm.asm.memory.buffer, offsetOf(backend, x), offsetOf(backend, out), n, h, w, c, top!, bottom!, left!, right!, constantValue);
+    native.padImages(backend.wasm.asm.memory.buffer, heapOffset(backend, x), heapOffset(backend, out), n, h, w, c, top!, bottom!, left!, right!, constantValue);
     return out;
   };
 }
@@ -206,7 +189,7 @@ function slice(native: NativeKernels, fallback: tf.KernelFunc): tf.KernelFunc {
     if (begin[0] !== 0 || size[0] !== n || begin[3] !== 0 || size[3] !== c || size[1]! < 1 || size[2]! < 1) return fallback(args);
     const backend = heapBackend(args.backend);
     const out = backend.makeOutput([...size], 'float32');
-    native.cropImages(backend.wasm.asm.memory.buffer, offsetOf(backend, x), offsetOf(backend, out), n, h, w, c, begin[1]!, begin[2]!, size[1]!, size[2]!);
+    native.cropImages(backend.wasm.asm.memory.buffer, heapOffset(backend, x), heapOffset(backend, out), n, h, w, c, begin[1]!, begin[2]!, size[1]!, size[2]!);
     return out;
   };
 }
@@ -232,11 +215,11 @@ function optimizerUpdate(native: NativeKernels, momentum: boolean): tf.KernelFun
         const na = backend.makeOutput([...w.shape], 'float32');
         accumulations.push(na);
         native.momentumUpdate(
-          backend.wasm.asm.memory.buffer, offsetOf(backend, w), offsetOf(backend, g), offsetOf(backend, inputs[`a${i}`]!),
-          offsetOf(backend, nw), offsetOf(backend, na), n, c, m, nesterov ? 1 : 0,
+          backend.wasm.asm.memory.buffer, heapOffset(backend, w), heapOffset(backend, g), heapOffset(backend, inputs[`a${i}`]!),
+          heapOffset(backend, nw), heapOffset(backend, na), n, c, m, nesterov ? 1 : 0,
         );
       } else {
-        native.sgdUpdate(backend.wasm.asm.memory.buffer, offsetOf(backend, w), offsetOf(backend, g), offsetOf(backend, nw), n, c);
+        native.sgdUpdate(backend.wasm.asm.memory.buffer, heapOffset(backend, w), heapOffset(backend, g), heapOffset(backend, nw), n, c);
       }
     }
     return [...weights, ...accumulations];
@@ -250,7 +233,7 @@ function maxPool(native: NativeKernels, fallback: tf.KernelFunc): tf.KernelFunc 
     if (g === null || x.dtype !== 'float32') return fallback(args);
     const backend = heapBackend(args.backend);
     const y = backend.makeOutput([...g.info.outShape], 'float32');
-    native.maxPool(backend.wasm.asm.memory.buffer, offsetOf(backend, x), offsetOf(backend, y), ...g.args);
+    native.maxPool(backend.wasm.asm.memory.buffer, heapOffset(backend, x), heapOffset(backend, y), ...g.args);
     return y;
   };
 }
@@ -262,7 +245,7 @@ function maxPoolGrad(native: NativeKernels, fallback: tf.KernelFunc): tf.KernelF
     if (g === null || dy.dtype !== 'float32' || input.dtype !== 'float32' || !tf.util.arraysEqual(g.info.outShape, dy.shape)) return fallback(args);
     const backend = heapBackend(args.backend);
     const dx = backend.makeOutput([...input.shape], 'float32');
-    native.maxPoolGrad(backend.wasm.asm.memory.buffer, offsetOf(backend, dy), offsetOf(backend, input), offsetOf(backend, dx), ...g.args);
+    native.maxPoolGrad(backend.wasm.asm.memory.buffer, heapOffset(backend, dy), heapOffset(backend, input), heapOffset(backend, dx), ...g.args);
     return dx;
   };
 }

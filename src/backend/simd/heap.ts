@@ -26,8 +26,8 @@ export interface SimdCall {
   abandon(): void;
 }
 
-/** The parts of tfjs's wasm backend used here. */
-interface WasmBackendLike {
+/** The parts of tfjs's wasm backend used here (and by netc's native kernels, which work on the same heap). */
+export interface WasmBackendLike {
   wasm: { asm: { memory: WasmMemory }; _malloc(bytes: number): number; _free(ptr: number): void };
   dataIdMap: { get(id: tf.DataId): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
@@ -40,9 +40,17 @@ interface CpuBackendLike {
   makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Float32Array): tf.TensorInfo;
 }
 
-function isWasmBackend(backend: object): backend is WasmBackendLike {
+/** Whether a kernel's backend object is tfjs's wasm backend. */
+export function isWasmBackend(backend: object): backend is WasmBackendLike {
   const wasm = (backend as { wasm?: { asm?: { memory?: unknown } } }).wasm;
   return wasm?.asm?.memory instanceof wasmApi.Memory && 'dataIdMap' in backend && 'makeOutput' in backend;
+}
+
+/** Where a tensor's values lie on the wasm heap (a byte offset). */
+export function heapOffset(backend: WasmBackendLike, info: tf.TensorInfo): number {
+  const data = backend.dataIdMap.get(info.dataId);
+  if (data === undefined) throw new Error('netc kernels: a tensor has no data on the wasm backend');
+  return data.memoryOffset;
 }
 
 /** Opens a call on the backend object a kernel function receives ('wasm' or 'cpu'). */
@@ -82,15 +90,11 @@ function wasmCall(backend: WasmBackendLike): SimdCall {
   };
   return {
     k,
-    input: (info) => {
-      const data = backend.dataIdMap.get(info.dataId);
-      if (data === undefined) throw new Error('netc SIMD kernels: an input tensor has no data on the wasm backend');
-      return data.memoryOffset;
-    },
+    input: (info) => heapOffset(backend, info),
     output: (shape) => {
       const info = backend.makeOutput([...shape], 'float32');
       outputs.push(info);
-      return backend.dataIdMap.get(info.dataId)!.memoryOffset;
+      return heapOffset(backend, info);
     },
     scratch: (bytes) => {
       const raw = backend.wasm._malloc(bytes + 16);
