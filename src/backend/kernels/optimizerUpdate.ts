@@ -26,15 +26,20 @@ export interface UpdateAttrs {
   readonly nesterov?: boolean;
 }
 
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: object; attrs?: tf.NamedAttrMap };
 const f = Math.fround;
 
-function update(name: 'wasm' | 'cpu', momentum: boolean) {
-  return (args: KernelArgs): tf.TensorInfo[] => {
-    const { count, c: cRaw, m: mRaw = 0, nesterov = false } = args.attrs as unknown as UpdateAttrs;
-    const c = f(cRaw);
-    const m = f(mRaw);
-    const fb = flatBackend(args.backend, name);
+/** One weight's update: its value, gradient and (momentum) accumulation; the new weight and accumulation. */
+export type WeightUpdate = (
+  backend: object, w: tf.TensorInfo, g: tf.TensorInfo, a: tf.TensorInfo | undefined, attrs: Required<UpdateAttrs>,
+) => [tf.TensorInfo, tf.TensorInfo | undefined];
+
+/**
+ * A fused update kernel: checks every weight against its gradient, runs `updateOne` on each, and returns the new
+ * weights, then the new accumulations. The arithmetic is each backend's (this file's loops, or netc's native code).
+ */
+export function updateKernel(momentum: boolean, updateOne: WeightUpdate): tf.KernelFunc {
+  return (args) => {
+    const { count, c, m = 0, nesterov = false } = args.attrs as unknown as UpdateAttrs;
     const inputs = args.inputs as Record<string, tf.TensorInfo>;
     const weights: tf.TensorInfo[] = [];
     const accumulations: tf.TensorInfo[] = [];
@@ -44,33 +49,44 @@ function update(name: 'wasm' | 'cpu', momentum: boolean) {
       if (w.dtype !== 'float32' || g.dtype !== 'float32' || !tf.util.arraysEqual(w.shape, g.shape)) {
         throw new Error(`netc ${momentum ? momentumUpdateKernel : sgdUpdateKernel}: weight ${i} is ${w.dtype} ${w.shape}, its gradient ${g.dtype} ${g.shape}`);
       }
-      const nw = fb.alloc([...w.shape]);
-      const na = momentum ? fb.alloc([...w.shape]) : null;
-      // Views after the allocations (a wasm heap that grows detaches older ones).
-      const wv = fb.view(w);
-      const gv = fb.view(g);
-      const out = fb.view(nw);
-      if (na === null) {
-        for (let j = 0; j < wv.length; j++) out[j] = f(f(c * gv[j]!) + wv[j]!);
-      } else {
-        const av = fb.view(inputs[`a${i}`]!);
-        const outA = fb.view(na);
-        for (let j = 0; j < wv.length; j++) {
-          const a = f(f(m * av[j]!) + gv[j]!);
-          outA[j] = a;
-          const step = nesterov ? f(c * f(gv[j]! + f(a * m))) : f(c * a);
-          out[j] = f(step + wv[j]!);
-        }
-        accumulations.push(na);
-      }
+      const [nw, na] = updateOne(args.backend, w, g, momentum ? inputs[`a${i}`] : undefined, { count, c, m, nesterov });
       weights.push(nw);
+      if (na !== undefined) accumulations.push(na);
     }
     return [...weights, ...accumulations];
   };
 }
 
+/** The update on flat arrays, every operation rounded to float32 (the wasm and cpu backends without native code). */
+function flatUpdate(name: 'wasm' | 'cpu'): WeightUpdate {
+  return (backend, w, g, a, attrs) => {
+    const c = f(attrs.c);
+    const m = f(attrs.m);
+    const fb = flatBackend(backend, name);
+    const nw = fb.alloc([...w.shape]);
+    const na = a !== undefined ? fb.alloc([...w.shape]) : undefined;
+    // Views after the allocations (a wasm heap that grows detaches older ones).
+    const wv = fb.view(w);
+    const gv = fb.view(g);
+    const out = fb.view(nw);
+    if (a === undefined || na === undefined) {
+      for (let j = 0; j < wv.length; j++) out[j] = f(f(c * gv[j]!) + wv[j]!);
+    } else {
+      const av = fb.view(a);
+      const outA = fb.view(na);
+      for (let j = 0; j < wv.length; j++) {
+        const acc = f(f(m * av[j]!) + gv[j]!);
+        outA[j] = acc;
+        const step = attrs.nesterov ? f(c * f(gv[j]! + f(acc * m))) : f(c * acc);
+        out[j] = f(step + wv[j]!);
+      }
+    }
+    return [nw, na];
+  };
+}
+
 /** The fused updates for the wasm and cpu backends. */
 export const optimizerUpdateKernels: readonly tf.KernelConfig[] = (['wasm', 'cpu'] as const).flatMap((name) => [
-  { kernelName: sgdUpdateKernel, backendName: name, kernelFunc: update(name, false) as unknown as tf.KernelFunc },
-  { kernelName: momentumUpdateKernel, backendName: name, kernelFunc: update(name, true) as unknown as tf.KernelFunc },
+  { kernelName: sgdUpdateKernel, backendName: name, kernelFunc: updateKernel(false, flatUpdate(name)) },
+  { kernelName: momentumUpdateKernel, backendName: name, kernelFunc: updateKernel(true, flatUpdate(name)) },
 ]);

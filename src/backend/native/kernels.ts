@@ -4,7 +4,7 @@ import { heapOffset, isWasmBackend, withSimdOverlay, type SimdOverlay, type Wasm
 import { bnGradKernel, bnInferKernel, bnTrainKernel, poolGeometry } from '../simd/kernels.js';
 import type { SimdExports, WasmMemory } from '../simd/module.js';
 import { isInputGradientSkipped } from '../kernels/unusedGradient.js';
-import { momentumUpdateKernel, sgdUpdateKernel, type UpdateAttrs } from '../kernels/optimizerUpdate.js';
+import { momentumUpdateKernel, sgdUpdateKernel, updateKernel, type WeightUpdate } from '../kernels/optimizerUpdate.js';
 import { activationGradKernel, addActivationKernel } from './addActivation.js';
 import { nativeKernels, type NativeKernels } from './native.js';
 
@@ -194,35 +194,22 @@ function slice(native: NativeKernels, fallback: tf.KernelFunc): tf.KernelFunc {
   };
 }
 
-/** The optimizer's update of every weight (netc's fused SGD and momentum kernels), each weight one native call. */
-function optimizerUpdate(native: NativeKernels, momentum: boolean): tf.KernelFunc {
-  return (args) => {
-    const { count, c, m = 0, nesterov = false } = args.attrs as unknown as UpdateAttrs;
-    const backend = heapBackend(args.backend);
-    const inputs = args.inputs as Record<string, tf.TensorInfo>;
-    const weights: tf.TensorInfo[] = [];
-    const accumulations: tf.TensorInfo[] = [];
-    for (let i = 0; i < count; i++) {
-      const w = inputs[`w${i}`]!;
-      const g = inputs[`g${i}`]!;
-      if (w.dtype !== 'float32' || g.dtype !== 'float32' || !tf.util.arraysEqual(w.shape, g.shape)) {
-        throw new Error(`netc ${momentum ? momentumUpdateKernel : sgdUpdateKernel}: weight ${i} is ${w.dtype} ${w.shape}, its gradient ${g.dtype} ${g.shape}`);
-      }
-      const n = tf.util.sizeFromShape(w.shape);
-      const nw = backend.makeOutput([...w.shape], 'float32');
-      weights.push(nw);
-      if (momentum) {
-        const na = backend.makeOutput([...w.shape], 'float32');
-        accumulations.push(na);
-        native.momentumUpdate(
-          backend.wasm.asm.memory.buffer, heapOffset(backend, w), heapOffset(backend, g), heapOffset(backend, inputs[`a${i}`]!),
-          heapOffset(backend, nw), heapOffset(backend, na), n, c, m, nesterov ? 1 : 0,
-        );
-      } else {
-        native.sgdUpdate(backend.wasm.asm.memory.buffer, heapOffset(backend, w), heapOffset(backend, g), heapOffset(backend, nw), n, c);
-      }
+/** The optimizer's update of one weight (netc's fused SGD and momentum kernels call it for each), natively. */
+function optimizerUpdate(native: NativeKernels): WeightUpdate {
+  return (b, w, g, a, { c, m, nesterov }) => {
+    const backend = heapBackend(b);
+    const n = tf.util.sizeFromShape(w.shape);
+    const nw = backend.makeOutput([...w.shape], 'float32');
+    if (a === undefined) {
+      native.sgdUpdate(backend.wasm.asm.memory.buffer, heapOffset(backend, w), heapOffset(backend, g), heapOffset(backend, nw), n, c);
+      return [nw, undefined];
     }
-    return [...weights, ...accumulations];
+    const na = backend.makeOutput([...w.shape], 'float32');
+    native.momentumUpdate(
+      backend.wasm.asm.memory.buffer, heapOffset(backend, w), heapOffset(backend, g), heapOffset(backend, a),
+      heapOffset(backend, nw), heapOffset(backend, na), n, c, m, nesterov ? 1 : 0,
+    );
+    return [nw, na];
   };
 }
 
@@ -307,8 +294,8 @@ export function nativeWasmKernels(replaced: (kernelName: string) => tf.KernelFun
     make('Add', add(native, replaced('Add'))),
     make('PadV2', pad(native, replaced('PadV2'))),
     make('Slice', slice(native, replaced('Slice'))),
-    make(sgdUpdateKernel, optimizerUpdate(native, false)),
-    make(momentumUpdateKernel, optimizerUpdate(native, true)),
+    make(sgdUpdateKernel, updateKernel(false, optimizerUpdate(native))),
+    make(momentumUpdateKernel, updateKernel(true, optimizerUpdate(native))),
     make(addActivationKernel, elementwise(native, false)),
     make(activationGradKernel, elementwise(native, true)),
     make('MaxPool', maxPool(native, replaced('MaxPool'))),
