@@ -208,6 +208,38 @@ float* operandAt(napi_env env, uint8_t* heap, size_t heapBytes, double offset, i
   return operand(env, heap, heapBytes, int64_t(offset), count);
 }
 
+/** Operands 0..N-1 (counts[i] floats at byte offsets at[i]) into p; false (after throwing) when one leaves the heap. */
+template <size_t N>
+bool operandsAt(napi_env env, uint8_t* heap, size_t bytes, const double (&at)[N], const int64_t (&counts)[N], float* (&p)[N]) {
+  for (size_t i = 0; i < N; i++)
+    if ((p[i] = operandAt(env, heap, bytes, at[i], counts[i])) == nullptr) return false;
+  return true;
+}
+
+/** A length argument: a whole, non-negative number of values. False (after throwing) otherwise. */
+bool readLength(napi_env env, double value, int64_t* n) {
+  if (!(value >= 0 && value < 9.0e15) || value != std::floor(value)) {
+    napi_throw_range_error(env, nullptr, "netc native kernels: a bad length");
+    return false;
+  }
+  *n = int64_t(value);
+  return true;
+}
+
+/** bnTrain's and bnInfer's float operands (x, y, gamma, beta, mean, variance: arguments 0, 1 and 4-7). */
+bool bnForwardOperands(napi_env env, uint8_t* heap, size_t bytes, const double* v, int64_t rows, int c, float* (&p)[6]) {
+  return operandsAt(env, heap, bytes, {v[0], v[1], v[4], v[5], v[6], v[7]}, {rows * c, rows * c, c, c, c, c}, p);
+}
+
+/**
+ * The batch-norm gradient's float operands: dy, y, x, gamma, mean, variance (arguments 0-2, 5-7), then dx, dgamma,
+ * dbeta (arguments `outputs`, +1, +2).
+ */
+bool bnGradOperands(napi_env env, uint8_t* heap, size_t bytes, const double* v, int outputs, int64_t rows, int c, float* (&p)[9]) {
+  return operandsAt(env, heap, bytes, {v[0], v[1], v[2], v[5], v[6], v[7], v[outputs], v[outputs + 1], v[outputs + 2]},
+                    {rows * c, rows * c, rows * c, c, c, c, rows * c, c, c}, p);
+}
+
 /** rows and C of a batch-norm call, checked. */
 bool readRowsChannels(napi_env env, double rows, double c, int64_t* r, int* ch) {
   if (!(rows >= 0 && rows <= 9.0e15 && rows == std::floor(rows)) || !(c >= 1 && c <= (1 << 30) && c == std::floor(c))) {
@@ -244,10 +276,7 @@ napi_value BnForward(napi_env env, napi_callback_info info) {
   int c;
   if (!readNumbers(env, info, 11, &heap, &bytes, v) || !readRowsChannels(env, v[2], v[3], &rows, &c)) return nullptr;
   float* p[6] = {};
-  const double at[6] = {v[0], v[1], v[4], v[5], v[6], v[7]};
-  const int64_t counts[6] = {rows * c, rows * c, c, c, c, c};
-  for (int i = 0; i < 6; i++)
-    if ((p[i] = operandAt(env, heap, bytes, at[i], counts[i])) == nullptr) return nullptr;
+  if (!bnForwardOperands(env, heap, bytes, v, rows, c, p)) return nullptr;
   const float eps = float(v[8]);
   const int act = int(v[9]);
   if (Train) return guarded(env, [&] { netc::bnTrain(p[0], p[1], rows, c, p[2], p[3], p[4], p[5], eps, act); });
@@ -277,10 +306,7 @@ napi_value BnTrainFromSums(napi_env env, napi_callback_info info) {
   const double* sums = sumsOf(env, data, dataBytes, c);
   if (sums == nullptr) return nullptr;
   float* p[6] = {};
-  const double at[6] = {v[0], v[1], v[4], v[5], v[6], v[7]};
-  const int64_t counts[6] = {rows * c, rows * c, c, c, c, c};
-  for (int i = 0; i < 6; i++)
-    if ((p[i] = operandAt(env, heap, bytes, at[i], counts[i])) == nullptr) return nullptr;
+  if (!bnForwardOperands(env, heap, bytes, v, rows, c, p)) return nullptr;
   return guarded(env, [&] { netc::bnTrainFromSums(p[0], p[1], rows, c, p[2], p[3], p[4], p[5], float(v[8]), int(v[9]), sums); });
 }
 
@@ -328,10 +354,7 @@ napi_value BnGradApply(napi_env env, napi_callback_info info) {
   int c;
   if (!readNumbers(env, info, 18, &heap, &bytes, v) || !readRowsChannels(env, v[3], v[4], &rows, &c)) return nullptr;
   float* f[9] = {};
-  const double at[9] = {v[0], v[1], v[2], v[5], v[6], v[7], v[14], v[15], v[16]};
-  const int64_t counts[9] = {rows * c, rows * c, rows * c, c, c, c, rows * c, c, c};
-  for (int i = 0; i < 9; i++)
-    if ((f[i] = operandAt(env, heap, bytes, at[i], counts[i])) == nullptr) return nullptr;
+  if (!bnGradOperands(env, heap, bytes, v, 14, rows, c, f)) return nullptr;
   double* s1 = operand64(env, heap, bytes, v[12], c);
   double* s2 = s1 ? operand64(env, heap, bytes, v[13], c) : nullptr;
   if (s2 == nullptr) return nullptr;
@@ -350,10 +373,7 @@ napi_value BnGrad(napi_env env, napi_callback_info info) {
   int c;
   if (!readNumbers(env, info, 15, &heap, &bytes, v) || !readRowsChannels(env, v[3], v[4], &rows, &c)) return nullptr;
   float* f[9] = {};
-  const double at[9] = {v[0], v[1], v[2], v[5], v[6], v[7], v[11], v[12], v[13]};
-  const int64_t counts[9] = {rows * c, rows * c, rows * c, c, c, c, rows * c, c, c};
-  for (int i = 0; i < 9; i++)
-    if ((f[i] = operandAt(env, heap, bytes, at[i], counts[i])) == nullptr) return nullptr;
+  if (!bnGradOperands(env, heap, bytes, v, 11, rows, c, f)) return nullptr;
   return guarded(env, [&] {
     std::vector<double> s1(static_cast<size_t>(c)), s2(static_cast<size_t>(c));
     netc::bnGradSums(f[0], f[1], f[2], rows, c, f[4], int(v[9]), s1.data(), s2.data());
@@ -404,15 +424,11 @@ napi_value SgdUpdate(napi_env env, napi_callback_info info) {
   uint8_t* heap;
   size_t bytes;
   double v[5];
-  if (!readNumbers(env, info, 5, &heap, &bytes, v)) return nullptr;
-  if (!(v[3] >= 0 && v[3] < 9.0e15)) {
-    napi_throw_range_error(env, nullptr, "netc native kernels: a bad length");
-    return nullptr;
-  }
-  const int64_t n = int64_t(v[3]);
+  int64_t n;
   float* p[3] = {};
-  for (int i = 0; i < 3; i++)
-    if ((p[i] = operandAt(env, heap, bytes, v[i], n)) == nullptr) return nullptr;
+  if (!readNumbers(env, info, 5, &heap, &bytes, v) || !readLength(env, v[3], &n) ||
+      !operandsAt(env, heap, bytes, {v[0], v[1], v[2]}, {n, n, n}, p))
+    return nullptr;
   return guarded(env, [&] { netc::sgdUpdate(p[0], p[1], p[2], n, float(v[4])); });
 }
 
@@ -420,15 +436,11 @@ napi_value MomentumUpdate(napi_env env, napi_callback_info info) {
   uint8_t* heap;
   size_t bytes;
   double v[9];
-  if (!readNumbers(env, info, 9, &heap, &bytes, v)) return nullptr;
-  if (!(v[5] >= 0 && v[5] < 9.0e15)) {
-    napi_throw_range_error(env, nullptr, "netc native kernels: a bad length");
-    return nullptr;
-  }
-  const int64_t n = int64_t(v[5]);
+  int64_t n;
   float* p[5] = {};
-  for (int i = 0; i < 5; i++)
-    if ((p[i] = operandAt(env, heap, bytes, v[i], n)) == nullptr) return nullptr;
+  if (!readNumbers(env, info, 9, &heap, &bytes, v) || !readLength(env, v[5], &n) ||
+      !operandsAt(env, heap, bytes, {v[0], v[1], v[2], v[3], v[4]}, {n, n, n, n, n}, p))
+    return nullptr;
   return guarded(env, [&] { netc::momentumUpdate(p[0], p[1], p[2], p[3], p[4], n, float(v[6]), float(v[7]), v[8] != 0); });
 }
 
