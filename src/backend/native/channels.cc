@@ -87,91 +87,56 @@ inline vec activationGrad(vec dy, vec y, int act) {
 }
 
 /**
- * Per-channel float64 totals of f over the flat array: out[c] = sum of f(lane values at i) for the i of channel c.
- * `term(j, i)` gives the vector at lane group j (a multiple of 8) of flat position i (a chunk start); `scalar(i, j)`
- * the one value at flat position i, lane j of its chunk.
+ * Per-channel float64 totals of N terms over the flat array, in one pass: out[n][c] = the sum of term n over the
+ * values of channel c. `term(j, i, acc)` adds the terms' vectors at lane group j (a multiple of 8) of the chunk
+ * starting at flat position i into acc[0..N); `scalar(i, j, acc)` adds the terms of the one value at flat position
+ * i, lane j of its chunk.
  */
-template <typename Term, typename Scalar>
-void channelTotals(int64_t rows, int c, double* out, Term term, Scalar scalar) {
+template <int N, typename Term, typename Scalar>
+void channelTotals(int64_t rows, int c, double* const (&out)[N], Term term, Scalar scalar) {
   const int p = chunkOf(c);
   const int64_t total = rows * c;
-  std::vector<double> tot(static_cast<size_t>(p > 0 ? p : c), 0.0);
+  const size_t lanes = static_cast<size_t>(p > 0 ? p : c);
+  std::vector<double> tot[N];
+  for (auto& t : tot) t.assign(lanes, 0.0);
   if (p > 0) {
     const int64_t chunks = total / p;
-    alignas(32) float lanes[kLanes];
+    alignas(32) float sums[N][kLanes];
     for (int64_t k = 0; k < chunks; k += kBlock) {
       const int64_t end = std::min<int64_t>(chunks, k + kBlock);
       for (int j = 0; j < p; j += kLanes) {
-        vec a = vec{};
-        for (int64_t i = k; i < end; i++) a += term(j, i * p);
-        store(lanes, a);
-        for (int l = 0; l < kLanes; l++) tot[size_t(j + l)] += lanes[l];
+        vec acc[N] = {};
+        for (int64_t i = k; i < end; i++) term(j, i * p, acc);
+        for (int n = 0; n < N; n++) {
+          store(sums[n], acc[n]);
+          for (int l = 0; l < kLanes; l++) tot[n][size_t(j + l)] += sums[n][l];
+        }
       }
     }
-    for (int64_t i = chunks * p; i < total; i++) tot[size_t(i - chunks * p)] += scalar(i, int(i - chunks * p));
-    for (int ch = 0; ch < c; ch++) {
-      double t = 0;
-      for (int j = ch; j < p; j += c) t += tot[size_t(j)];
-      out[ch] = t;
+    for (int64_t i = chunks * p; i < total; i++) {
+      float acc[N] = {};
+      scalar(i, int(i - chunks * p), acc);
+      for (int n = 0; n < N; n++) tot[n][size_t(i - chunks * p)] += acc[n];
     }
+    for (int n = 0; n < N; n++)
+      for (int ch = 0; ch < c; ch++) {
+        double t = 0;
+        for (int j = ch; j < p; j += c) t += tot[n][size_t(j)];
+        out[n][ch] = t;
+      }
     return;
   }
   // Row by row: blocks of kBlock rows summed in float32 per channel.
-  std::vector<float> acc(static_cast<size_t>(c), 0.0f);
+  std::vector<float> acc(lanes * N);
   for (int64_t r0 = 0; r0 < rows; r0 += kBlock) {
     const int64_t r1 = std::min<int64_t>(rows, r0 + kBlock);
     std::fill(acc.begin(), acc.end(), 0.0f);
     for (int64_t r = r0; r < r1; r++)
-      for (int ch = 0; ch < c; ch++) acc[size_t(ch)] += scalar(r * c + ch, ch);
-    for (int ch = 0; ch < c; ch++) tot[size_t(ch)] += acc[size_t(ch)];
+      for (int ch = 0; ch < c; ch++) scalar(r * c + ch, ch, &acc[size_t(ch) * N]);
+    for (int n = 0; n < N; n++)
+      for (int ch = 0; ch < c; ch++) tot[n][size_t(ch)] += acc[size_t(ch) * N + n];
   }
-  std::copy(tot.begin(), tot.begin() + c, out);
-}
-
-/** channelTotals of two terms in one pass over the data: `term(j, i, &a, &b)` and `scalar(i, j, &a, &b)` give both. */
-template <typename Term, typename Scalar>
-void channelTotalsPair(int64_t rows, int c, double* out1, double* out2, Term term, Scalar scalar) {
-  const int p = chunkOf(c);
-  const int64_t total = rows * c;
-  const size_t lanes = static_cast<size_t>(p > 0 ? p : c);
-  std::vector<double> t1(lanes, 0.0), t2(lanes, 0.0);
-  if (p > 0) {
-    const int64_t chunks = total / p;
-    alignas(32) float l1[kLanes], l2[kLanes];
-    for (int64_t k = 0; k < chunks; k += kBlock) {
-      const int64_t end = std::min<int64_t>(chunks, k + kBlock);
-      for (int j = 0; j < p; j += kLanes) {
-        vec a1 = vec{}, a2 = vec{};
-        for (int64_t i = k; i < end; i++) term(j, i * p, &a1, &a2);
-        store(l1, a1);
-        store(l2, a2);
-        for (int l = 0; l < kLanes; l++) t1[size_t(j + l)] += l1[l], t2[size_t(j + l)] += l2[l];
-      }
-    }
-    for (int64_t i = chunks * p; i < total; i++) {
-      float a = 0, b = 0;
-      scalar(i, int(i - chunks * p), &a, &b);
-      t1[size_t(i - chunks * p)] += a, t2[size_t(i - chunks * p)] += b;
-    }
-    for (int ch = 0; ch < c; ch++) {
-      double s1 = 0, s2 = 0;
-      for (int j = ch; j < p; j += c) s1 += t1[size_t(j)], s2 += t2[size_t(j)];
-      out1[ch] = s1;
-      out2[ch] = s2;
-    }
-    return;
-  }
-  std::vector<float> a1(lanes), a2(lanes);
-  for (int64_t r0 = 0; r0 < rows; r0 += kBlock) {
-    const int64_t r1 = std::min<int64_t>(rows, r0 + kBlock);
-    std::fill(a1.begin(), a1.end(), 0.0f);
-    std::fill(a2.begin(), a2.end(), 0.0f);
-    for (int64_t r = r0; r < r1; r++)
-      for (int ch = 0; ch < c; ch++) scalar(r * c + ch, ch, &a1[size_t(ch)], &a2[size_t(ch)]);
-    for (int ch = 0; ch < c; ch++) t1[size_t(ch)] += a1[size_t(ch)], t2[size_t(ch)] += a2[size_t(ch)];
-  }
-  std::copy(t1.begin(), t1.begin() + c, out1);
-  std::copy(t2.begin(), t2.begin() + c, out2);
+  for (int n = 0; n < N; n++) std::copy(tot[n].begin(), tot[n].begin() + c, out[n]);
 }
 
 /** Writes f(i) for every flat position: vectors of 8 over the chunks (patterns indexed by lane), the tail one by one. */
@@ -201,19 +166,20 @@ int laneCount(int c) {
 }  // namespace
 
 void bnStats(const float* x, int64_t rows, int c, double* mean64, double* m2) {
-  channelTotals(rows, c, mean64, [&](int j, int64_t i) { return load(x + i + j); },
-                [&](int64_t i, int) { return x[i]; });
+  channelTotals<1>(
+      rows, c, {mean64}, [&](int j, int64_t i, vec* acc) { acc[0] += load(x + i + j); },
+      [&](int64_t i, int, float* acc) { acc[0] += x[i]; });
   for (int ch = 0; ch < c; ch++) mean64[ch] /= double(rows);
   const Pattern mean(laneCount(c), c, mean64);
-  channelTotals(
-      rows, c, m2,
-      [&](int j, int64_t i) {
+  channelTotals<1>(
+      rows, c, {m2},
+      [&](int j, int64_t i, vec* acc) {
         const vec d = load(x + i + j) - mean.at(j);
-        return d * d;
+        acc[0] += d * d;
       },
-      [&](int64_t i, int j) {
+      [&](int64_t i, int j, float* acc) {
         const float d = x[i] - mean.v[size_t(j)];
-        return d * d;
+        acc[0] += d * d;
       });
 }
 
@@ -232,38 +198,28 @@ void bnInfer(const float* x, float* y, int64_t rows, int c, const float* gamma, 
 void bnTrain(const float* x, float* y, int64_t rows, int c, const float* gamma, const float* beta, float* mean,
              float* variance, float eps, int act) {
   std::vector<double> mean64(static_cast<size_t>(c)), m2(static_cast<size_t>(c));
-  channelTotals(rows, c, mean64.data(), [&](int j, int64_t i) { return load(x + i + j); },
-                [&](int64_t i, int) { return x[i]; });
-  for (int ch = 0; ch < c; ch++) mean[ch] = float(mean64[size_t(ch)] / double(rows));
-  const Pattern m(laneCount(c), c, mean);
-  channelTotals(
-      rows, c, m2.data(),
-      [&](int j, int64_t i) {
-        const vec d = load(x + i + j) - m.at(j);
-        return d * d;
-      },
-      [&](int64_t i, int j) {
-        const float d = x[i] - m.v[size_t(j)];
-        return d * d;
-      });
-  for (int ch = 0; ch < c; ch++) variance[ch] = float(m2[size_t(ch)] / double(rows));
+  bnStats(x, rows, c, mean64.data(), m2.data());
+  for (int ch = 0; ch < c; ch++) {
+    mean[ch] = float(mean64[size_t(ch)]);
+    variance[ch] = float(m2[size_t(ch)] / double(rows));
+  }
   bnInfer(x, y, rows, c, gamma, beta, mean, variance, eps, act);
 }
 
 void bnGradSums(const float* dy, const float* y, const float* x, int64_t rows, int c, const float* mean, int act,
                 double* s1, double* s2) {
   const Pattern m(laneCount(c), c, mean);
-  channelTotalsPair(
-      rows, c, s1, s2,
-      [&](int j, int64_t i, vec* a1, vec* a2) {
+  channelTotals<2>(
+      rows, c, {s1, s2},
+      [&](int j, int64_t i, vec* acc) {
         const vec dz = activationGrad(load(dy + i + j), load(y + i + j), act);
-        *a1 += dz;
-        *a2 += dz * (load(x + i + j) - m.at(j));
+        acc[0] += dz;
+        acc[1] += dz * (load(x + i + j) - m.at(j));
       },
-      [&](int64_t i, int j, float* a1, float* a2) {
+      [&](int64_t i, int j, float* acc) {
         const float dz = activationGrad(dy[i], y[i], act);
-        *a1 += dz;
-        *a2 += dz * (x[i] - m.v[size_t(j)]);
+        acc[0] += dz;
+        acc[1] += dz * (x[i] - m.v[size_t(j)]);
       });
 }
 
