@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { copyBox } from './copyBox.js';
 import { flatBackend } from './flat.js';
 
 /*
@@ -11,33 +12,9 @@ type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: object; attrs?: tf.N
 
 /** Writes x (shape `shape`) into `out` (shape shape + padding) at offsets `before`, the rest `value`. */
 export function padInto(x: Float32Array, shape: readonly number[], before: readonly number[], after: readonly number[], value: number, out: Float32Array): void {
-  const rank = shape.length;
-  const outShape = shape.map((d, i) => d + before[i]! + after[i]!);
   out.fill(value);
-  if (x.length === 0) return;
-  // The innermost axis that is padded: everything after it is copied whole, so its runs are contiguous.
-  let cut = rank - 1;
-  while (cut > 0 && before[cut] === 0 && after[cut] === 0) cut--;
-  const inStrides = new Array<number>(rank);
-  const outStrides = new Array<number>(rank);
-  let si = 1;
-  let so = 1;
-  for (let d = rank - 1; d >= 0; d--) {
-    inStrides[d] = si;
-    outStrides[d] = so;
-    si *= shape[d]!;
-    so *= outShape[d]!;
-  }
-  const run = shape[cut]! * inStrides[cut]!;
-  const copy = (d: number, inOff: number, outOff: number): void => {
-    if (d === cut) {
-      out.set(x.subarray(inOff, inOff + run), outOff + before[d]! * outStrides[d]!);
-      return;
-    }
-    for (let i = 0; i < shape[d]!; i++) copy(d + 1, inOff + i * inStrides[d]!, outOff + (before[d]! + i) * outStrides[d]!);
-  };
-  if (rank === 0) out[0] = x[0]!;
-  else copy(0, 0, 0);
+  if (shape.length === 0) out[0] = x[0]!;
+  else if (x.length > 0) copyBox(x, shape, shape.map(() => 0), out, shape.map((d, i) => d + before[i]! + after[i]!), before, shape);
 }
 
 function kernel(args: KernelArgs): tf.TensorInfo {

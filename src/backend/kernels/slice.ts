@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { copyBox } from './copyBox.js';
 import { flatBackend } from './flat.js';
 
 /*
@@ -12,29 +13,8 @@ type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: object; attrs?: tf.N
 
 /** Writes x[begin .. begin + size) (x of shape `shape`, both flat and row-major) into `out`. */
 export function sliceInto(x: Float32Array, shape: readonly number[], begin: readonly number[], size: readonly number[], out: Float32Array): void {
-  const rank = shape.length;
-  // The innermost axis that is cut: everything after it is whole, so its runs are contiguous.
-  let cut = rank - 1;
-  while (cut > 0 && begin[cut] === 0 && size[cut] === shape[cut]) cut--;
-  const strides = new Array<number>(rank);
-  let s = 1;
-  for (let d = rank - 1; d >= 0; d--) {
-    strides[d] = s;
-    s *= shape[d]!;
-  }
-  const run = size[cut]! * strides[cut]!;
-  let at = 0;
-  const copy = (d: number, offset: number): void => {
-    if (d === cut) {
-      const from = offset + begin[d]! * strides[d]!;
-      out.set(x.subarray(from, from + run), at);
-      at += run;
-      return;
-    }
-    for (let i = 0; i < size[d]!; i++) copy(d + 1, offset + (begin[d]! + i) * strides[d]!);
-  };
-  if (rank === 0) out[0] = x[0] ?? 0;
-  else copy(0, 0);
+  if (shape.length === 0) out[0] = x[0] ?? 0;
+  else copyBox(x, shape, begin, out, size, size.map(() => 0), size);
 }
 
 function kernel(name: 'wasm' | 'cpu') {
