@@ -31,6 +31,12 @@ function cacheState(dir: string): string {
   return r.stdout.trim();
 }
 
+/** A fresh folder inside the project (so the copies find its node_modules), under tmp/, which a clean clone lacks. */
+function scratchDir(): string {
+  mkdirSync(join(root, 'tmp'), { recursive: true });
+  return mkdtempSync(join(root, 'tmp', 'front-door-'));
+}
+
 function netc(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   return spawnSync(process.execPath, [join(root, 'bin', 'netc.js'), ...args], { cwd: root, encoding: 'utf8' });
 }
@@ -56,7 +62,7 @@ describe('the bundled front door (dist/cli/run.bundle.cjs, built by npm run buil
   });
 
   test('a missing, stale or damaged cache is made again, and the command runs as well either way', () => {
-    const dir = mkdtempSync(join(root, 'tmp', 'front-door-'));
+    const dir = scratchDir();
     try {
       const cli = join(dir, 'dist', 'cli');
       mkdirSync(cli, { recursive: true });
@@ -96,7 +102,7 @@ describe('the bundled front door (dist/cli/run.bundle.cjs, built by npm run buil
   });
 
   test('without a bundle the front door reports none (bin/netc.js then runs dist/cli/run.js)', () => {
-    const dir = mkdtempSync(join(root, 'tmp', 'front-door-'));
+    const dir = scratchDir();
     try {
       copyFileSync(join(root, 'dist', 'cli', 'frontDoor.js'), join(dir, 'frontDoor.js'));
       expect(runFrontDoor(dir, []).stdout).toBe('missing bundle\n');
