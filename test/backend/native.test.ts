@@ -75,6 +75,36 @@ describe('native convolution kernels', () => {
   });
 
   test.each([
+    { name: 'chunks of lcm(C, 8) values', rows: 20_000, c: 16 },
+    { name: 'row by row (lcm(C, 8) too long for chunks)', rows: 300, c: 4100 },
+  ])('batch norm gives the same bits on one core as on all of them: $name', ({ rows, c }) => {
+    const k = nativeKernels()!;
+    const heap = new ArrayBuffer(32 << 20);
+    const f32 = new Float32Array(heap);
+    let seed = 7;
+    for (let i = 0; i < f32.length; i++) f32[i] = ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+    const size = rows * c * 4;
+    // x, dy, y, dx, then the per-channel operands (gamma, beta, mean, variance, dgamma, dbeta).
+    const [x, dy, y, dx] = [0, 1, 2, 3].map((i) => i * size);
+    const channel = (i: number): number => 4 * size + i * c * 4;
+    const run = (threads: number): number[][] => {
+      const previous = k.setThreads(threads);
+      try {
+        k.bnTrain(heap, x, y, rows, c, channel(0), channel(1), channel(2), channel(3), 1e-5, 1, 0);
+        const out = [Array.from(new Float32Array(heap, y, rows * c)), Array.from(new Float32Array(heap, channel(2), 2 * c))];
+        k.bnGrad(heap, dy, y, x, rows, c, channel(0), channel(2), channel(3), 1e-5, 1, 1, dx, channel(4), channel(5), 0);
+        out.push(Array.from(new Float32Array(heap, dx, rows * c)), Array.from(new Float32Array(heap, channel(4), 2 * c)));
+        return out;
+      } finally {
+        k.setThreads(previous);
+      }
+    };
+    const all = run(0);
+    expect(all).toEqual(run(1));
+    expect(all[0]!.some((v) => v > 0) && all[0]!.some((v) => v === 0)).toBe(true); // the relu after it ran
+  });
+
+  test.each([
     { name: 'direct (24 channels, stride 2)', g: [6, 9, 9, 16, 5, 5, 24, 3, 3, 2, 2, 1, 1] },
     { name: 'narrow (6 channels, stride 1)', g: [3, 10, 10, 2, 8, 8, 6, 3, 3, 1, 1, 0, 0] },
   ])('a $name convolution also gives its output\'s per-channel sums and sums of squares (for the batch norm after it)', ({ g }) => {

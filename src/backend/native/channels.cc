@@ -86,74 +86,92 @@ inline vec activationGrad(vec dy, vec y, int act) {
   }
 }
 
+/** Blocks of kBlock units (chunks, or rows where there are none) per part of a call split over cores: 64K values. */
+int64_t grainOf(int lanes) { return std::max<int64_t>(1, (int64_t(1) << 16) / (int64_t(kBlock) * lanes)); }
+
 /**
  * Per-channel float64 totals of N terms over the flat array, in one pass: out[n][c] = the sum of term n over the
  * values of channel c. `term(j, i, acc)` adds the terms' vectors at lane group j (a multiple of 8) of the chunk
  * starting at flat position i into acc[0..N); `scalar(i, j, acc)` adds the terms of the one value at flat position
  * i, lane j of its chunk.
+ *
+ * The blocks' float32 sums are made on all cores, each block alone, and added into the float64 totals afterwards
+ * in block order on this thread: the same bits on one core as on several.
  */
 template <int N, typename Term, typename Scalar>
 void channelTotals(int64_t rows, int c, double* const (&out)[N], Term term, Scalar scalar) {
   const int p = chunkOf(c);
   const int64_t total = rows * c;
-  const size_t lanes = static_cast<size_t>(p > 0 ? p : c);
-  std::vector<double> tot[N];
-  for (auto& t : tot) t.assign(lanes, 0.0);
-  if (p > 0) {
-    const int64_t chunks = total / p;
-    alignas(32) float sums[N][kLanes];
-    for (int64_t k = 0; k < chunks; k += kBlock) {
-      const int64_t end = std::min<int64_t>(chunks, k + kBlock);
-      for (int j = 0; j < p; j += kLanes) {
-        vec acc[N] = {};
-        for (int64_t i = k; i < end; i++) term(j, i * p, acc);
-        for (int n = 0; n < N; n++) {
-          store(sums[n], acc[n]);
-          for (int l = 0; l < kLanes; l++) tot[n][size_t(j + l)] += sums[n][l];
+  const int lanes = p > 0 ? p : c;
+  const int64_t units = p > 0 ? total / p : rows;
+  const int64_t blocks = (units + kBlock - 1) / kBlock;
+  // Block b's sums: [b][n][lane] for chunks, [b][channel][n] for rows (scalar adds a value's N terms together).
+  std::vector<float> partial(size_t(blocks) * N * size_t(lanes));
+  parallelFor(blocks, grainOf(lanes), [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; b++) {
+      float* sums = &partial[size_t(b) * N * size_t(lanes)];
+      const int64_t u0 = b * kBlock, u1 = std::min(units, u0 + kBlock);
+      if (p > 0) {
+        for (int j = 0; j < p; j += kLanes) {
+          vec acc[N] = {};
+          for (int64_t i = u0; i < u1; i++) term(j, i * p, acc);
+          for (int n = 0; n < N; n++) store(sums + size_t(n) * size_t(lanes) + size_t(j), acc[n]);
         }
+      } else {
+        for (int64_t r = u0; r < u1; r++)
+          for (int ch = 0; ch < c; ch++) scalar(r * c + ch, ch, sums + size_t(ch) * N);
       }
     }
-    for (int64_t i = chunks * p; i < total; i++) {
-      float acc[N] = {};
-      scalar(i, int(i - chunks * p), acc);
-      for (int n = 0; n < N; n++) tot[n][size_t(i - chunks * p)] += acc[n];
-    }
+  });
+  std::vector<double> tot[N];
+  for (auto& t : tot) t.assign(size_t(lanes), 0.0);
+  for (int64_t b = 0; b < blocks; b++) {
+    const float* sums = &partial[size_t(b) * N * size_t(lanes)];
     for (int n = 0; n < N; n++)
-      for (int ch = 0; ch < c; ch++) {
-        double t = 0;
-        for (int j = ch; j < p; j += c) t += tot[n][size_t(j)];
-        out[n][ch] = t;
-      }
+      for (int l = 0; l < lanes; l++)
+        tot[n][size_t(l)] += p > 0 ? sums[size_t(n) * size_t(lanes) + size_t(l)] : sums[size_t(l) * N + size_t(n)];
+  }
+  if (p == 0) {
+    for (int n = 0; n < N; n++) std::copy(tot[n].begin(), tot[n].begin() + c, out[n]);
     return;
   }
-  // Row by row: blocks of kBlock rows summed in float32 per channel.
-  std::vector<float> acc(lanes * N);
-  for (int64_t r0 = 0; r0 < rows; r0 += kBlock) {
-    const int64_t r1 = std::min<int64_t>(rows, r0 + kBlock);
-    std::fill(acc.begin(), acc.end(), 0.0f);
-    for (int64_t r = r0; r < r1; r++)
-      for (int ch = 0; ch < c; ch++) scalar(r * c + ch, ch, &acc[size_t(ch) * N]);
-    for (int n = 0; n < N; n++)
-      for (int ch = 0; ch < c; ch++) tot[n][size_t(ch)] += acc[size_t(ch) * N + n];
+  const int64_t tail = units * p;
+  for (int64_t i = tail; i < total; i++) {
+    float acc[N] = {};
+    scalar(i, int(i - tail), acc);
+    for (int n = 0; n < N; n++) tot[n][size_t(i - tail)] += acc[n];
   }
-  for (int n = 0; n < N; n++) std::copy(tot[n].begin(), tot[n].begin() + c, out[n]);
+  for (int n = 0; n < N; n++)
+    for (int ch = 0; ch < c; ch++) {
+      double t = 0;
+      for (int j = ch; j < p; j += c) t += tot[n][size_t(j)];
+      out[n][ch] = t;
+    }
 }
 
-/** Writes f(i) for every flat position: vectors of 8 over the chunks (patterns indexed by lane), the tail one by one. */
+/**
+ * Writes f(i) for every flat position, on all cores: vectors of 8 over the chunks (patterns indexed by lane), the
+ * tail one by one.
+ */
 template <typename Vector, typename Scalar>
 void forEachValue(int64_t rows, int c, Vector vector, Scalar scalar) {
   const int p = chunkOf(c);
   const int64_t total = rows * c;
   if (p == 0) {
-    for (int64_t i = 0; i < total; i++) scalar(i, int(i % c));
+    parallelFor((rows + kBlock - 1) / kBlock, grainOf(c), [&](int64_t b0, int64_t b1) {
+      const int64_t end = std::min(total, b1 * kBlock * c);
+      for (int64_t i = b0 * kBlock * c; i < end; i++) scalar(i, int(i % c));
+    });
     return;
   }
   const int64_t chunks = total / p;
-  for (int64_t k = 0; k < chunks; k += kBlock) {
-    const int64_t end = std::min<int64_t>(chunks, k + kBlock);
-    for (int j = 0; j < p; j += kLanes)
-      for (int64_t i = k; i < end; i++) vector(j, i * p + j);
-  }
+  parallelFor((chunks + kBlock - 1) / kBlock, grainOf(p), [&](int64_t b0, int64_t b1) {
+    for (int64_t k = b0 * kBlock; k < std::min(chunks, b1 * kBlock); k += kBlock) {
+      const int64_t end = std::min<int64_t>(chunks, k + kBlock);
+      for (int j = 0; j < p; j += kLanes)
+        for (int64_t i = k; i < end; i++) vector(j, i * p + j);
+    }
+  });
   for (int64_t i = chunks * p; i < total; i++) scalar(i, int(i - chunks * p) % c);
 }
 
