@@ -122,7 +122,9 @@ describe('native convolution kernels', () => {
       want[i % o] += v;
       want[o + (i % o)] += v * v;
     });
-    sums.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(1e-9 * Math.max(1, Math.abs(want[i]!))));
+    // Each tile's (at most 12 pixels') sums are made in float32 before the float64 totals take them: within float32's
+    // precision of the total, far closer than the float32 batch norm that reads them can tell.
+    sums.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(1e-7 * Math.max(1, Math.abs(want[i]!))));
     expect(() => k.conv2dForward(heap, 0, 2 << 20, 3 << 20, 4 << 20, ...(g as [number, number, number, number, number, number, number, number, number, number, number, number, number]), 1, new ArrayBuffer(8))).toThrow(/too small/);
   });
 });

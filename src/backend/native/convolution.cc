@@ -276,21 +276,26 @@ void directPanel(const Geometry& g, const float* xp, int hp, int wp, const int* 
     cursor.next();
     vec acc[MR][NV];
     directTile<MR, NV>(K, off, base, panel, acc);
+    // The tile's sums and sums of squares per channel, in float32 over its MR rows, then added into the float64
+    // totals once per tile. Padded lanes (past O) hold zeros and land in the sums' padding, which nobody reads.
+    vec sum[NV] = {}, squares[NV] = {};
     for (int r = 0; r < rows; r++) {
       float* out = y + (m0 + r) * g.o + c0;
       for (int v = 0; v < NV; v++) {
         vec value = acc[r][v] + biasVec[v];
         if (relu) value = value < zero ? zero : value;
-        if (stats != nullptr) {
-          // Padded lanes (past O) hold zeros and land in the sums' padding, which nobody reads.
-          addWidened(stats + c0 + v * kLanes, value);
-          addWidenedSquares(stats + statsStride(g) + c0 + v * kLanes, value);
-        }
+        sum[v] += value;
+        squares[v] += value * value;
         if (nc == NV * kLanes) store(out + v * kLanes, value);
         else store(tile + v * kLanes, value);
       }
       if (nc != NV * kLanes) std::memcpy(out, tile, sizeof(float) * nc);
     }
+    if (stats != nullptr)
+      for (int v = 0; v < NV; v++) {
+        addWidened(stats + c0 + v * kLanes, sum[v]);
+        addWidened(stats + statsStride(g) + c0 + v * kLanes, squares[v]);
+      }
   }
 }
 
