@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { momentumUpdateKernel, sgdUpdateKernel, type UpdateAttrs } from '../backend/kernels/index.js';
+import { adamUpdateKernel, momentumUpdateKernel, sgdUpdateKernel, type UpdateAttrs } from '../backend/kernels/index.js';
 import type { Hyperparameters } from './hyperparameters.js';
 import { learningRateAt, type ScheduleSpec } from './schedule.js';
 
@@ -12,18 +12,56 @@ const clipEpsilon = 1e-6;
 /** What `applyGradients` receives (tfjs does not export the type's parts by name). */
 type VariableGradients = Parameters<tf.MomentumOptimizer['applyGradients']>[0];
 
-/** The gradients of an update as (variable, gradient) pairs in the order given, those without a gradient left out. */
-function pairs(variableGradients: VariableGradients): { index: number; variable: tf.Variable; gradient: tf.Tensor }[] {
-  const list: { name: string; tensor: tf.Tensor }[] = Array.isArray(variableGradients)
+/** A tfjs optimizer's per-weight state tensor, under the name its checkpoints keep (`${weight}/momentum`, ...). */
+interface OptimizerVariable {
+  originalName: string;
+  variable: tf.Variable;
+}
+
+/** One kind of per-weight state: the fused kernel's input name for it, the tfjs optimizer's list, the name suffix. */
+interface StateSlot {
+  readonly input: string;
+  readonly list: OptimizerVariable[];
+  readonly suffix: string;
+}
+
+/**
+ * One fused update of every weight (`kernel`), with tfjs's own bookkeeping: each listed weight's state is made at
+ * its position in the update on first sight (zeros, named as tfjs names it), whether or not it has a gradient this
+ * step; the weights with a gradient go through one kernel call, and the new weights and state are assigned.
+ */
+function applyFused(
+  kernel: string, variableGradients: VariableGradients, slots: readonly StateSlot[], attrs: Omit<UpdateAttrs, 'count'>,
+): void {
+  const list: { name: string; tensor: tf.Tensor | null }[] = Array.isArray(variableGradients)
     ? variableGradients
     : Object.entries(variableGradients).map(([name, tensor]) => ({ name, tensor }));
-  const out: { index: number; variable: tf.Variable; gradient: tf.Tensor }[] = [];
+  const todo: { index: number; variable: tf.Variable; gradient: tf.Tensor }[] = [];
   list.forEach(({ name, tensor }, index) => {
     const variable = tf.engine().registeredVariables[name];
-    if (tensor != null && variable !== undefined) out.push({ index, variable, gradient: tensor });
+    if (variable === undefined) return;
+    for (const slot of slots) {
+      slot.list[index] ??= { originalName: `${name}/${slot.suffix}`, variable: tf.tidy(() => tf.zerosLike(variable).variable(false)) };
+    }
+    if (tensor != null) todo.push({ index, variable, gradient: tensor });
   });
-  return out;
+  const inputs: tf.NamedTensorMap = {};
+  todo.forEach(({ index, variable, gradient }, i) => {
+    inputs[`w${i}`] = variable;
+    inputs[`g${i}`] = gradient;
+    for (const slot of slots) inputs[`${slot.input}${i}`] = slot.list[index]!.variable;
+  });
+  tf.tidy(() => {
+    const out = tf.engine().runKernel(kernel, inputs, { ...attrs, count: todo.length } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    todo.forEach(({ index, variable }, i) => {
+      slots.forEach((slot, k) => slot.list[index]!.variable.assign(out[(k + 1) * todo.length + i]!));
+      variable.assign(out[i]!);
+    });
+  });
 }
+
+/** Whether the current backend has the fused kernel (wasm and cpu with netc's kernels registered). */
+const fusedHere = (kernel: string): boolean => tf.getKernel(kernel, tf.getBackend()) !== undefined;
 
 /**
  * tfjs's SGD with every weight updated by one kernel call (netc's NetcSgdUpdate, where the backend has it: wasm and
@@ -31,18 +69,8 @@ function pairs(variableGradients: VariableGradients): { index: number; variable:
  */
 class FusedSGDOptimizer extends tf.SGDOptimizer {
   override applyGradients(variableGradients: VariableGradients): void {
-    if (tf.getKernel(sgdUpdateKernel, tf.getBackend()) === undefined) return super.applyGradients(variableGradients);
-    const todo = pairs(variableGradients);
-    const inputs: tf.NamedTensorMap = {};
-    todo.forEach(({ variable, gradient }, i) => {
-      inputs[`w${i}`] = variable;
-      inputs[`g${i}`] = gradient;
-    });
-    const attrs: UpdateAttrs = { count: todo.length, c: -this.learningRate };
-    tf.tidy(() => {
-      const out = tf.engine().runKernel(sgdUpdateKernel, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
-      todo.forEach(({ variable }, i) => variable.assign(out[i]!));
-    });
+    if (!fusedHere(sgdUpdateKernel)) return super.applyGradients(variableGradients);
+    applyFused(sgdUpdateKernel, variableGradients, [], { c: -this.learningRate });
     this.incrementIterations();
   }
 }
@@ -58,27 +86,46 @@ class FusedMomentumOptimizer extends tf.MomentumOptimizer {
   }
 
   override applyGradients(variableGradients: VariableGradients): void {
-    if (tf.getKernel(momentumUpdateKernel, tf.getBackend()) === undefined) return super.applyGradients(variableGradients);
-    // tfjs's own state: one accumulation per position in the update, named `${weight}/momentum` (checkpoints keep it).
-    const state = this as unknown as { accumulations: { originalName: string; variable: tf.Variable }[] };
-    const todo = pairs(variableGradients);
-    const inputs: tf.NamedTensorMap = {};
-    todo.forEach(({ index, variable, gradient }, i) => {
-      state.accumulations[index] ??= {
-        originalName: `${variable.name}/momentum`,
-        variable: tf.tidy(() => tf.zerosLike(variable).variable(false)),
-      };
-      inputs[`w${i}`] = variable;
-      inputs[`g${i}`] = gradient;
-      inputs[`a${i}`] = state.accumulations[index]!.variable;
+    if (!fusedHere(momentumUpdateKernel)) return super.applyGradients(variableGradients);
+    // tfjs's own state, which checkpoints keep.
+    const { accumulations } = this as unknown as { accumulations: OptimizerVariable[] };
+    const slots = [{ input: 'a', list: accumulations, suffix: 'momentum' }];
+    applyFused(momentumUpdateKernel, variableGradients, slots, { c: -this.learningRate, m: this.fusedMomentum, nesterov: this.fusedNesterov });
+    this.incrementIterations();
+  }
+}
+
+/** tfjs's private Adam state: the moments, the betas raised to the step count, and its constants. */
+interface AdamState {
+  accumulatedFirstMoment: OptimizerVariable[];
+  accumulatedSecondMoment: OptimizerVariable[];
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+}
+
+/** tfjs's Adam with every weight updated by one call (NetcAdamUpdate, instead of 14 per weight), as above. */
+class FusedAdamOptimizer extends tf.AdamOptimizer {
+  override applyGradients(variableGradients: VariableGradients): void {
+    if (!fusedHere(adamUpdateKernel)) return super.applyGradients(variableGradients);
+    const state = this as unknown as AdamState;
+    const slots = [
+      { input: 'm', list: state.accumulatedFirstMoment, suffix: 'm' },
+      { input: 'v', list: state.accumulatedSecondMoment, suffix: 'v' },
+    ];
+    // tfjs divides by 1 - beta^t computed in float32 from its accumulated betas (scalars read back here).
+    const [a1, a2] = [state.accBeta1.dataSync()[0]!, state.accBeta2.dataSync()[0]!];
+    const f = Math.fround;
+    applyFused(adamUpdateKernel, variableGradients, slots, {
+      c: -state.learningRate, b1: state.beta1, b2: state.beta2, o1: 1 - state.beta1, o2: 1 - state.beta2,
+      d1: f(1 - a1), d2: f(1 - a2), eps: state.epsilon,
     });
-    const attrs: UpdateAttrs = { count: todo.length, c: -this.learningRate, m: this.fusedMomentum, nesterov: this.fusedNesterov };
     tf.tidy(() => {
-      const out = tf.engine().runKernel(momentumUpdateKernel, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
-      todo.forEach(({ index, variable }, i) => {
-        state.accumulations[index]!.variable.assign(out[todo.length + i]!);
-        variable.assign(out[i]!);
-      });
+      state.accBeta1.assign(tf.mul(state.accBeta1, state.beta1));
+      state.accBeta2.assign(tf.mul(state.accBeta2, state.beta2));
     });
     this.incrementIterations();
   }
@@ -93,7 +140,8 @@ function innerOptimizer(h: Hyperparameters): tf.Optimizer {
       return new FusedMomentumOptimizer(h.lr, h.momentum, h.nesterov);
     case 'adam':
     case 'adamw':
-      return tf.train.adam(h.lr);
+      // tf.train.adam's defaults: betas 0.9 and 0.999, the backend's epsilon.
+      return new FusedAdamOptimizer(h.lr, 0.9, 0.999);
     case 'rmsprop':
       return tf.train.rmsprop(h.lr, rmspropDecay);
   }

@@ -1,20 +1,24 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { describe, expect, test } from 'vitest';
-import { momentumUpdateKernel, registerNetcKernels, sgdUpdateKernel } from '../../src/backend/kernels/index.js';
+import { adamUpdateKernel, momentumUpdateKernel, registerNetcKernels, sgdUpdateKernel } from '../../src/backend/kernels/index.js';
 import { recipeDefaults, resolveHyperparameters, type Hyperparameters } from '../../src/train/hyperparameters.js';
 import { createOptimizer } from '../../src/train/optimizer.js';
 
-// netc's SGD and momentum update every weight in one kernel call; the weights and the optimizer state must be tfjs's
-// own, bit for bit, step after step (and a weight without a gradient in a step keeps its value and its state).
+// netc's SGD, momentum and Adam update every weight in one kernel call; the weights and the optimizer state must be
+// tfjs's own, bit for bit, step after step (and a weight without a gradient in a step keeps its value and its state,
+// which is made all the same where the weight is first seen without one).
 
-function recipe(optimizer: 'sgd' | 'momentum', nesterov = false): Hyperparameters {
+function recipe(optimizer: 'sgd' | 'momentum' | 'adam', nesterov = false): Hyperparameters {
   return { ...resolveHyperparameters({}, {}), ...recipeDefaults, optimizer, lr: 0.37, momentum: 0.87, nesterov, epochs: 1 };
 }
 
 let counter = 0;
 
-/** Five steps of a small least-squares problem (the third without a gradient for b); the weights and the state. */
+/**
+ * Five steps of a small least-squares problem (the first with a null gradient for b, the third without b); the
+ * weights and the state.
+ */
 async function run(make: () => tf.Optimizer): Promise<{ weights: number[][]; state: { name: string; values: number[] }[] }> {
   const id = counter++;
   // A 6x9 kernel (54 values: whole vectors of 8 and a remainder) and a 9-value bias, from a fixed sequence.
@@ -27,7 +31,8 @@ async function run(make: () => tf.Optimizer): Promise<{ weights: number[][]; sta
   const optimizer = make();
   for (let i = 0; i < 5; i++) {
     const { grads } = tf.variableGrads(() => tf.sum(tf.square(tf.sub(tf.add(tf.matMul(xs, W), b), ts))) as tf.Scalar, [W, b]);
-    optimizer.applyGradients(i === 2 ? { [W.name]: grads[W.name]! } : grads);
+    if (i === 0) optimizer.applyGradients([{ name: W.name, tensor: grads[W.name]! }, { name: b.name, tensor: null as unknown as tf.Tensor }]);
+    else optimizer.applyGradients(i === 2 ? { [W.name]: grads[W.name]! } : grads);
     tf.dispose(Object.values(grads));
   }
   const weights = [Array.from(W.dataSync()), Array.from(b.dataSync())];
@@ -43,6 +48,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
       { name: 'sgd', h: recipe('sgd'), tfjs: () => tf.train.sgd(0.37) },
       { name: 'momentum', h: recipe('momentum'), tfjs: () => tf.train.momentum(0.37, 0.87) },
       { name: 'momentum with Nesterov', h: recipe('momentum', true), tfjs: () => tf.train.momentum(0.37, 0.87, true) },
+      { name: 'adam', h: recipe('adam'), tfjs: () => tf.train.adam(0.37) },
     ])('$name: the weights and the state are tfjs\'s, bit for bit', async ({ h, tfjs }) => {
       await tf.setBackend(backend);
       await tf.ready();
@@ -52,14 +58,24 @@ for (const backend of ['wasm', 'cpu'] as const) {
       const calls: string[] = [];
       const fused = await (async () => {
         const profile = await tf.profile(() => run(() => createOptimizer(h)));
-        calls.push(...profile.kernelNames);
+        calls.push(...profile.kernels.map((k) => k.name));
         return profile.result as Awaited<ReturnType<typeof run>>;
       })();
-      expect(calls).toContain(h.optimizer === 'sgd' ? sgdUpdateKernel : momentumUpdateKernel);
+      const kernel = { sgd: sgdUpdateKernel, momentum: momentumUpdateKernel, adam: adamUpdateKernel }[h.optimizer as 'sgd' | 'momentum' | 'adam'];
+      expect(calls).toContain(kernel);
+      // One update call a step, and none of tfjs's per-weight arithmetic.
+      expect(calls.filter((name) => name === kernel)).toHaveLength(5);
+      expect(calls).not.toContain('Sqrt');
       const own = await run(tfjs);
       expect(fused.weights).toEqual(own.weights);
       expect(fused.state).toEqual(own.state);
-      expect(fused.state.map((s) => s.name)).toEqual(h.optimizer === 'sgd' ? ['iter'] : ['iter', 'fused/kernel/momentum', 'fused/bias/momentum']);
+      expect(fused.state.map((s) => s.name)).toEqual(
+        {
+          sgd: ['iter'],
+          momentum: ['iter', 'fused/kernel/momentum', 'fused/bias/momentum'],
+          adam: ['iter', 'fused/kernel/m', 'fused/bias/m', 'fused/kernel/v', 'fused/bias/v'],
+        }[h.optimizer as 'sgd' | 'momentum' | 'adam'],
+      );
     });
   });
 }

@@ -22,7 +22,7 @@ import { nativeUnavailableReason } from '../native/native.js';
 import { addActivationGrad } from '../native/addActivation.js';
 
 export { withoutInputGradient } from './unusedGradient.js';
-export { momentumUpdateKernel, sgdUpdateKernel, type UpdateAttrs } from './optimizerUpdate.js';
+export { adamUpdateKernel, momentumUpdateKernel, sgdUpdateKernel, type UpdateAttrs } from './optimizerUpdate.js';
 
 /** Every kernel netc brings, for every backend it brings kernels to. */
 const allKernels: readonly tf.KernelConfig[] = [

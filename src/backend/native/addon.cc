@@ -444,6 +444,20 @@ napi_value MomentumUpdate(napi_env env, napi_callback_info info) {
   return guarded(env, [&] { netc::momentumUpdate(p[0], p[1], p[2], p[3], p[4], n, float(v[6]), float(v[7]), v[8] != 0); });
 }
 
+// adamUpdate(heap, w, g, m, v, outW, outM, outV, n, c, b1, b2, o1, o2, d1, d2, eps).
+napi_value AdamUpdate(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t bytes;
+  double v[16];
+  int64_t n;
+  float* p[7] = {};
+  if (!readNumbers(env, info, 16, &heap, &bytes, v) || !readLength(env, v[7], &n) ||
+      !operandsAt(env, heap, bytes, {v[0], v[1], v[2], v[3], v[4], v[5], v[6]}, {n, n, n, n, n, n, n}, p))
+    return nullptr;
+  const netc::AdamConstants k{float(v[8]), float(v[9]), float(v[10]), float(v[11]), float(v[12]), float(v[13]), float(v[14]), float(v[15])};
+  return guarded(env, [&] { netc::adamUpdate(p[0], p[1], p[2], p[3], p[4], p[5], p[6], n, k); });
+}
+
 // padImages(heap, x, out, n, h, w, c, top, bottom, left, right, value) and
 // cropImages(heap, x, out, n, h, w, c, top, left, oh, ow): images padded or cut along their rows and columns.
 napi_value PadImages(napi_env env, napi_callback_info info) {
@@ -507,6 +521,7 @@ NAPI_MODULE_INIT() {
       {"activationGrad", nullptr, Elementwise<true>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sgdUpdate", nullptr, SgdUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"momentumUpdate", nullptr, MomentumUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adamUpdate", nullptr, AdamUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"padImages", nullptr, PadImages, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"cropImages", nullptr, CropImages, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"matmul", nullptr, Matmul, nullptr, nullptr, nullptr, napi_default, nullptr},

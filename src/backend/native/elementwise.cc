@@ -2,6 +2,7 @@
 // that activation's gradient from its output, dz = dy * act'(y) (relu: dy where y > 0). Linear and relu.
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 
 #include "simd.h"
@@ -90,6 +91,23 @@ void momentumUpdate(const float* w, const float* g, const float* a, float* outW,
     } else {
       step = c * acc;
     }
+    outW[i] = step + w[i];
+  }
+}
+
+void adamUpdate(const float* w, const float* g, const float* m, const float* v, float* outW, float* outM, float* outV,
+                int64_t n, const AdamConstants& k) {
+  // One value at a time: float division and square root are IEEE's in every lane either way, and the update is a
+  // small part of a step.
+  for (int64_t i = 0; i < n; i++) {
+    const float gi = g[i];
+    const float m1 = m[i] * k.b1 + gi * k.o1;
+    const float square = gi * gi;
+    const float v1 = v[i] * k.b2 + square * k.o2;
+    outM[i] = m1;
+    outV[i] = v1;
+    const float denominator = std::sqrt(v1 / k.d2) + k.eps;
+    const float step = (m1 / k.d1) / denominator * k.c;
     outW[i] = step + w[i];
   }
 }

@@ -4,7 +4,7 @@ import { heapOffset, isWasmBackend, withSimdOverlay, type SimdOverlay, type Wasm
 import { bnGradKernel, bnInferKernel, bnTrainKernel, poolGeometry } from '../simd/kernels.js';
 import type { SimdExports, WasmMemory } from '../simd/module.js';
 import { isInputGradientSkipped } from '../kernels/unusedGradient.js';
-import { momentumUpdateKernel, sgdUpdateKernel, updateKernel, type WeightUpdate } from '../kernels/optimizerUpdate.js';
+import { adamUpdateKernel, momentumUpdateKernel, sgdUpdateKernel, updateKernel, type WeightUpdate } from '../kernels/optimizerUpdate.js';
 import { activationGradKernel, addActivationKernel } from './addActivation.js';
 import { nativeKernels, type NativeKernels } from './native.js';
 
@@ -194,22 +194,23 @@ function slice(native: NativeKernels, fallback: tf.KernelFunc): tf.KernelFunc {
   };
 }
 
-/** The optimizer's update of one weight (netc's fused SGD and momentum kernels call it for each), natively. */
+/** The optimizer's update of one weight (netc's fused SGD, momentum and Adam kernels call it for each), natively. */
 function optimizerUpdate(native: NativeKernels): WeightUpdate {
-  return (b, w, g, a, { c, m, nesterov }) => {
+  return (b, rule, w, g, state, k) => {
     const backend = heapBackend(b);
     const n = tf.util.sizeFromShape(w.shape);
     const nw = backend.makeOutput([...w.shape], 'float32');
-    if (a === undefined) {
-      native.sgdUpdate(backend.wasm.asm.memory.buffer, heapOffset(backend, w), heapOffset(backend, g), heapOffset(backend, nw), n, c);
-      return [nw, undefined];
+    const ns = state.map(() => backend.makeOutput([...w.shape], 'float32'));
+    const at = (t: tf.TensorInfo): number => heapOffset(backend, t);
+    const heap = backend.wasm.asm.memory.buffer;
+    if (rule === sgdUpdateKernel) native.sgdUpdate(heap, at(w), at(g), at(nw), n, k.c);
+    else if (rule === momentumUpdateKernel) native.momentumUpdate(heap, at(w), at(g), at(state[0]!), at(nw), at(ns[0]!), n, k.c, k.m, k.nesterov ? 1 : 0);
+    else {
+      native.adamUpdate(
+        heap, at(w), at(g), at(state[0]!), at(state[1]!), at(nw), at(ns[0]!), at(ns[1]!), n, k.c, k.b1, k.b2, k.o1, k.o2, k.d1, k.d2, k.eps,
+      );
     }
-    const na = backend.makeOutput([...w.shape], 'float32');
-    native.momentumUpdate(
-      backend.wasm.asm.memory.buffer, heapOffset(backend, w), heapOffset(backend, g), heapOffset(backend, a),
-      heapOffset(backend, nw), heapOffset(backend, na), n, c, m, nesterov ? 1 : 0,
-    );
-    return [nw, na];
+    return [nw, ns];
   };
 }
 
@@ -294,8 +295,7 @@ export function nativeWasmKernels(replaced: (kernelName: string) => tf.KernelFun
     make('Add', add(native, replaced('Add'))),
     make('PadV2', pad(native, replaced('PadV2'))),
     make('Slice', slice(native, replaced('Slice'))),
-    make(sgdUpdateKernel, updateKernel(false, optimizerUpdate(native))),
-    make(momentumUpdateKernel, updateKernel(true, optimizerUpdate(native))),
+    ...([sgdUpdateKernel, momentumUpdateKernel, adamUpdateKernel] as const).map((rule) => make(rule, updateKernel(rule, optimizerUpdate(native)))),
     make(addActivationKernel, elementwise(native, false)),
     make(activationGradKernel, elementwise(native, true)),
     make('MaxPool', maxPool(native, replaced('MaxPool'))),

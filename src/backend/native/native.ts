@@ -50,6 +50,11 @@ export interface NativeKernels {
   sgdUpdate(heap: ArrayBuffer, w: number, g: number, out: number, n: number, c: number): void;
   /** a' = m a + g; w' = c a' + w (or c (g + a' m) + w with Nesterov), rounded as sgdUpdate. */
   momentumUpdate(heap: ArrayBuffer, w: number, g: number, a: number, outW: number, outA: number, n: number, c: number, m: number, nesterov: number): void;
+  /** m' = b1 m + o1 g; v' = b2 v + o2 g^2; w' = (m'/d1) / (sqrt(v'/d2) + eps) * c + w, rounded as sgdUpdate. */
+  adamUpdate(
+    heap: ArrayBuffer, w: number, g: number, m: number, v: number, outW: number, outM: number, outV: number, n: number,
+    c: number, b1: number, b2: number, o1: number, o2: number, d1: number, d2: number, eps: number,
+  ): void;
   /** x [N, H, W, C] padded along H and W with `value` into out; cropImages cuts the rows and columns back out. */
   padImages(heap: ArrayBuffer, x: number, out: number, n: number, h: number, w: number, c: number, top: number, bottom: number, left: number, right: number, value: number): void;
   cropImages(heap: ArrayBuffer, x: number, out: number, n: number, h: number, w: number, c: number, top: number, left: number, oh: number, ow: number): void;

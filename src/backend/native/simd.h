@@ -63,6 +63,13 @@ void activationGrad(const float* dy, const float* y, float* dz, int64_t n, bool 
 void sgdUpdate(const float* w, const float* g, float* out, int64_t n, float c);
 void momentumUpdate(const float* w, const float* g, const float* a, float* outW, float* outA, int64_t n, float c, float m,
                     bool nesterov);
+/** Adam's constants as float32s: -lr, the betas, 1 minus each, the bias corrections 1 - beta^t, epsilon. */
+struct AdamConstants {
+  float c, b1, b2, o1, o2, d1, d2, eps;
+};
+/** m' = b1 m + o1 g; v' = b2 v + o2 g^2; w' = (m'/d1) / (sqrt(v'/d2) + eps) * c + w, rounded as sgdUpdate. */
+void adamUpdate(const float* w, const float* g, const float* m, const float* v, float* outW, float* outM, float* outV,
+                int64_t n, const AdamConstants& k);
 
 /** x [N, H, W, C] into out [N, H+top+bottom, W+left+right, C] with `value` around it; and the reverse cut. */
 void padImages(const float* x, float* out, int n, int h, int w, int c, int top, int bottom, int left, int right, float value);
