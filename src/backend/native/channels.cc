@@ -51,12 +51,43 @@ inline float activate(float z, int act) {
   }
 }
 
+typedef int32_t ivec __attribute__((vector_size(32)));  // 8 ints
+
+/**
+ * e^x for eight lanes: x = n ln2 + r with |r| <= ln2/2 (Cody and Waite's two-part ln2), e^r by Cephes' degree-6
+ * polynomial, 2^n from the exponent bits; within 2 ulp of expf over [-87, 88], the range it is clamped to.
+ */
+inline vec expVec(vec x) {
+  const vec lo = splat(-87.0f), hi = splat(88.0f);
+  x = x < lo ? lo : x;
+  x = x > hi ? hi : x;
+  // Round x log2(e) to the nearest integer: adding 1.5 * 2^23 leaves it in the low bits of the sum.
+  const vec magic = splat(12582912.0f);
+  const vec shifted = x * splat(1.44269504088896341f) + magic;
+  const vec n = shifted - magic;
+  const vec r = (x - n * splat(0.693359375f)) - n * splat(-2.12194440e-4f);
+  vec p = splat(1.9875691500e-4f);
+  p = p * r + splat(1.3981999507e-3f);
+  p = p * r + splat(8.3334519073e-3f);
+  p = p * r + splat(4.1665795894e-2f);
+  p = p * r + splat(1.6666665459e-1f);
+  p = p * r + splat(5.0000001201e-1f);
+  p = p * (r * r) + r + splat(1.0f);
+  ivec bits;
+  std::memcpy(&bits, &shifted, sizeof bits);
+  bits = (bits - ivec{0x4b400000, 0x4b400000, 0x4b400000, 0x4b400000, 0x4b400000, 0x4b400000, 0x4b400000, 0x4b400000} + 127) << 23;
+  vec scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return p * scale;
+}
+
 inline vec activate(vec z, int act) {
   if (act == kLinear) return z;
   if (act == kRelu) {
     const vec zero = vec{};
     return z > zero ? z : zero;
   }
+  if (act == kSigmoid) return splat(1.0f) / (splat(1.0f) + expVec(-z));
   alignas(32) float lanes[kLanes];
   store(lanes, z);
   for (float& l : lanes) l = activate(l, act);

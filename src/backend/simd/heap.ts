@@ -79,6 +79,14 @@ export function withSimdOverlay<T>(replacement: SimdOverlay, f: () => T): T {
   }
 }
 
+/**
+ * Whether the calls opened now run natively (an overlay is set): the native batch norm computes its sigmoid in
+ * vectors within its pass, where the module's exponential loses to the backend's own Sigmoid kernel.
+ */
+export function simdOverlaid(): boolean {
+  return overlay !== null;
+}
+
 function wasmCall(backend: WasmBackendLike): SimdCall {
   const memory = backend.wasm.asm.memory;
   const k = overlay === null ? simdOn(memory) : overlay(memory, simdOn(memory));

@@ -3,7 +3,7 @@ import { conv2dBackpropInputKernels } from '../kernels/conv2dBackpropInput.js';
 import { convGeometry, flatBackend } from '../kernels/flat.js';
 import { isInputGradientSkipped } from '../kernels/unusedGradient.js';
 import { activeSyncGroup } from '../SyncGroup.js';
-import { withCall } from './heap.js';
+import { simdOverlaid, withCall } from './heap.js';
 import { activationCodes, type FusedActivation, type PoolGeometryArgs } from './module.js';
 
 /*
@@ -46,10 +46,11 @@ function activationCode(attrs: tf.NamedAttrMap | undefined): number {
 
 /**
  * On wasm the sigmoid is left to the backend's own kernel (XNNPACK's, 0.9 ms on LeNet's first feature map against
- * 1.6 ms for the module's exponential); every other activation, and every activation on cpu, runs in the module.
+ * 1.6 ms for the module's exponential) unless netc's native batch norm runs the call (it computes the sigmoid in
+ * the same pass); every other activation, and every activation on cpu, runs in the module.
  */
 function sigmoidApart(name: BackendName, attrs: tf.NamedAttrMap | undefined): boolean {
-  return name === 'wasm' && (attrs as unknown as BatchNormAttrs | undefined)?.activation === 'sigmoid';
+  return name === 'wasm' && !simdOverlaid() && (attrs as unknown as BatchNormAttrs | undefined)?.activation === 'sigmoid';
 }
 
 /** The module's activation code for a forward kernel: linear where the sigmoid is applied apart. */
