@@ -392,6 +392,11 @@ for (const [backend, fast, native] of variants) {
       { x: [1, 7, 7, 3], k: [3, 3], s: [1, 1], pad: 'same' as Pad },
       { x: [2, 7, 7, 3], k: [3, 2], s: [2, 2], pad: 'same' as Pad },
       { x: [1, 5, 6, 2], k: [2, 3], s: [1, 2], pad: 'valid' as Pad },
+      // Eight-channel groups: tiling windows whose last group overlaps the one before, and overlapping windows that
+      // add up (groups of eight, then one channel at a time).
+      { x: [2, 8, 8, 12], k: [2, 2], s: [2, 2], pad: 'valid' as Pad },
+      { x: [1, 7, 7, 13], k: [3, 3], s: [2, 2], pad: 'same' as Pad },
+      { x: [1, 6, 6, 16], k: [3, 3], s: [1, 1], pad: 'same' as Pad },
     ])('AvgPoolGrad: $x, window $k, stride $s, $pad', ({ x, k, s, pad }) => {
       const g = geometry(x, k[0]!, k[1]!, s as [number, number], pad);
       const dya = randomArr([g.n, g.oh, g.ow, g.c], 91);

@@ -89,6 +89,7 @@ const poolCases: { x: number[]; k: [number, number]; s: [number, number]; pad: P
   { x: [2, 7, 7, 5], k: [3, 2], s: [1, 2], pad: 'same' },
   { x: [1, 7, 7, 13], k: [2, 3], s: [2, 1], pad: 'valid' },
   { x: [1, 8, 9, 4], k: [3, 3], s: [3, 3], pad: 2 },
+  { x: [2, 6, 6, 16], k: [2, 2], s: [2, 2], pad: 'valid' },
 ];
 
 /** The ids of a wasm binary's sections, in order (each: id byte, LEB128 size, contents). */
@@ -155,7 +156,7 @@ describe('the SIMD module', () => {
 
 // On wasm the batch-norm arithmetic is netc's native code where it is built, else the SIMD module's: both are run.
 for (const [backend, native] of [['wasm', true], ['wasm', false], ['cpu', false]] as const) {
-  describe(`netc SIMD kernels on ${backend}${native ? ' (batch norm in native code)' : ''}`, () => {
+  describe(`netc SIMD kernels on ${backend}${native ? ' (batch norm and pooling in native code)' : ''}`, () => {
     beforeAll(async () => {
       await tf.setBackend(backend);
       await tf.ready();

@@ -61,6 +61,21 @@ def make_step(model, batch, train):
     return step, sum(p.numel() for p in net.parameters())
 
 
+def blas_library():
+    """The BLAS this process loaded (its path from /proc/self/maps), or None: Debian's torch links libblas.so.3,
+    which is the reference BLAS unless an optimised one (OpenBLAS, BLIS) is installed as its alternative."""
+    try:
+        with open('/proc/self/maps', encoding='utf-8') as maps:
+            paths = {line.split()[-1] for line in maps if 'blas' in line}
+    except OSError:
+        return None
+    for path in sorted(paths):
+        name = os.path.basename(path)
+        if 'blas' in path and (name.startswith('libblas') or name.startswith('libopenblas') or name.startswith('libblis')):
+            return os.path.realpath(path)
+    return None
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('model')
@@ -72,7 +87,8 @@ def main():
     step, params = make_step(spec['model'], spec['batch'], spec['train'])
     for _ in range(args.warmup):
         step()
-    print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'params': params}), flush=True)
+    ready = {'torch': torch.__version__, 'threads': torch.get_num_threads(), 'params': params, 'blas': blas_library()}
+    print(json.dumps(ready), flush=True)
     for line in sys.stdin:
         words = line.split()
         if not words or words[0] == 'quit':

@@ -72,6 +72,25 @@ interface TorchReady {
   torch: string;
   threads: number;
   params: number;
+  /** The BLAS library PyTorch loaded (null where none shows in its memory map). */
+  blas: string | null;
+}
+
+/**
+ * PyTorch's process environment: OpenBLAS on one thread unless the caller says otherwise. PyTorch parallelises
+ * around its BLAS calls with its own threads (torch.set_num_threads); an OpenBLAS that starts a thread per core
+ * as well oversubscribes the cores and loses more than half its speed to spinning (mlp-bn: 3 ms steps become 50).
+ */
+const torchEnv = { ...process.env, OPENBLAS_NUM_THREADS: process.env['OPENBLAS_NUM_THREADS'] ?? '1' };
+
+/** What the bench says of PyTorch's BLAS: which one, and when it is the slow reference implementation. */
+export function describeBlas(path: string | null): string {
+  if (path === null) return 'BLAS: none seen in its memory map';
+  if (/openblas|blis|mkl/i.test(path)) return `BLAS: ${path} (OPENBLAS_NUM_THREADS=${torchEnv.OPENBLAS_NUM_THREADS})`;
+  return (
+    `BLAS: ${path}, the reference implementation: PyTorch's small convolutions (im2col) and dense layers run slowly on ` +
+    'it; `apt-get install libopenblas0-pthread` gives it an optimised one'
+  );
 }
 interface NetcRound {
   one: number[];
@@ -81,6 +100,9 @@ interface NetcRound {
 /** One model's result. */
 export interface ModelRatio {
   model: string;
+  /** PyTorch's version and the BLAS it loaded. */
+  torch: string;
+  blas: string | null;
   batch: number;
   netcExPerSec: number;
   netcSetting: string;
@@ -103,7 +125,7 @@ async function benchOne(model: string, rounds: number, steps: number, warmup: nu
   const specFile = join(scratch, `${model}.json`);
   writeFileSync(specFile, JSON.stringify(ready.spec));
   const torch = new LineChild(
-    spawn('/usr/bin/python3', [join(root, 'test', 'bench', 'torch_models.py'), specFile, '--warmup', String(warmup)], { cwd: root }),
+    spawn('/usr/bin/python3', [join(root, 'test', 'bench', 'torch_models.py'), specFile, '--warmup', String(warmup)], { cwd: root, env: torchEnv }),
     `PyTorch (${model})`,
   );
   let torchReady: TorchReady;
@@ -134,6 +156,8 @@ async function benchOne(model: string, rounds: number, steps: number, warmup: nu
   const ratios = netcRounds.map((r, i) => median(torchRounds[i]!.all) / median(useMany ? r.many : r.one));
   return {
     model,
+    torch: torchReady.torch,
+    blas: torchReady.blas,
     batch: ready.batch,
     netcExPerSec: ready.batch / (Math.min(one, many) / 1000),
     netcSetting: `${useMany ? ready.threads : 1} thread${useMany ? 's' : ''}${ready.threads > 1 ? ` (1: ${fmt(ready.batch / (one / 1000))}, ${ready.threads}: ${fmt(ready.batch / (many / 1000))})` : `; ${ready.parallel ?? ''}`}`,
@@ -160,6 +184,7 @@ export async function benchAgainstTorch(models: readonly string[], rounds: numbe
         console.log(`  ${model}: ${r}`);
         continue;
       }
+      if (results.length === 0) console.log(`  PyTorch ${r.torch}; ${describeBlas(r.blas)}`);
       results.push(r);
       console.log(
         `  ${r.model.padEnd(18)} batch ${String(r.batch).padStart(3)}  netc ${fmt(r.netcExPerSec).padStart(6)} ex/s on ${r.netcSetting}  ` +

@@ -159,17 +159,20 @@ bool readPoolGeometry(napi_env env, const int64_t* v, Geometry* g) {
   return readGeometry(env, conv, g);
 }
 
-// maxPool(heap, x, y, n, h, w, c, oh, ow, kh, kw, sh, sw, top, left)
-napi_value MaxPool(napi_env env, napi_callback_info info) {
+// maxPool and avgPool(heap, x, y, n, h, w, c, oh, ow, kh, kw, sh, sw, top, left); avgPoolGrad(heap, dy, dx, ...) with
+// dY [N, OH, OW, C] for x and dX [N, H, W, C] for y.
+template <void (*Pool)(const Geometry&, const float*, float*), bool Grad>
+napi_value PoolCall(napi_env env, napi_callback_info info) {
   uint8_t* heap;
   size_t bytes;
   int64_t v[14];
   Geometry g;
   if (!readArgs(env, info, 14, &heap, &bytes, v) || !readPoolGeometry(env, v + 2, &g)) return nullptr;
-  float* x = operand(env, heap, bytes, v[0], int64_t(g.n) * g.h * g.w * g.c);
-  float* y = x ? operand(env, heap, bytes, v[1], g.pixels() * g.c) : nullptr;
-  if (y == nullptr) return nullptr;
-  return guarded(env, [&] { netc::maxPool(g, x, y); });
+  const int64_t image = int64_t(g.n) * g.h * g.w * g.c, pooled = g.pixels() * g.c;
+  float* in = operand(env, heap, bytes, v[0], Grad ? pooled : image);
+  float* out = in ? operand(env, heap, bytes, v[1], Grad ? image : pooled) : nullptr;
+  if (out == nullptr) return nullptr;
+  return guarded(env, [&] { Pool(g, in, out); });
 }
 
 // maxPoolGrad(heap, dy, x, dx, n, h, w, c, oh, ow, kh, kw, sh, sw, top, left)
@@ -515,7 +518,9 @@ NAPI_MODULE_INIT() {
       {"conv2dForward", nullptr, Conv2dForward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dInputGrad", nullptr, Conv2dInputGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dFilterGrad", nullptr, Conv2dFilterGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"maxPool", nullptr, MaxPool, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maxPool", nullptr, PoolCall<netc::maxPool, false>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"avgPool", nullptr, PoolCall<netc::avgPool, false>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"avgPoolGrad", nullptr, PoolCall<netc::avgPoolGrad, true>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"addActivation", nullptr, Elementwise<false>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"activationGrad", nullptr, Elementwise<true>, nullptr, nullptr, nullptr, napi_default, nullptr},

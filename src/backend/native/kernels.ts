@@ -12,7 +12,7 @@ import { nativeKernels, type NativeKernels } from './native.js';
  * tfjs kernels on the wasm backend backed by netc's native code: the forward convolution (with its bias and a relu
  * fused), its input gradient and its filter gradient, NHWC float32 with any stride and padding, matrix products (the
  * dense layers' and their gradients), a residual join with the relu after it (and its gradient), Add of equal
- * shapes, the optimizer's update, padding and cutting images, max pooling with its gradient, and the arithmetic of
+ * shapes, the optimizer's update, padding and cutting images, max and average pooling with their gradients, and the arithmetic of
  * the fast path's batch-norm kernels (their synchronisation across training threads unchanged: the SIMD module's
  * batch-norm functions are swapped for native ones during their calls). Anything else (dilations, other
  * activations, NCHW, a first layer's skipped input gradient) goes to the kernel they replace.
@@ -214,15 +214,28 @@ function optimizerUpdate(native: NativeKernels): WeightUpdate {
   };
 }
 
-function maxPool(native: NativeKernels, fallback: tf.KernelFunc): tf.KernelFunc {
+/** MaxPool or AvgPool of a float32 [N, H, W, C] tensor (`pool` the native function). */
+function pool(pool: NativeKernels['maxPool'], fallback: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
     const { x } = args.inputs as { x: tf.TensorInfo };
     const g = poolGeometry(x.shape, args.attrs);
     if (g === null || x.dtype !== 'float32') return fallback(args);
     const backend = heapBackend(args.backend);
     const y = backend.makeOutput([...g.info.outShape], 'float32');
-    native.maxPool(backend.wasm.asm.memory.buffer, heapOffset(backend, x), heapOffset(backend, y), ...g.args);
+    pool(backend.wasm.asm.memory.buffer, heapOffset(backend, x), heapOffset(backend, y), ...g.args);
     return y;
+  };
+}
+
+function avgPoolGrad(native: NativeKernels, fallback: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { dy, input } = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
+    const g = poolGeometry(input.shape, args.attrs);
+    if (g === null || dy.dtype !== 'float32' || !tf.util.arraysEqual(g.info.outShape, dy.shape)) return fallback(args);
+    const backend = heapBackend(args.backend);
+    const dx = backend.makeOutput([...input.shape], 'float32');
+    native.avgPoolGrad(backend.wasm.asm.memory.buffer, heapOffset(backend, dy), heapOffset(backend, dx), ...g.args);
+    return dx;
   };
 }
 
@@ -298,7 +311,9 @@ export function nativeWasmKernels(replaced: (kernelName: string) => tf.KernelFun
     ...([sgdUpdateKernel, momentumUpdateKernel, adamUpdateKernel] as const).map((rule) => make(rule, updateKernel(rule, optimizerUpdate(native)))),
     make(addActivationKernel, elementwise(native, false)),
     make(activationGradKernel, elementwise(native, true)),
-    make('MaxPool', maxPool(native, replaced('MaxPool'))),
+    make('MaxPool', pool(native.maxPool, replaced('MaxPool'))),
+    make('AvgPool', pool(native.avgPool, replaced('AvgPool'))),
+    make('AvgPoolGrad', avgPoolGrad(native, replaced('AvgPoolGrad'))),
     make('MaxPoolGrad', maxPoolGrad(native, replaced('MaxPoolGrad'))),
     ...[bnTrainKernel, bnInferKernel, bnGradKernel].map((name) => make(name, batchNorm(native, overlay, replaced(name), name === bnTrainKernel))),
   ];

@@ -37,6 +37,9 @@ export interface NativeKernels {
   maxPool(heap: ArrayBuffer, x: number, y: number, ...geometry: PoolGeometryArgs): void;
   /** Its gradient: each window's dy to the first of its largest values. */
   maxPoolGrad(heap: ArrayBuffer, dy: number, x: number, dx: number, ...geometry: PoolGeometryArgs): void;
+  /** Average pooling (each window's mean over its positions in the image) and its gradient (dY / (KH * KW) to each). */
+  avgPool(heap: ArrayBuffer, x: number, y: number, ...geometry: PoolGeometryArgs): void;
+  avgPoolGrad(heap: ArrayBuffer, dy: number, dx: number, ...geometry: PoolGeometryArgs): void;
   /** C = A B (+ bias; -1 for none), then relu when `relu` is 1, for `batch` pairs; A [M, K] or [K, M], B [K, N] or [N, K]. */
   matmul(
     heap: ArrayBuffer, a: number, b: number, bias: number, c: number,

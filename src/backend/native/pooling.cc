@@ -28,6 +28,118 @@ inline Window windowOf(const Geometry& g, int i, int j) {
 
 }  // namespace
 
+/**
+ * f(ch0) for the groups of eight of a row of C channels, fs(ch) for the channels left one by one. Where `overlap`
+ * (f writes values, not sums) and C >= 8, the last group moves back to end at C instead, overlapping the one before.
+ */
+template <typename Vector, typename Scalar>
+inline void channelGroups(int c, bool overlap, Vector f, Scalar fs) {
+  if (overlap && c >= kLanes) {
+    for (int ch = 0; ch < c; ch += kLanes) f(std::min(ch, c - kLanes));
+    return;
+  }
+  const int c8 = c / kLanes * kLanes;
+  for (int ch = 0; ch < c8; ch += kLanes) f(ch);
+  for (int ch = c8; ch < c; ch++) fs(ch);
+}
+
+/** Whether the windows tile the image exactly (LeNet's 2x2, stride 2): every position lies in one window. */
+inline bool windowsTile(const Geometry& g) {
+  return g.sh == g.kh && g.sw == g.kw && g.top == 0 && g.left == 0 && g.oh * g.kh == g.h && g.ow * g.kw == g.w;
+}
+
+/** out[t] = in[t] (+ out[t] when `add`) for t < n, eight at a time. */
+inline void rowCopy(const float* in, float* out, int64_t n, bool add) {
+  int64_t t = 0;
+  for (; t + kLanes <= n; t += kLanes) store(out + t, add ? load(out + t) + load(in + t) : load(in + t));
+  for (; t < n; t++) out[t] = add ? out[t] + in[t] : in[t];
+}
+
+void avgPool(const Geometry& g, const float* x, float* y) {
+  const int64_t rowValues = int64_t(g.w) * g.c;
+  parallelFor(g.n, 1, [&](int64_t b0, int64_t b1) {
+  std::vector<float> sums(windowsTile(g) ? size_t(rowValues) : 0);
+  for (int64_t b = b0; b < b1; b++) {
+    const float* image = x + b * g.h * rowValues;
+    for (int i = 0; i < g.oh; i++) {
+      float* out = y + (int64_t(b) * g.oh + i) * g.ow * g.c;
+      if (windowsTile(g)) {
+        // The window rows summed along whole image rows (contiguous, eight at a time), then each window's columns.
+        for (int p = 0; p < g.kh; p++) rowCopy(image + (int64_t(i) * g.kh + p) * rowValues, sums.data(), rowValues, p > 0);
+        const float inv = 1.0f / float(g.kh * g.kw);
+        for (int j = 0; j < g.ow; j++)
+          for (int ch = 0; ch < g.c; ch++) {
+            float sum = 0.0f;
+            for (int q = 0; q < g.kw; q++) sum += sums[size_t((j * g.kw + q) * g.c + ch)];
+            out[int64_t(j) * g.c + ch] = sum * inv;
+          }
+        continue;
+      }
+      for (int j = 0; j < g.ow; j++) {
+        const Window win = windowOf(g, i, j);
+        // The mean of the window's positions inside the image (tfjs leaves padding out of the count).
+        const int count = (win.r1 - win.r0) * (win.c1 - win.c0);
+        const float inv = count > 0 ? 1.0f / float(count) : 0.0f;
+        float* to = out + int64_t(j) * g.c;
+        channelGroups(
+            g.c, true,
+            [&](int ch) {
+              vec sum = vec{};
+              for (int r = win.r0; r < win.r1; r++)
+                for (int s = win.c0; s < win.c1; s++) sum += load(image + (int64_t(r) * g.w + s) * g.c + ch);
+              store(to + ch, sum * splat(inv));
+            },
+            [&](int ch) {
+              float sum = 0.0f;
+              for (int r = win.r0; r < win.r1; r++)
+                for (int s = win.c0; s < win.c1; s++) sum += image[(int64_t(r) * g.w + s) * g.c + ch];
+              to[ch] = sum * inv;
+            });
+      }
+    }
+  }
+  });
+}
+
+void avgPoolGrad(const Geometry& g, const float* dy, float* dx) {
+  // dY / (KH * KW) to every position of each window: tfjs divides by the whole window, padding included.
+  const float m = 1.0f / float(g.kh * g.kw);
+  const int64_t rowValues = int64_t(g.w) * g.c;
+  parallelFor(g.n, 1, [&](int64_t b0, int64_t b1) {
+  for (int64_t b = b0; b < b1; b++) {
+    float* image = dx + b * g.h * rowValues;
+    if (windowsTile(g)) {
+      // Each output row's dY spread along one image row, then copied to the window's other rows.
+      for (int i = 0; i < g.oh; i++) {
+        const float* from = dy + (int64_t(b) * g.oh + i) * g.ow * g.c;
+        float* first = image + int64_t(i) * g.kh * rowValues;
+        for (int j = 0; j < g.ow; j++)
+          for (int q = 0; q < g.kw; q++)
+            for (int ch = 0; ch < g.c; ch++) first[int64_t(j * g.kw + q) * g.c + ch] = from[int64_t(j) * g.c + ch] * m;
+        for (int p = 1; p < g.kh; p++) std::memcpy(first + p * rowValues, first, sizeof(float) * size_t(rowValues));
+      }
+      continue;
+    }
+    // Overlapping or clipped windows add up, in window order.
+    std::memset(image, 0, sizeof(float) * size_t(g.h) * rowValues);
+    for (int i = 0; i < g.oh; i++) {
+      for (int j = 0; j < g.ow; j++) {
+        const float* from = dy + ((int64_t(b) * g.oh + i) * g.ow + j) * g.c;
+        const Window win = windowOf(g, i, j);
+        for (int r = win.r0; r < win.r1; r++) {
+          for (int s = win.c0; s < win.c1; s++) {
+            float* to = image + (int64_t(r) * g.w + s) * g.c;
+            channelGroups(
+                g.c, false, [&](int ch) { store(to + ch, load(to + ch) + load(from + ch) * splat(m)); },
+                [&](int ch) { to[ch] += from[ch] * m; });
+          }
+        }
+      }
+    }
+  }
+  });
+}
+
 void maxPool(const Geometry& g, const float* x, float* y) {
   const float ninf = -std::numeric_limits<float>::infinity();
   const int c8 = g.c / kLanes * kLanes;

@@ -79,6 +79,10 @@ void cropImages(const float* x, float* out, int n, int h, int w, int c, int top,
 void maxPool(const Geometry& g, const float* x, float* y);
 /** Its gradient: each window's dY goes to the first of its largest values. */
 void maxPoolGrad(const Geometry& g, const float* dy, const float* x, float* dx);
+/** Average pooling of x [N, H, W, C] into y [N, OH, OW, C]: each window's mean over its positions in the image. */
+void avgPool(const Geometry& g, const float* x, float* y);
+/** Its gradient: dY / (KH * KW) to every position of each window (tfjs's, padding counted). */
+void avgPoolGrad(const Geometry& g, const float* dy, float* dx);
 
 /** Batch norm (channels.cc): the AssemblyScript kernels' functions and results, on [rows, C]. */
 void bnStats(const float* x, int64_t rows, int c, double* mean64, double* m2);
