@@ -6,8 +6,9 @@
 // which trains the model.py that `netc export --to pytorch` writes for the same file). Both train on a fixed synthetic batch of the file's
 // batch size with the file's optimizer and learning rate, reading the loss back every step as `netc train` does.
 // The parent asks each in turn for a round of steps (the order flips every round) so that a busy machine slows
-// both alike; a round's figure is its median step. netc's figure is its better thread setting (chosen on the
-// medians over all rounds); the ratio is taken per round and reported as its median with its least and most.
+// both alike; a round's figure is its median step. netc's setting (one thread or the data-parallel threads) is
+// chosen as `netc train` chooses it, by a trial of both after the warm-up, and the rounds time that one only; the
+// ratio is taken per round and reported as its median with its least and most.
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
@@ -67,6 +68,8 @@ interface NetcReady {
   threads: number;
   /** Why there is no data-parallel variant, when there is none. */
   parallel: string | null;
+  /** The median step (ms) of each setting in the trial after the warm-up, and the one the rounds time. */
+  trial: { one: number; many: number | null; chosen: 'one' | 'many' };
 }
 interface TorchReady {
   torch: string;
@@ -92,9 +95,9 @@ export function describeBlas(path: string | null): string {
     'it; `apt-get install libopenblas0-pthread` gives it an optimised one'
   );
 }
+/** A round's step times (ms) in the setting the trial chose. */
 interface NetcRound {
-  one: number[];
-  many: number[];
+  steps: number[];
 }
 
 /** One model's result. */
@@ -150,17 +153,20 @@ async function benchOne(model: string, rounds: number, steps: number, warmup: nu
   }
   netc.close();
   torch.close();
-  const one = median(netcRounds.flatMap((r) => r.one));
-  const many = ready.threads > 1 ? median(netcRounds.flatMap((r) => r.many)) : Infinity;
-  const useMany = many < one;
-  const ratios = netcRounds.map((r, i) => median(torchRounds[i]!.all) / median(useMany ? r.many : r.one));
+  const { trial } = ready;
+  const useMany = trial.chosen === 'many';
+  const ratios = netcRounds.map((r, i) => median(torchRounds[i]!.all) / median(r.steps));
   return {
     model,
     torch: torchReady.torch,
     blas: torchReady.blas,
     batch: ready.batch,
-    netcExPerSec: ready.batch / (Math.min(one, many) / 1000),
-    netcSetting: `${useMany ? ready.threads : 1} thread${useMany ? 's' : ''}${ready.threads > 1 ? ` (1: ${fmt(ready.batch / (one / 1000))}, ${ready.threads}: ${fmt(ready.batch / (many / 1000))})` : `; ${ready.parallel ?? ''}`}`,
+    netcExPerSec: ready.batch / (median(netcRounds.flatMap((r) => r.steps)) / 1000),
+    netcSetting:
+      `${useMany ? ready.threads : 1} thread${useMany ? 's' : ''}` +
+      (trial.many !== null
+        ? ` (trial 1: ${fmt(ready.batch / (trial.one / 1000))}, ${ready.threads}: ${fmt(ready.batch / (trial.many / 1000))})`
+        : `; ${ready.parallel ?? ''}`),
     torchExPerSec: ready.batch / (median(torchRounds.flatMap((t) => t.all)) / 1000),
     torchOneExPerSec: ready.batch / (median(torchRounds.flatMap((t) => t.one)) / 1000),
     ratio: median(ratios),
@@ -199,9 +205,10 @@ export async function benchAgainstTorch(models: readonly string[], rounds: numbe
 }
 
 /**
- * `--serve MODEL`: the netc side of one model. Prints one JSON line (the device, model.py for the PyTorch
- * side, the parameter count), then answers each `round N` with N steps' times on one thread and on the
- * data-parallel threads (the order flips each round).
+ * `--serve MODEL`: the netc side of one model. Warms up, times one thread against the data-parallel threads
+ * (twice each, interleaved) and keeps the faster, as `netc train` does; prints one JSON line (the device, model.py
+ * for the PyTorch side, the parameter count, the trial); then answers each `round N` with N steps' times in the
+ * chosen setting.
  */
 export async function serve(model: string, warmup: number): Promise<void> {
   const tf = await import('@tensorflow/tfjs');
@@ -243,25 +250,31 @@ export async function serve(model: string, warmup: number): Promise<void> {
   };
   time(one, warmup);
   if (many) time(many, warmup);
+  // As `netc train` does: both settings timed once (twice each, interleaved), the faster kept for the whole run.
+  // Switching between them costs (the other setting's threads and heaps push this one's data out of the caches),
+  // which no training run pays, so the rounds time the chosen one only.
+  const trialSteps = Math.max(4, warmup);
+  const oneTimes = [...time(one, trialSteps)];
+  const manyTimes = many ? [...time(many, trialSteps)] : [];
+  oneTimes.push(...time(one, trialSteps));
+  if (many) manyTimes.push(...time(many, trialSteps));
+  const trial = { one: median(oneTimes), many: many ? median(manyTimes) : null, chosen: 'one' as 'one' | 'many' };
+  if (many && trial.many !== null && trial.many < trial.one) trial.chosen = 'many';
+  const chosen = trial.chosen === 'many' && many ? many : one;
+  if (chosen === one) await many?.close();
+  time(chosen, warmup);
   const { pytorchModelSource } = await import('../../src/export/pytorchModel.js');
   const modelPy = pytorchModelSource(checked, { source: `models/${model}.net`, netcVersion: 'bench' });
   const spec = { model: { input: checked.input, modelPy }, batch: h.batch, train: { lr: h.lr, optimizer: h.optimizer, momentum: h.momentum } };
-  const ready: NetcReady & { spec: unknown } = { device: choice.device, params: checked.totals.trainable, batch: h.batch, threads: many ? threads : 1, parallel: why, spec };
+  const ready: NetcReady & { spec: unknown } = {
+    device: choice.device, params: checked.totals.trainable, batch: h.batch, threads: many ? threads : 1, parallel: why, trial, spec,
+  };
   console.log(JSON.stringify(ready));
-  let round = 0;
   for await (const line of createInterface({ input: process.stdin })) {
     const [word, count] = line.split(' ');
     if (word !== 'round') break;
-    const n = Number(count);
-    const result: NetcRound = { one: [], many: [] };
-    if (round++ % 2 === 0 || !many) {
-      result.one = time(one, n);
-      if (many) result.many = time(many, n);
-    } else {
-      result.many = time(many, n);
-      result.one = time(one, n);
-    }
+    const result: NetcRound = { steps: time(chosen, Number(count)) };
     console.log(JSON.stringify(result));
   }
-  await many?.close();
+  if (chosen !== one) await many?.close();
 }
