@@ -48,24 +48,28 @@ describe('native convolution kernels', () => {
     expect(nativeModulePath.endsWith(join('dist', 'netc-native.node'))).toBe(true);
   });
 
-  test('give the same bits on one core as on all of them (work is split by images and filter rows, not within a sum)', () => {
+  test.each([
+    { name: 'direct (24 channels, stride 2)', g: [6, 9, 9, 16, 5, 5, 24, 3, 3, 2, 2, 1, 1] },
+    { name: 'narrow (6 channels, stride 1; the filter gradient in chunks of images)', g: [9, 12, 12, 3, 12, 12, 6, 3, 3, 1, 1, 1, 1] },
+  ])('give the same bits on one core as on all of them (work is split by images and filter rows, not within a sum): $name', ({ g: geometry }) => {
     const k = nativeKernels()!;
     const heap = new ArrayBuffer(8 << 20);
     const f32 = new Float32Array(heap);
     let seed = 5;
     for (let i = 0; i < f32.length; i++) f32[i] = ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
-    // x at 0, filter at 2 MB, bias at 3 MB, outputs at 4 MB and 6 MB: a 6x9x9x16 image, 3x3 filter to 24 channels, stride 2.
-    const g = [6, 9, 9, 16, 5, 5, 24, 3, 3, 2, 2, 1, 1] as const;
+    // x at 0, filter at 2 MB, bias at 3 MB, outputs at 4 MB and 6 MB.
+    const g = geometry as [number, number, number, number, number, number, number, number, number, number, number, number, number];
+    const [n, h, w, c, oh, ow, o, kh, kw] = g;
     const run = (threads: number): number[][] => {
       const previous = k.setThreads(threads);
       try {
         const out: number[][] = [];
         k.conv2dForward(heap, 0, 2 << 20, 3 << 20, 4 << 20, ...g, 1);
-        out.push(Array.from(new Float32Array(heap, 4 << 20, 6 * 5 * 5 * 24)));
+        out.push(Array.from(new Float32Array(heap, 4 << 20, n * oh * ow * o)));
         k.conv2dFilterGrad(heap, 0, 4 << 20, 6 << 20, ...g);
-        out.push(Array.from(new Float32Array(heap, 6 << 20, 3 * 3 * 16 * 24)));
+        out.push(Array.from(new Float32Array(heap, 6 << 20, kh * kw * c * o)));
         k.conv2dInputGrad(heap, 4 << 20, 2 << 20, 6 << 20, ...g);
-        out.push(Array.from(new Float32Array(heap, 6 << 20, 6 * 9 * 9 * 16)));
+        out.push(Array.from(new Float32Array(heap, 6 << 20, n * h * w * c)));
         return out;
       } finally {
         k.setThreads(previous);

@@ -364,9 +364,15 @@ void sumPartials(const double* partials, int64_t count, int64_t stride, int o, d
 /** Whether the narrow kernel serves this convolution: stride 1 and at most 8 output channels. */
 bool narrowFits(const Geometry& g) { return g.sh == 1 && g.sw == 1 && g.o <= kLanes; }
 
-void narrowForward(const Geometry& g, const float* x, const float* filter, const float* bias, float* y, bool relu,
-                   double* stats) {
-  const int K = g.taps();
+/** The narrow kernels' planar copy of x: per image, C planes of HP x WP (padding zero), then zeros for reach. */
+struct Planes {
+  int hp, wp;
+  int64_t values;  // per image
+  const float* data;
+};
+
+/** x [N, H, W, C] as planes padded for a stride-1 window of KH x KW (the padding as the geometry places it). */
+Planes planarPadded(const Geometry& g, const float* x) {
   const int hp = g.oh - 1 + g.kh;
   const int wp = g.ow - 1 + g.kw;
   // Each image's planes, then room for the last vectors' reach past the last output (zeros).
@@ -377,22 +383,41 @@ void narrowForward(const Geometry& g, const float* x, const float* filter, const
   for (int64_t b = b0; b < b1; b++) {
     const float* image = x + b * g.h * g.w * g.c;
     float* dst = planes + b * planeValues;
+    // The columns of a padded row that hold image pixels: j in [j0, j1), source column j - left.
+    const int j0 = std::max(0, g.left), j1 = std::min(wp, g.w + g.left);
     for (int i = 0; i < hp; i++) {
       const int si = i - g.top;
-      if (si < 0 || si >= g.h) continue;
-      for (int j = 0; j < wp; j++) {
-        const int sj = j - g.left;
-        if (sj < 0 || sj >= g.w) continue;
-        const float* px = image + (int64_t(si) * g.w + sj) * g.c;
-        for (int ci = 0; ci < g.c; ci++) dst[(int64_t(ci) * hp + i) * wp + j] = px[ci];
+      if (si < 0 || si >= g.h || j1 <= j0) continue;
+      const float* row = image + (int64_t(si) * g.w + (j0 - g.left)) * g.c;
+      if (g.c == 1) {
+        std::memcpy(dst + int64_t(i) * wp + j0, row, sizeof(float) * size_t(j1 - j0));
+        continue;
       }
+      for (int j = j0; j < j1; j++, row += g.c)
+        for (int ci = 0; ci < g.c; ci++) dst[(int64_t(ci) * hp + i) * wp + j] = row[ci];
     }
   }
   });
-  int* off = sized(scratch.offsets, size_t(K));
+  return {hp, wp, planeValues, planes};
+}
+
+/** Each tap's (p, q, ci) offset in the planes from an output's grid position, in filter order. */
+const int* planeOffsets(const Geometry& g, int hp, int wp) {
+  int* off = sized(scratch.offsets, size_t(g.taps()));
   for (int p = 0, k = 0; p < g.kh; p++)
     for (int q = 0; q < g.kw; q++)
       for (int ci = 0; ci < g.c; ci++) off[k++] = (ci * hp + p) * wp + q;
+  return off;
+}
+
+void narrowForward(const Geometry& g, const float* x, const float* filter, const float* bias, float* y, bool relu,
+                   double* stats) {
+  const int K = g.taps();
+  const Planes pl = planarPadded(g, x);
+  const int hp = pl.hp, wp = pl.wp;
+  const int64_t planeValues = pl.values;
+  const float* planes = pl.data;
+  const int* off = planeOffsets(g, hp, wp);
   // Weights as [K, 8], the channels past O zero.
   float* weights = sized(scratch.b, size_t(K) * kLanes);
   for (int k = 0; k < K; k++)
@@ -518,11 +543,85 @@ void inputGrad(const Geometry& g, const float* dy, const float* filter, float* d
 }
 
 /**
+ * The narrow filter gradient, for stride 1 and few output channels (LeNet's first layer): lanes run along the
+ * output positions as in narrowForward. dY is laid out per image as O planes on the padded grid's width (zeros in
+ * the columns past OW), so dW[k][o] is the dot product of the image's plane shifted by tap k's offset with dY's
+ * plane o: TB taps x O channels of accumulators, each position vector one load per tap and one per channel, no
+ * broadcasts. Images go in chunks of kChunk whose float64 partials are added in chunk order (the same bits on any
+ * number of cores).
+ */
+template <int TB, int O>
+void narrowTaps(int K, const float* image, const float* dyPlanes, int64_t spanVectors, int64_t dyStride, const int* off,
+                double* partial) {
+  for (int k0 = 0; k0 < K; k0 += TB) {
+    const int tb = std::min(TB, K - k0);
+    vec acc[TB][O];
+    for (int t = 0; t < TB; t++)
+      for (int o = 0; o < O; o++) acc[t][o] = vec{};
+    const float* src[TB];
+    for (int t = 0; t < TB; t++) src[t] = image + off[k0 + std::min(t, tb - 1)];
+    for (int64_t v = 0; v < spanVectors * kLanes; v += kLanes) {
+      // TB image vectors held, each channel's dY vector loaded once and used for every tap (TB*O + TB + 1 registers).
+      vec xv[TB];
+      for (int t = 0; t < TB; t++) xv[t] = load(src[t] + v);
+      for (int o = 0; o < O; o++) {
+        const vec d = load(dyPlanes + o * dyStride + v);
+        for (int t = 0; t < TB; t++) acc[t][o] += xv[t] * d;
+      }
+    }
+    for (int t = 0; t < tb; t++)
+      for (int o = 0; o < O; o++) {
+        double sum = 0;
+        for (int l = 0; l < kLanes; l++) sum += acc[t][o][l];
+        partial[int64_t(k0 + t) * O + o] += sum;
+      }
+  }
+}
+
+void narrowFilterGrad(const Geometry& g, const float* x, const float* dy, float* dw) {
+  constexpr int64_t kChunk = 4;
+  const int K = g.taps();
+  const Planes pl = planarPadded(g, x);
+  const int* off = planeOffsets(g, pl.hp, pl.wp);
+  const int64_t span = int64_t(g.oh - 1) * pl.wp + g.ow;
+  const int64_t spanVectors = (span + kLanes - 1) / kLanes;
+  const int64_t dyStride = spanVectors * kLanes;
+  const int O = g.o <= 2 ? 2 : g.o <= 4 ? 4 : g.o <= 6 ? 6 : 8;  // channels computed (those past g.o are zero)
+  const int64_t chunks = (g.n + kChunk - 1) / kChunk;
+  std::vector<double> partials(size_t(chunks) * K * O, 0.0);
+  parallelFor(chunks, 1, [&](int64_t c0, int64_t c1) {
+    // Zeros once: the transposes below write only the output positions, so the columns past OW stay zero.
+    std::vector<float> dyPlanes(size_t(O) * dyStride, 0.0f);
+    for (int64_t chunk = c0; chunk < c1; chunk++) {
+      double* partial = partials.data() + chunk * K * O;
+      for (int64_t b = chunk * kChunk; b < std::min<int64_t>(g.n, (chunk + 1) * kChunk); b++) {
+        const float* from = dy + b * g.oh * g.ow * g.o;
+        for (int oy = 0; oy < g.oh; oy++) {
+          float* to = dyPlanes.data() + int64_t(oy) * pl.wp;
+          for (int ox = 0; ox < g.ow; ox++, from += g.o)
+            for (int o = 0; o < g.o; o++) to[o * dyStride + ox] = from[o];
+        }
+        const float* image = pl.data + b * pl.values;
+        if (O == 2) narrowTaps<6, 2>(K, image, dyPlanes.data(), spanVectors, dyStride, off, partial);
+        else if (O == 4) narrowTaps<3, 4>(K, image, dyPlanes.data(), spanVectors, dyStride, off, partial);
+        else if (O == 6) narrowTaps<2, 6>(K, image, dyPlanes.data(), spanVectors, dyStride, off, partial);
+        else narrowTaps<1, 8>(K, image, dyPlanes.data(), spanVectors, dyStride, off, partial);
+      }
+    }
+  });
+  for (int64_t chunk = 1; chunk < chunks; chunk++)
+    for (int64_t i = 0; i < int64_t(K) * O; i++) partials[size_t(i)] += partials[size_t(chunk * K * O + i)];
+  for (int k = 0; k < K; k++)
+    for (int o = 0; o < g.o; o++) dw[int64_t(k) * g.o + o] = float(partials[size_t(int64_t(k) * O + o)]);
+}
+
+/**
  * dW = A^T * dY, direct: for a tile of pixels, kRows taps (read in place from the padded image through their
  * offsets) against column vectors of dY, accumulated in registers over the tile and summed across tiles in float64,
  * chunks of tiles split between the cores.
  */
 void filterGrad(const Geometry& g, const float* x, const float* dy, float* dw) {
+  if (narrowFits(g)) return narrowFilterGrad(g, x, dy, dw);
   const int K = g.taps();
   const int O = g.o;
   const int64_t M = g.pixels();
