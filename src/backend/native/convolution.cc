@@ -311,7 +311,6 @@ template <int OG, int NP>
 void narrowGroup(const Geometry& g, const float* planes, int64_t planeValues, int hp, int wp, const int* off,
                  const float* weights, int o0, const float* bias, bool relu, float* y, int64_t b0, int64_t b1,
                  double* partials) {
-  const int K = g.taps();
   const int og = std::min(OG, g.o - o0);
   const int64_t span = int64_t(g.oh - 1) * wp + g.ow;  // the padded-grid positions holding outputs
   alignas(32) float tile[OG][NP * kLanes];
@@ -323,7 +322,12 @@ void narrowGroup(const Geometry& g, const float* planes, int64_t planeValues, in
       for (int o = 0; o < OG; o++)
         for (int v = 0; v < NP; v++) acc[o][v] = vec{};
       const float* at = image + q0;
-      for (int k = 0; k < K; k++) {
+      // Only the filter rows that reach the image's rows from this group's output rows: the others read padding
+      // (zeros) alone. The taps run row by row (p, then q and channel), so those rows are one range of k.
+      const int r0 = int(q0 / wp), r1 = int((std::min<int64_t>(span, q0 + NP * kLanes) - 1) / wp);
+      const int pLo = std::max(0, g.top - r1), pHi = std::min(g.kh, g.top + g.h - r0);
+      const int kLo = pLo * g.kw * g.c, kHi = std::max(kLo, pHi * g.kw * g.c);
+      for (int k = kLo; k < kHi; k++) {
         const float* src = at + off[k];
         vec xv[NP];
         for (int v = 0; v < NP; v++) xv[v] = load(src + v * kLanes);
