@@ -6,9 +6,9 @@
 // which trains the model.py that `netc export --to pytorch` writes for the same file). Both train on a fixed synthetic batch of the file's
 // batch size with the file's optimizer and learning rate, reading the loss back every step as `netc train` does.
 // The parent asks each in turn for a round of steps (the order flips every round) so that a busy machine slows
-// both alike; a round's figure is its median step. netc's setting (one thread or the data-parallel threads) is
-// chosen as `netc train` chooses it, by a trial of both after the warm-up, and the rounds time that one only; the
-// ratio is taken per round and reported as its median with its least and most.
+// both alike. Each side's figure is its median step over all rounds, and the ratio theirs; each round's ratio (of
+// its two median steps) gives the spread. netc's setting (one thread or the data-parallel threads) is
+// chosen as `netc train` chooses it, by a trial of both after the warm-up, and the rounds time that one only.
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
@@ -156,20 +156,23 @@ async function benchOne(model: string, rounds: number, steps: number, warmup: nu
   const { trial } = ready;
   const useMany = trial.chosen === 'many';
   const ratios = netcRounds.map((r, i) => median(torchRounds[i]!.all) / median(r.steps));
+  const netcStep = median(netcRounds.flatMap((r) => r.steps));
+  const torchStep = median(torchRounds.flatMap((t) => t.all));
   return {
     model,
     torch: torchReady.torch,
     blas: torchReady.blas,
     batch: ready.batch,
-    netcExPerSec: ready.batch / (median(netcRounds.flatMap((r) => r.steps)) / 1000),
+    netcExPerSec: ready.batch / (netcStep / 1000),
     netcSetting:
       `${useMany ? ready.threads : 1} thread${useMany ? 's' : ''}` +
       (trial.many !== null
         ? ` (trial 1: ${fmt(ready.batch / (trial.one / 1000))}, ${ready.threads}: ${fmt(ready.batch / (trial.many / 1000))})`
         : `; ${ready.parallel ?? ''}`),
-    torchExPerSec: ready.batch / (median(torchRounds.flatMap((t) => t.all)) / 1000),
+    torchExPerSec: ready.batch / (torchStep / 1000),
     torchOneExPerSec: ready.batch / (median(torchRounds.flatMap((t) => t.one)) / 1000),
-    ratio: median(ratios),
+    // The median steps over all rounds, the figures printed beside it; the rounds' own ratios give the spread.
+    ratio: torchStep / netcStep,
     ratioMin: Math.min(...ratios),
     ratioMax: Math.max(...ratios),
     load: [load0, loadavg()[0]!],
