@@ -30,6 +30,8 @@ export async function main(argv: readonly string[], io: CliIO = processIO, optio
 }
 
 async function runMain(argv: readonly string[], io: CliIO, options: MainOptions): Promise<number> {
+  const plain = plainInvocation(argv);
+  if (plain !== undefined) return runSafely(plain.command, plain.args, io, options);
   let exitCode = 0;
   let handled = false;
   const parser = yargs([...argv])
@@ -79,6 +81,15 @@ async function runMain(argv: readonly string[], io: CliIO, options: MainOptions)
   }
   if (helpText) io.out(helpText.endsWith('\n') ? helpText : `${helpText}\n`);
   return handled ? exitCode : 0;
+}
+
+/** A command line that is a command and its operands alone, with the arguments its command reads from them. */
+function plainInvocation(argv: readonly string[]): { command: Command<never>; args: never } | undefined {
+  const [name, ...operands] = argv;
+  if (name === undefined || operands.some((a) => a.startsWith('-'))) return undefined;
+  const command = (commands as readonly Command<never>[]).find((c) => c.command.split(' ')[0] === name);
+  const args = command?.plainArgs?.(operands);
+  return command === undefined || args === undefined ? undefined : { command, args };
 }
 
 async function runSafely(command: Command<never>, args: never, io: CliIO, options: MainOptions): Promise<number> {

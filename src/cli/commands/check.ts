@@ -35,6 +35,7 @@ export const checkCommand: Command<CheckArgs> = {
       .example('netc check model.net --format json', 'diagnostics as one JSON array (for editors and CI)')
       .example('netc check --locked models/*.net', 'in CI: fail when a model no longer matches netc.lock')
       .epilogue('Exit status: 0 no errors (warnings allowed), 1 errors found, 2 usage or I/O problem.') as unknown as Argv<CheckArgs>,
+  plainArgs: (operands) => (operands.length > 0 ? { files: [...operands], format: 'text', locked: false } : undefined),
   async run(args, io) {
     const lockPath = args.lockfile ?? (args.locked ? defaultLockfile : undefined);
     // Read first: a missing or malformed lockfile is a usage problem, reported before any file is checked.

@@ -18,6 +18,7 @@ export const summaryCommand: Command<SummaryArgs> = {
       .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' })
       .example('netc summary models/lenet-bn.net', '')
       .epilogue('Shapes are C x H x W (or F for flat tensors), without the batch dimension.') as unknown as Argv<SummaryArgs>,
+  plainArgs: (operands) => (operands.length === 1 ? { file: operands[0]!, format: 'text' } : undefined),
   async run(args, io) {
     const result = readModelFile(args.file);
     if (!result.model) {
