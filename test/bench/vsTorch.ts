@@ -222,6 +222,7 @@ export async function serve(model: string, warmup: number): Promise<void> {
   const { createOptimizer } = await import('../../src/train/optimizer.js');
   const { resolveHyperparameters } = await import('../../src/train/hyperparameters.js');
   const { createParallelTrainStep, parallelUnavailableReason } = await import('../../src/train/parallel/parallelStep.js');
+  const { parallelSpeedupNeeded } = await import('../../src/train/parallel/chooseThreads.js');
   const file = join(root, 'models', `${model}.net`);
   const checked = analyze(readFileSync(file, 'utf8'), file).model;
   if (checked === null) throw new Error(`models/${model}.net does not check`);
@@ -253,7 +254,8 @@ export async function serve(model: string, warmup: number): Promise<void> {
   };
   time(one, warmup);
   if (many) time(many, warmup);
-  // As `netc train` does: both settings timed once (twice each, interleaved), the faster kept for the whole run.
+  // As `netc train` does: both settings timed (twice each, interleaved), the threads kept only when they are
+  // parallelSpeedupNeeded times faster, the choice kept for the whole run.
   // Switching between them costs (the other setting's threads and heaps push this one's data out of the caches),
   // which no training run pays, so the rounds time the chosen one only.
   const trialSteps = Math.max(4, warmup);
@@ -262,7 +264,7 @@ export async function serve(model: string, warmup: number): Promise<void> {
   oneTimes.push(...time(one, trialSteps));
   if (many) manyTimes.push(...time(many, trialSteps));
   const trial = { one: median(oneTimes), many: many ? median(manyTimes) : null, chosen: 'one' as 'one' | 'many' };
-  if (many && trial.many !== null && trial.many < trial.one) trial.chosen = 'many';
+  if (many && trial.many !== null && trial.one / trial.many >= parallelSpeedupNeeded) trial.chosen = 'many';
   const chosen = trial.chosen === 'many' && many ? many : one;
   if (chosen === one) await many?.close();
   time(chosen, warmup);

@@ -29,6 +29,9 @@ export interface StepSetup {
   readonly hyperparameters: Hyperparameters;
 }
 
+/** How much faster all cores must be than one thread for `auto` to take them. */
+export const parallelSpeedupNeeded = 1.1;
+
 /** Steps timed per variant while measuring, after one warm-up each. */
 const measuredSteps = 4;
 
@@ -95,7 +98,7 @@ export async function chooseTrainStep(
   }
   const [oneMs, manyMs] = times;
   const speedup = oneMs / manyMs;
-  if (speedup >= 1.1) return parallel(cores, `trains on ${cores} threads (${speedup.toFixed(2)}x one thread's speed, measured)`);
+  if (speedup >= parallelSpeedupNeeded) return parallel(cores, `trains on ${cores} threads (${speedup.toFixed(2)}x one thread's speed, measured)`);
   return single(`trains on 1 thread (${cores} threads measured ${speedup.toFixed(2)}x its speed)`);
 }
 
