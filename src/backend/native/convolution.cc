@@ -731,10 +731,12 @@ void matmul(const float* a, const float* b, const float* bias, float* c, int64_t
     float* bp = sized(scratch.b, size_t(panels) * K * kPanel);
     if (transB) packPanelsStrided(bi, K, N, 1, K, bp);
     else packPanels(bi, K, N, N, bp);
-    parallelFor((M + kTile - 1) / kTile, 1, [&](int64_t t0, int64_t t1) {
+    // Tiles of up to kTile rows, smaller where that leaves fewer than two a core (a dense layer's 256 rows).
+    const int tile = int(std::clamp<int64_t>((M + 2 * threads() - 1) / (2 * threads()) + kRows - 1, kRows, kTile) / kRows * kRows);
+    parallelFor((M + tile - 1) / tile, 1, [&](int64_t t0, int64_t t1) {
       float* ap = sized(scratch.a, size_t(kTile) * K);
-      for (int64_t m0 = t0 * kTile; m0 < std::min<int64_t>(M, t1 * kTile); m0 += kTile) {
-        const int rows = int(std::min<int64_t>(kTile, M - m0));
+      for (int64_t m0 = t0 * tile; m0 < std::min<int64_t>(M, t1 * tile); m0 += tile) {
+        const int rows = int(std::min<int64_t>(tile, M - m0));
         for (int p = 0; p < (rows + kRows - 1) / kRows; p++) {
           float* panel = ap + int64_t(p) * K * kRows;
           for (int r = 0; r < kRows; r++) {
