@@ -45,6 +45,14 @@ describe('native convolution kernels', () => {
     expect(() => k.conv2dFilterGrad(heap, 0, 64, 128, 0, 4, 4, 1, 2, 2, 1, 3, 3, 1, 1, 0, 0)).toThrow(/geometry/);
     expect(() => k.conv2dInputGrad(heap, 0, 64, 128, 1, 4, 4, 1, 2, 2, 1, 3, 3, 1, 1, 0, 2 ** 40)).toThrow(/geometry/);
     expect(() => (k.conv2dInputGrad as unknown as (...a: unknown[]) => void)(new Float32Array(4), 0)).toThrow(TypeError);
+    // The optimizer updates: seven operands of 8 values fit at 32-byte steps; one past the end, or a length that is
+    // not a whole number, does not.
+    const adam = (last: number, n: number): void => k.adamUpdate(heap, 0, 32, 64, 96, 128, 160, last, n, -0.1, 0.9, 0.999, 0.1, 0.001, 0.1, 0.001, 1e-7);
+    expect(() => adam(192, 8)).not.toThrow();
+    expect(() => adam(1020, 8)).toThrow(/outside the heap/);
+    expect(() => adam(192, 2.5)).toThrow(/bad length/);
+    expect(() => k.sgdUpdate(heap, 0, 32, 2000, 8, -0.1)).toThrow(/outside the heap/);
+    expect(() => k.momentumUpdate(heap, 0, 32, 64, 96, 128, -1, -0.1, 0.9, 0)).toThrow(/bad length/);
     expect(nativeModulePath.endsWith(join('dist', 'netc-native.node'))).toBe(true);
   });
 

@@ -422,43 +422,46 @@ napi_value Elementwise(napi_env env, napi_callback_info info) {
   return guarded(env, [&] { netc::addActivation(p[0], p[1], p[2], v[3], v[4] != 0); });
 }
 
-// sgdUpdate(heap, w, g, out, n, c) and momentumUpdate(heap, w, g, a, outW, outA, n, c, m, nesterov).
+/**
+ * An optimizer update's arguments after the heap: the offsets of its Operands float operands, their common length
+ * n, then its constants (Numbers values in all). False (after throwing) for a bad length or operand.
+ */
+template <size_t Operands, size_t Numbers>
+struct UpdateArgs {
+  double v[Numbers];
+  float* p[Operands] = {};
+  int64_t n = 0;
+  bool read(napi_env env, napi_callback_info info) {
+    uint8_t* heap;
+    size_t bytes;
+    if (!readNumbers(env, info, Numbers, &heap, &bytes, v) || !readLength(env, v[Operands], &n)) return false;
+    for (size_t i = 0; i < Operands; i++)
+      if ((p[i] = operandAt(env, heap, bytes, v[i], n)) == nullptr) return false;
+    return true;
+  }
+};
+
+// sgdUpdate(heap, w, g, out, n, c)
 napi_value SgdUpdate(napi_env env, napi_callback_info info) {
-  uint8_t* heap;
-  size_t bytes;
-  double v[5];
-  int64_t n;
-  float* p[3] = {};
-  if (!readNumbers(env, info, 5, &heap, &bytes, v) || !readLength(env, v[3], &n) ||
-      !operandsAt(env, heap, bytes, {v[0], v[1], v[2]}, {n, n, n}, p))
-    return nullptr;
-  return guarded(env, [&] { netc::sgdUpdate(p[0], p[1], p[2], n, float(v[4])); });
+  UpdateArgs<3, 5> a;
+  if (!a.read(env, info)) return nullptr;
+  return guarded(env, [&] { netc::sgdUpdate(a.p[0], a.p[1], a.p[2], a.n, float(a.v[4])); });
 }
 
+// momentumUpdate(heap, w, g, a, outW, outA, n, c, m, nesterov)
 napi_value MomentumUpdate(napi_env env, napi_callback_info info) {
-  uint8_t* heap;
-  size_t bytes;
-  double v[9];
-  int64_t n;
-  float* p[5] = {};
-  if (!readNumbers(env, info, 9, &heap, &bytes, v) || !readLength(env, v[5], &n) ||
-      !operandsAt(env, heap, bytes, {v[0], v[1], v[2], v[3], v[4]}, {n, n, n, n, n}, p))
-    return nullptr;
-  return guarded(env, [&] { netc::momentumUpdate(p[0], p[1], p[2], p[3], p[4], n, float(v[6]), float(v[7]), v[8] != 0); });
+  UpdateArgs<5, 9> a;
+  if (!a.read(env, info)) return nullptr;
+  return guarded(env, [&] { netc::momentumUpdate(a.p[0], a.p[1], a.p[2], a.p[3], a.p[4], a.n, float(a.v[6]), float(a.v[7]), a.v[8] != 0); });
 }
 
-// adamUpdate(heap, w, g, m, v, outW, outM, outV, n, c, b1, b2, o1, o2, d1, d2, eps).
+// adamUpdate(heap, w, g, m, v, outW, outM, outV, n, c, b1, b2, o1, o2, d1, d2, eps)
 napi_value AdamUpdate(napi_env env, napi_callback_info info) {
-  uint8_t* heap;
-  size_t bytes;
-  double v[16];
-  int64_t n;
-  float* p[7] = {};
-  if (!readNumbers(env, info, 16, &heap, &bytes, v) || !readLength(env, v[7], &n) ||
-      !operandsAt(env, heap, bytes, {v[0], v[1], v[2], v[3], v[4], v[5], v[6]}, {n, n, n, n, n, n, n}, p))
-    return nullptr;
-  const netc::AdamConstants k{float(v[8]), float(v[9]), float(v[10]), float(v[11]), float(v[12]), float(v[13]), float(v[14]), float(v[15])};
-  return guarded(env, [&] { netc::adamUpdate(p[0], p[1], p[2], p[3], p[4], p[5], p[6], n, k); });
+  UpdateArgs<7, 16> a;
+  if (!a.read(env, info)) return nullptr;
+  const double* c = a.v + 8;
+  const netc::AdamConstants k{float(c[0]), float(c[1]), float(c[2]), float(c[3]), float(c[4]), float(c[5]), float(c[6]), float(c[7])};
+  return guarded(env, [&] { netc::adamUpdate(a.p[0], a.p[1], a.p[2], a.p[3], a.p[4], a.p[5], a.p[6], a.n, k); });
 }
 
 // padImages(heap, x, out, n, h, w, c, top, bottom, left, right, value) and
