@@ -244,15 +244,28 @@ void bnInfer(const float* x, float* y, int64_t rows, int c, const float* gamma, 
       [&](int64_t i, int j) { y[i] = activate((x[i] - m.v[size_t(j)]) * s.v[size_t(j)] + b.v[size_t(j)], act); });
 }
 
-void bnTrain(const float* x, float* y, int64_t rows, int c, const float* gamma, const float* beta, float* mean,
-             float* variance, float eps, int act) {
-  std::vector<double> mean64(static_cast<size_t>(c)), m2(static_cast<size_t>(c));
-  bnStats(x, rows, c, mean64.data(), m2.data());
+namespace {
+
+/**
+ * Training-mode batch norm from the batch's statistics (mean and sum of squared deviations per channel, float64):
+ * writes the mean and variance as float32, then normalises with them.
+ */
+void normaliseWithStats(const float* x, float* y, int64_t rows, int c, const float* gamma, const float* beta, float* mean,
+                        float* variance, float eps, int act, const std::vector<double>& mean64, const std::vector<double>& m2) {
   for (int ch = 0; ch < c; ch++) {
     mean[ch] = float(mean64[size_t(ch)]);
     variance[ch] = float(m2[size_t(ch)] / double(rows));
   }
   bnInfer(x, y, rows, c, gamma, beta, mean, variance, eps, act);
+}
+
+}  // namespace
+
+void bnTrain(const float* x, float* y, int64_t rows, int c, const float* gamma, const float* beta, float* mean,
+             float* variance, float eps, int act) {
+  std::vector<double> mean64(static_cast<size_t>(c)), m2(static_cast<size_t>(c));
+  bnStats(x, rows, c, mean64.data(), m2.data());
+  normaliseWithStats(x, y, rows, c, gamma, beta, mean, variance, eps, act, mean64, m2);
 }
 
 void bnGradSums(const float* dy, const float* y, const float* x, int64_t rows, int c, const float* mean, int act,
@@ -313,11 +326,7 @@ void bnTrainFromSums(const float* x, float* y, int64_t rows, int c, const float*
                      float* variance, float eps, int act, const double* sums) {
   std::vector<double> mean64(static_cast<size_t>(c)), m2(static_cast<size_t>(c));
   bnStatsFromSums(rows, c, sums, mean64.data(), m2.data());
-  for (int ch = 0; ch < c; ch++) {
-    mean[ch] = float(mean64[size_t(ch)]);
-    variance[ch] = float(m2[size_t(ch)] / double(rows));
-  }
-  bnInfer(x, y, rows, c, gamma, beta, mean, variance, eps, act);
+  normaliseWithStats(x, y, rows, c, gamma, beta, mean, variance, eps, act, mean64, m2);
 }
 
 }  // namespace netc

@@ -94,24 +94,10 @@ inline const float* tapSource(const Geometry& g, const float* x, Pixel px, int p
   return x + ((int64_t(px.b) * g.h + ih) * g.w + iw) * g.c;
 }
 
-/** Packs a [depth, cols] row-major matrix (row stride `ld`) into column panels of kPanel, zero-padded. */
-void packPanels(const float* src, int depth, int cols, int64_t ld, float* out) {
-  const int panels = (cols + kPanel - 1) / kPanel;
-  for (int j = 0; j < panels; j++) {
-    float* panel = out + int64_t(j) * depth * kPanel;
-    const int c0 = j * kPanel;
-    const int width = std::min(kPanel, cols - c0);
-    for (int k = 0; k < depth; k++) {
-      const float* row = src + k * ld + c0;
-      float* dst = panel + int64_t(k) * kPanel;
-      int t = 0;
-      for (; t < width; t++) dst[t] = row[t];
-      for (; t < kPanel; t++) dst[t] = 0.0f;
-    }
-  }
-}
-
-/** As packPanels, for a matrix read through strides: element (k, c) at src[k * rowStride + c * colStride]. */
+/**
+ * Packs a [depth, cols] matrix read through strides (element (k, c) at src[k * rowStride + c * colStride]) into
+ * column panels of kPanel, zero-padded.
+ */
 void packPanelsStrided(const float* src, int depth, int cols, int64_t rowStride, int64_t colStride, float* out) {
   const int panels = (cols + kPanel - 1) / kPanel;
   for (int j = 0; j < panels; j++) {
@@ -126,6 +112,9 @@ void packPanelsStrided(const float* src, int depth, int cols, int64_t rowStride,
     }
   }
 }
+
+/** Packs a [depth, cols] row-major matrix (row stride `ld`) into column panels of kPanel, zero-padded. */
+void packPanels(const float* src, int depth, int cols, int64_t ld, float* out) { packPanelsStrided(src, depth, cols, ld, 1, out); }
 
 /** Runs the micro-kernel over every (row panel, column panel) pair and hands each tile to `emit(row, col, tile)`. */
 template <typename Emit>
@@ -308,7 +297,7 @@ void directPanel(const Geometry& g, const float* xp, int hp, int wp, const int* 
  * accumulators for OG output channels at a time.
  */
 template <int OG, int NP>
-void narrowGroup(const Geometry& g, const float* planes, int64_t planeValues, int hp, int wp, const int* off,
+void narrowGroup(const Geometry& g, const float* planes, int64_t planeValues, int wp, const int* off,
                  const float* weights, int o0, const float* bias, bool relu, float* y, int64_t b0, int64_t b1,
                  double* partials) {
   const int og = std::min(OG, g.o - o0);
@@ -430,10 +419,10 @@ void narrowForward(const Geometry& g, const float* x, const float* filter, const
   std::vector<double> partials(stats != nullptr ? size_t(g.n) * 2 * statsStride(g) : 0, 0.0);
   double* p = stats != nullptr ? partials.data() : nullptr;
   parallelFor(g.n, 1, [&](int64_t b0, int64_t b1) {
-    if (g.o <= 2) narrowGroup<2, 4>(g, planes, planeValues, hp, wp, off, weights, 0, bias, relu, y, b0, b1, p);
-    else if (g.o <= 4) narrowGroup<4, 3>(g, planes, planeValues, hp, wp, off, weights, 0, bias, relu, y, b0, b1, p);
-    else if (g.o <= 6) narrowGroup<6, 2>(g, planes, planeValues, hp, wp, off, weights, 0, bias, relu, y, b0, b1, p);
-    else narrowGroup<8, 1>(g, planes, planeValues, hp, wp, off, weights, 0, bias, relu, y, b0, b1, p);
+    if (g.o <= 2) narrowGroup<2, 4>(g, planes, planeValues, wp, off, weights, 0, bias, relu, y, b0, b1, p);
+    else if (g.o <= 4) narrowGroup<4, 3>(g, planes, planeValues, wp, off, weights, 0, bias, relu, y, b0, b1, p);
+    else if (g.o <= 6) narrowGroup<6, 2>(g, planes, planeValues, wp, off, weights, 0, bias, relu, y, b0, b1, p);
+    else narrowGroup<8, 1>(g, planes, planeValues, wp, off, weights, 0, bias, relu, y, b0, b1, p);
   });
   if (stats != nullptr) sumPartials(partials.data(), g.n, statsStride(g), g.o, stats);
 }

@@ -9,34 +9,49 @@
 
 namespace netc {
 
-void addActivation(const float* a, const float* b, float* y, int64_t n, bool relu) {
-  parallelFor((n + 4095) / 4096, 16, [&](int64_t c0, int64_t c1) {
-    const int64_t end = std::min(n, c1 * 4096);
-    int64_t i = c0 * 4096;
-    const vec zero = vec{};
-    for (; i + kLanes <= end; i += kLanes) {
-      vec v = load(a + i) + load(b + i);
-      if (relu) v = v > zero ? v : zero;
-      store(y + i, v);
-    }
-    for (; i < end; i++) {
-      const float v = a[i] + b[i];
-      y[i] = relu && !(v > 0.0f) ? 0.0f : v;
-    }
+namespace {
+
+/**
+ * vector(i) for each run of 8 values and scalar(i) for the rest, over [0, n) split between the cores in chunks of
+ * 4,096 values (at least 16 chunks a core).
+ */
+template <typename Vector, typename Scalar>
+void forEachVector(int64_t n, Vector vector, Scalar scalar) {
+  constexpr int64_t kChunk = 4096;
+  parallelFor((n + kChunk - 1) / kChunk, 16, [&](int64_t c0, int64_t c1) {
+    const int64_t end = std::min(n, c1 * kChunk);
+    int64_t i = c0 * kChunk;
+    for (; i + kLanes <= end; i += kLanes) vector(i);
+    for (; i < end; i++) scalar(i);
   });
 }
 
+}  // namespace
+
+void addActivation(const float* a, const float* b, float* y, int64_t n, bool relu) {
+  const vec zero = vec{};
+  forEachVector(
+      n,
+      [&](int64_t i) {
+        vec v = load(a + i) + load(b + i);
+        if (relu) v = v > zero ? v : zero;
+        store(y + i, v);
+      },
+      [&](int64_t i) {
+        const float v = a[i] + b[i];
+        y[i] = relu && !(v > 0.0f) ? 0.0f : v;
+      });
+}
+
 void activationGrad(const float* dy, const float* y, float* dz, int64_t n, bool relu) {
-  parallelFor((n + 4095) / 4096, 16, [&](int64_t c0, int64_t c1) {
-    const int64_t end = std::min(n, c1 * 4096);
-    int64_t i = c0 * 4096;
-    const vec zero = vec{};
-    for (; i + kLanes <= end; i += kLanes) {
-      const vec g = load(dy + i);
-      store(dz + i, relu ? (load(y + i) > zero ? g : zero) : g);
-    }
-    for (; i < end; i++) dz[i] = relu && !(y[i] > 0.0f) ? 0.0f : dy[i];
-  });
+  const vec zero = vec{};
+  forEachVector(
+      n,
+      [&](int64_t i) {
+        const vec g = load(dy + i);
+        store(dz + i, relu ? (load(y + i) > zero ? g : zero) : g);
+      },
+      [&](int64_t i) { dz[i] = relu && !(y[i] > 0.0f) ? 0.0f : dy[i]; });
 }
 
 }  // namespace netc

@@ -215,14 +215,14 @@ function optimizerUpdate(native: NativeKernels): WeightUpdate {
 }
 
 /** MaxPool or AvgPool of a float32 [N, H, W, C] tensor (`pool` the native function). */
-function pool(pool: NativeKernels['maxPool'], fallback: tf.KernelFunc): tf.KernelFunc {
+function pool(run: NativeKernels['maxPool'], fallback: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
     const { x } = args.inputs as { x: tf.TensorInfo };
     const g = poolGeometry(x.shape, args.attrs);
     if (g === null || x.dtype !== 'float32') return fallback(args);
     const backend = heapBackend(args.backend);
     const y = backend.makeOutput([...g.info.outShape], 'float32');
-    pool(backend.wasm.asm.memory.buffer, heapOffset(backend, x), heapOffset(backend, y), ...g.args);
+    run(backend.wasm.asm.memory.buffer, heapOffset(backend, x), heapOffset(backend, y), ...g.args);
     return y;
   };
 }

@@ -142,7 +142,6 @@ void avgPoolGrad(const Geometry& g, const float* dy, float* dx) {
 
 void maxPool(const Geometry& g, const float* x, float* y) {
   const float ninf = -std::numeric_limits<float>::infinity();
-  const int c8 = g.c / kLanes * kLanes;
   parallelFor(g.n, 1, [&](int64_t b0, int64_t b1) {
   for (int64_t b = b0; b < b1; b++) {
     const float* image = x + b * g.h * g.w * g.c;
@@ -150,26 +149,28 @@ void maxPool(const Geometry& g, const float* x, float* y) {
       for (int j = 0; j < g.ow; j++) {
         const Window win = windowOf(g, i, j);
         float* out = y + ((int64_t(b) * g.oh + i) * g.ow + j) * g.c;
-        for (int ch = 0; ch < c8; ch += kLanes) {
-          vec best = splat(ninf);
-          for (int r = win.r0; r < win.r1; r++) {
-            const float* row = image + (int64_t(r) * g.w) * g.c + ch;
-            for (int s = win.c0; s < win.c1; s++) {
-              const vec v = load(row + int64_t(s) * g.c);
-              best = v > best ? v : best;
-            }
-          }
-          store(out + ch, best);
-        }
-        for (int ch = c8; ch < g.c; ch++) {
-          float best = ninf;
-          for (int r = win.r0; r < win.r1; r++)
-            for (int s = win.c0; s < win.c1; s++) {
-              const float v = image[(int64_t(r) * g.w + s) * g.c + ch];
-              if (v > best) best = v;
-            }
-          out[ch] = best;
-        }
+        channelGroups(
+            g.c, false,
+            [&](int ch) {
+              vec best = splat(ninf);
+              for (int r = win.r0; r < win.r1; r++) {
+                const float* row = image + (int64_t(r) * g.w) * g.c + ch;
+                for (int s = win.c0; s < win.c1; s++) {
+                  const vec v = load(row + int64_t(s) * g.c);
+                  best = v > best ? v : best;
+                }
+              }
+              store(out + ch, best);
+            },
+            [&](int ch) {
+              float best = ninf;
+              for (int r = win.r0; r < win.r1; r++)
+                for (int s = win.c0; s < win.c1; s++) {
+                  const float v = image[(int64_t(r) * g.w + s) * g.c + ch];
+                  if (v > best) best = v;
+                }
+              out[ch] = best;
+            });
       }
     }
   }
